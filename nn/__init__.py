@@ -1,0 +1,1 @@
+"""nn: modules, losses, optimizers and weight files on top of `tensor`."""

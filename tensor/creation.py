@@ -1,0 +1,177 @@
+"""Making tensors: ``tensor``, ``zeros``, ``randn``, …, the global RNG, and the
+functions over several tensors (``cat``, ``stack``, ``where``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes
+from .ops_shape import Cat, Where
+from .tensor import Tensor
+
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the generator behind ``randn``, ``rand``, ``randperm``, init and dropout."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+    return _rng
+
+
+def generator() -> np.random.Generator:
+    return _rng
+
+
+def as_array(data, dtype=None, copy: bool = False) -> np.ndarray:
+    """``data`` as an array of a supported dtype, inferred like ``torch.tensor``."""
+    dtype = dtypes.to_dtype(dtype)
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        target = dtype or dtypes.infer_dtype(data)
+        if copy or target != data.dtype:
+            return np.array(data, dtype=target)
+        return data
+    try:
+        arr = np.array(data)
+    except ValueError as exc:
+        kind = type(data).__name__
+        raise ValueError(f"tensor: cannot make a tensor from {kind}: {exc}") from None
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"tensor: cannot make a tensor from data of type {type(data).__name__}")
+    if dtype is None:
+        dtype = dtypes.DEFAULT_FLOAT if arr.dtype.kind == "f" else dtypes.infer_dtype(arr)
+    return arr.astype(dtype, copy=False)
+
+
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data``."""
+    return Tensor(as_array(data, dtype, copy=True), requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (its dtype kept)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    dtypes.to_dtype(array.dtype, "from_numpy")
+    return Tensor._make(array, None)
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for n in size:
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"invalid size {tuple(size)}: sizes must be non-negative integers")
+    return tuple(int(n) for n in size)
+
+
+def _new(array, requires_grad) -> Tensor:
+    t = Tensor._make(array, None)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.zeros(_size(size), dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT),
+                requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.ones(_size(size), dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT),
+                requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    dtype = dtypes.to_dtype(dtype) or as_array(fill_value).dtype
+    return _new(np.full(_size((size,)), fill_value, dtype), requires_grad)
+
+
+def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
+    return _new(_rng.standard_normal(_size(size), dtype=dtype), requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
+    return _new(_rng.random(_size(size), dtype=dtype), requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return Tensor._make(_rng.integers(low, high, _size((size,)),
+                                      dtype=dtypes.to_dtype(dtype) or dtypes.int64), None)
+
+
+def randperm(n: int, dtype=None) -> Tensor:
+    return Tensor._make(_rng.permutation(n).astype(dtypes.to_dtype(dtype) or dtypes.int64),
+                        None)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = dtypes.int64 if is_int else dtypes.DEFAULT_FLOAT
+    return _new(np.arange(start, end, step, dtype=dtypes.to_dtype(dtype)), requires_grad)
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim."""
+    from .ops import normalize_dims
+
+    tensors = _same_dtype([_as_tensor(t) for t in tensors], "cat")
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    (dim,) = normalize_dims(dim, tensors[0].ndim, "cat")
+    return Cat.apply(*tensors, dim=dim)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along a new dim."""
+    tensors = [_as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise RuntimeError(f"stack: expects each tensor to be equal size, got {sorted(shapes)}")
+    from .ops import normalize_dims
+
+    (d,) = normalize_dims(dim, tensors[0].ndim + 1, "stack")
+    return cat([t.unsqueeze(d) for t in tensors], dim=d)
+
+
+def where(condition, input, other) -> Tensor:
+    """``input`` where ``condition`` holds, else ``other`` (gradient flows to both)."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != dtypes.bool_:
+        raise TypeError(f"where: expected condition to be a boolean tensor, got {cond.dtype}")
+    a, b = _as_tensor(input), _as_tensor(other)
+    dt = dtypes.result_type(a.dtype, b.dtype, a.ndim > 0, b.ndim > 0)
+    return Where.apply(a.to(dt), b.to(dt), cond=cond)
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(as_array(x))
+
+
+def _same_dtype(tensors: list, op: str) -> list:
+    dts = {t.dtype for t in tensors}
+    if len(dts) <= 1:
+        return tensors
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = dtypes.result_type(dt, t.dtype)
+    return [t.to(dt) for t in tensors]

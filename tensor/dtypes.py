@@ -1,0 +1,83 @@
+"""Dtypes and PyTorch's type-promotion rules for the dtypes this engine supports.
+
+A dtype here *is* a ``numpy.dtype``, so ``x.dtype == tensor.float32`` and
+``x.numpy().dtype == tensor.float32`` agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+int64 = np.dtype("int64")
+int32 = np.dtype("int32")
+uint8 = np.dtype("uint8")
+bool_ = np.dtype("bool")
+
+SUPPORTED = (float32, float64, int64, int32, uint8, bool_)
+DEFAULT_FLOAT = float32
+
+# float64 is a synonym a PyTorch user may type; "double"/"long" mirror torch's aliases.
+_ALIASES = {"float": float32, "double": float64, "long": int64, "int": int32, "bool": bool_}
+
+
+def to_dtype(dtype, op: str = "tensor") -> np.dtype:
+    """Normalise ``dtype`` (np.dtype, numpy type, or name) and reject what is not supported."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, str) and dtype in _ALIASES:
+        return _ALIASES[dtype]
+    if dtype is bool:
+        return bool_
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{op}: unknown dtype {dtype!r}") from None
+    if dt not in SUPPORTED:
+        names = ", ".join(d.name for d in SUPPORTED)
+        raise TypeError(f"{op}: unsupported dtype {dt.name} (supported: {names})")
+    return dt
+
+
+def infer_dtype(array: np.ndarray, op: str = "tensor") -> np.dtype:
+    """The dtype torch.tensor() would pick for data that arrived as ``array``."""
+    kind = array.dtype.kind
+    if kind == "f":
+        return array.dtype if array.dtype in (float32, float64) else to_dtype(array.dtype, op)
+    if kind == "i" and array.dtype.itemsize == 8 or kind == "b" or array.dtype in SUPPORTED:
+        return array.dtype
+    if kind in "iu":
+        return int64
+    return to_dtype(array.dtype, op)
+
+
+def _category(dt: np.dtype) -> int:
+    return 0 if dt.kind == "b" else 2 if dt.kind == "f" else 1
+
+
+def result_type(a: np.dtype, b: np.dtype, a_dim: bool = True, b_dim: bool = True) -> np.dtype:
+    """PyTorch's promotion: a higher category wins; within a category, dimensioned
+    tensors outrank zero-dimensional ones, which outrank Python scalars
+    (``a_dim``/``b_dim`` say whether each operand has dimensions)."""
+    if a == b:
+        return a
+    ca, cb = _category(a), _category(b)
+    if ca != cb:
+        return a if ca > cb else b
+    if a_dim != b_dim:
+        return a if a_dim else b
+    return np.promote_types(a, b)
+
+
+def scalar_dtype(value, other: np.dtype) -> np.dtype:
+    """The dtype a Python scalar takes when combined with a tensor of dtype ``other``."""
+    if isinstance(value, bool):
+        kind = 0
+    elif isinstance(value, (int, np.integer)):
+        kind = 1
+    else:
+        kind = 2
+    if kind <= _category(other):
+        return other
+    return DEFAULT_FLOAT if kind == 2 else int64

@@ -1,0 +1,181 @@
+"""`Function`: one op's forward and backward, and the graph node it leaves behind.
+
+An op is a subclass with two static methods side by side:
+
+    class Exp(Function):
+        '''y = eˣ;  dx = g·y'''
+        @staticmethod
+        def forward(ctx, x): ...
+        @staticmethod
+        def backward(ctx, g): ...
+
+``forward`` gets NumPy arrays and returns one array; ``backward`` gets the
+gradient of the output and returns one gradient per input (``None`` where no
+gradient is needed). The engine undoes broadcasting, so ops never do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import numpy as np
+
+
+class _GradMode(threading.local):
+    enabled = True
+    anomaly = False
+
+
+grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    return grad_mode.enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Context manager / decorator that turns graph recording on or off."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self.prev = grad_mode.enabled
+        grad_mode.enabled = self.mode
+
+    def __exit__(self, *exc):
+        grad_mode.enabled = self.prev
+        return False
+
+
+class no_grad(set_grad_enabled):
+    """Record nothing: results have ``requires_grad=False`` and ops save nothing."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    def __init__(self):
+        super().__init__(True)
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Raise as soon as any op's forward or backward produces NaN or inf."""
+
+    def __enter__(self):
+        self.prev = grad_mode.anomaly
+        grad_mode.anomaly = True
+
+    def __exit__(self, *exc):
+        grad_mode.anomaly = self.prev
+        return False
+
+
+def check_finite(array: np.ndarray, what: str) -> None:
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = "nan" if np.isnan(array).any() else "inf"
+        raise RuntimeError(f"detect_anomaly: {what} produced {bad} values")
+
+
+def shapes_of(arrays) -> str:
+    return " and ".join(str(tuple(a.shape)) for a in arrays)
+
+
+class Function:
+    """Base class of every op. An instance is the `ctx` of one call and the
+    graph node of its result (`tensor.grad_fn`)."""
+
+    # Set per instance: parents (input Tensors), saved (arrays for backward),
+    # needs_input_grad, versions (inputs' _version when saved), out_ref.
+    saved = ()
+    out_ref = None
+    dirty = False
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.__name__.lower()
+
+    def save_for_backward(self, *arrays) -> None:
+        if self.recording:
+            self.saved = arrays
+
+    @staticmethod
+    def forward(ctx, *arrays, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def error(cls, arrays, exc: Exception) -> Exception:
+        """Turn a NumPy exception from forward into one that names the op and shapes."""
+        msg = str(exc)
+        if "broadcast" in msg:
+            return RuntimeError(f"{cls.name()}: shapes {shapes_of(arrays)} cannot be broadcast")
+        return RuntimeError(f"{cls.name()}: {msg} (input shapes {shapes_of(arrays)})")
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        """Run forward on the inputs' arrays and, when recording, link the result
+        into the graph."""
+        ctx = cls.__new__(cls)
+        record = False
+        if grad_mode.enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    record = True
+                    break
+        ctx.recording = record
+        if record:
+            ctx.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        arrays = [t.data for t in inputs]
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except (ValueError, IndexError, TypeError) as exc:
+            raise cls.error(arrays, exc) from None
+        if grad_mode.anomaly:
+            check_finite(out, f"{cls.name()} forward on shapes {shapes_of(arrays)}")
+        if not record:
+            return Tensor._make(out, None)
+        ctx.parents = inputs
+        if ctx.saved:
+            ctx.versions = tuple(t._version for t in inputs)
+        return Tensor._make(out, ctx)
+
+    def check_saved(self) -> None:
+        """Raise if an input this node saved was modified in place since forward."""
+        if self.dirty:
+            raise RuntimeError(
+                f"{self.name()}: its output, needed for gradient computation, was modified "
+                "by an in-place operation"
+            )
+        for i, (t, v) in enumerate(zip(self.parents, self.versions)):
+            if t._version != v:
+                raise RuntimeError(
+                    f"{self.name()}: input {i} of shape {tuple(t.shape)}, needed for gradient "
+                    f"computation, was modified by an in-place operation (version {t._version}; "
+                    f"expected {v})"
+                )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` back to ``shape``: the leading axes broadcasting added, then the
+    axes that were 1 in ``shape``. The one place broadcasting is undone."""
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+# Tensor's methods call Function.apply and apply makes Tensors; tensor.py fills this
+# in once the class exists, which breaks the import cycle.
+Tensor = None

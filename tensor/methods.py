@@ -1,0 +1,305 @@
+"""The op methods and operators of `Tensor`: argument handling (dims, dtypes,
+PyTorch's promotion) in front of the primitives in ``ops*.py``."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from . import dtypes
+from . import ops as O
+from . import ops_fused as F
+from . import ops_shape as S
+from .ops import normalize_dims
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def _tensor(array):
+    from .tensor import Tensor
+
+    return Tensor._make(array, None)
+
+
+def _is_tensor(x) -> bool:
+    return hasattr(x, "_ctx")
+
+
+class TensorMethods:
+    __slots__ = ()
+
+    # ----- dtype ----------------------------------------------------------------------
+    def to(self, dtype):
+        dt = dtypes.to_dtype(dtype, "to")
+        if dt == self.data.dtype:
+            return self
+        return O.Cast.apply(self, dtype=dt)
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    def int(self):
+        return self.to(dtypes.int32)
+
+    def bool(self):
+        return self.to(dtypes.bool_)
+
+    def type(self, dtype=None):
+        return self.dtype if dtype is None else self.to(dtype)
+
+    # ----- binary arithmetic with PyTorch's promotion ---------------------------------
+    def _operands(self, other, reverse=False, op="op"):
+        if _is_tensor(other):
+            a, b = self, other
+            if a.data.dtype != b.data.dtype:
+                dt = dtypes.result_type(a.data.dtype, b.data.dtype, a.data.ndim > 0,
+                                        b.data.ndim > 0)
+                a, b = a.to(dt), b.to(dt)
+        elif isinstance(other, np.ndarray):
+            return self._operands(_tensor(other.astype(dtypes.infer_dtype(other))), reverse, op)
+        elif isinstance(other, (int, float, bool, np.number)):
+            dt = dtypes.scalar_dtype(other, self.data.dtype)
+            a, b = self.to(dt), _tensor(np.asarray(other, dt))
+        else:
+            raise TypeError(f"{op}: unsupported operand type {type(other).__name__}")
+        return (b, a) if reverse else (a, b)
+
+    def __add__(self, other):
+        return O.Add.apply(*self._operands(other, op="add"))
+
+    def __radd__(self, other):
+        return O.Add.apply(*self._operands(other, True, "add"))
+
+    def __sub__(self, other):
+        return O.Sub.apply(*self._operands(other, op="sub"))
+
+    def __rsub__(self, other):
+        return O.Sub.apply(*self._operands(other, True, "sub"))
+
+    def __mul__(self, other):
+        return O.Mul.apply(*self._operands(other, op="mul"))
+
+    def __rmul__(self, other):
+        return O.Mul.apply(*self._operands(other, True, "mul"))
+
+    def __truediv__(self, other):
+        a, b = self._operands(other, op="div")
+        if a.data.dtype.kind != "f":  # true division of integers gives the default float
+            a, b = a.to(dtypes.DEFAULT_FLOAT), b.to(dtypes.DEFAULT_FLOAT)
+        return O.Div.apply(a, b)
+
+    def __rtruediv__(self, other):
+        return _tensor(np.asarray(other)).to(
+            dtypes.scalar_dtype(other, self.dtype)).__truediv__(self)
+
+    def __pow__(self, other):
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            dt = dtypes.scalar_dtype(other, self.data.dtype)
+            return O.PowScalar.apply(self.to(dt), p=other)
+        return O.Pow.apply(*self._operands(other, op="pow"))
+
+    def __rpow__(self, other):
+        return O.Pow.apply(*self._operands(other, True, "pow"))
+
+    def __neg__(self):
+        return O.Neg.apply(self)
+
+    def __matmul__(self, other):
+        return self.matmul(other)
+
+    def __rmatmul__(self, other):
+        return _tensor(np.asarray(other)).matmul(self)
+
+    def matmul(self, other):
+        if not _is_tensor(other):
+            other = _tensor(np.asarray(other))
+        if self.data.ndim == 0 or other.data.ndim == 0:
+            raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
+                               f"{self.shape} and {other.shape}")
+        if self.data.dtype != other.data.dtype:
+            raise RuntimeError(f"matmul: expected both operands to have the same dtype, got "
+                               f"{self.dtype.name} and {other.dtype.name}")
+        return F.MatMul.apply(self, other)
+
+    add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
+
+    # ----- comparisons (no gradient) --------------------------------------------------
+    def _compare(self, other, fn):
+        other = other.data if _is_tensor(other) else other
+        return _tensor(fn(self.data, other))
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    # ----- unary ----------------------------------------------------------------------
+    def _float_op(self, fn):
+        return fn.apply(self if self.data.dtype.kind == "f" else self.to(dtypes.DEFAULT_FLOAT))
+
+    def exp(self):
+        return self._float_op(O.Exp)
+
+    def log(self):
+        return self._float_op(O.Log)
+
+    def sqrt(self):
+        return self._float_op(O.Sqrt)
+
+    def sigmoid(self):
+        return self._float_op(O.Sigmoid)
+
+    def tanh(self):
+        return self._float_op(O.Tanh)
+
+    def relu(self):
+        return O.ReLU.apply(self)
+
+    def abs(self):
+        return O.Abs.apply(self)
+
+    def neg(self):
+        return O.Neg.apply(self)
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        return O.Clamp.apply(self, lo=min, hi=max)
+
+    clip = clamp
+
+    # ----- reductions -----------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False):
+        return O.Sum.apply(self, axes=normalize_dims(dim, self.ndim, "sum"), keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        if self.data.dtype.kind != "f":
+            raise RuntimeError(f"mean: input dtype must be floating point, got {self.dtype.name}")
+        return O.Mean.apply(self, axes=normalize_dims(dim, self.ndim, "mean"), keepdim=keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return O.Amax.apply(self, axes=normalize_dims(dim, self.ndim, "amax"), keepdim=keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return -((-self).amax(dim, keepdim))
+
+    def max(self, dim=None, keepdim=False):
+        """Without ``dim``: the largest value. With ``dim``: (values, indices)."""
+        if dim is None:
+            return self.amax()
+        idx = self.argmax(dim, keepdim=True)
+        values = self.gather(dim, idx)
+        if not keepdim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        return MaxResult(values, idx)
+
+    def min(self, dim=None, keepdim=False):
+        if dim is None:
+            return self.amin()
+        values, idx = (-self).max(dim, keepdim)
+        return MaxResult(-values, idx)
+
+    def argmax(self, dim=None, keepdim=False):
+        if dim is None:
+            return _tensor(np.asarray(np.argmax(self.data), dtype=dtypes.int64))
+        (d,) = normalize_dims(dim, self.ndim, "argmax")
+        return _tensor(np.argmax(self.data, axis=d, keepdims=keepdim).astype(dtypes.int64))
+
+    def argmin(self, dim=None, keepdim=False):
+        return (-self).argmax(dim, keepdim)
+
+    def softmax(self, dim):
+        (d,) = normalize_dims(dim, self.ndim, "softmax")
+        return F.Softmax.apply(self, dim=d)
+
+    def log_softmax(self, dim):
+        (d,) = normalize_dims(dim, self.ndim, "log_softmax")
+        return F.LogSoftmax.apply(self, dim=d)
+
+    # ----- shape ----------------------------------------------------------------------
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        if shape == self.data.shape:
+            return self
+        return S.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = normalize_dims((start_dim, end_dim), self.ndim, "flatten")
+        shape = self.shape
+        return self.reshape(shape[:s] + (-1,) + shape[e + 1:]) if s <= e else self
+
+    def permute(self, *dims):
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        axes = normalize_dims(dims, self.ndim, "permute")
+        if sorted(axes) != list(range(self.ndim)):
+            raise RuntimeError(f"permute: dims {dims} are not a permutation of the "
+                               f"{self.ndim} dimensions of shape {self.shape}")
+        return S.Permute.apply(self, dims=axes)
+
+    def transpose(self, dim0, dim1):
+        d0, d1 = normalize_dims((dim0, dim1), self.ndim, "transpose")
+        axes = list(range(self.ndim))
+        axes[d0], axes[d1] = axes[d1], axes[d0]
+        return S.Permute.apply(self, dims=tuple(axes))
+
+    @property
+    def T(self):
+        return S.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def unsqueeze(self, dim):
+        (d,) = normalize_dims(dim, self.ndim + 1, "unsqueeze")
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def squeeze(self, dim=None):
+        axes = normalize_dims(dim, self.ndim, "squeeze") if self.ndim else ()
+        shape = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
+        return self.reshape(shape)
+
+    def expand(self, *sizes):
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
+                               f"at least the number of dimensions of shape {self.shape}")
+        shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+        return S.Expand.apply(self, shape=shape)
+
+    def gather(self, dim, index):
+        (d,) = normalize_dims(dim, self.ndim, "gather")
+        return S.Gather.apply(self, dim=d, index=np.asarray(getattr(index, "data", index)))
+
+    def __getitem__(self, index):
+        return S.Index.apply(self, key=S.index_key(index))

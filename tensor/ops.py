@@ -1,0 +1,326 @@
+"""Elementwise and reduction primitives: forward and backward side by side.
+
+Notation in the docstrings: ``g`` is the gradient of the output, ``dx`` the
+gradient of input ``x``. Broadcasting is undone by the engine, not here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .function import Function
+
+
+def normalize_dims(dim, ndim: int, op: str) -> tuple:
+    """``dim`` (int, sequence or None) as a tuple of non-negative axes, checked."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    lo, hi = -max(ndim, 1), max(ndim, 1) - 1
+    out = []
+    for d in dims:
+        if not lo <= d <= hi:
+            raise IndexError(
+                f"{op}: dimension out of range (expected to be in range of [{lo}, {hi}], "
+                f"but got {d})"
+            )
+        out.append(d % max(ndim, 1))
+    return tuple(out)
+
+
+# ----- binary ------------------------------------------------------------------------
+class Add(Function):
+    """z = x + y;  dx = g,  dy = g"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x + y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    """z = x − y;  dx = g,  dy = −g"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x - y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """z = x·y;  dx = g·y,  dy = g·x"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        nx, ny = ctx.needs_input_grad
+        return (g * y if nx else None), (g * x if ny else None)
+
+
+class Div(Function):
+    """z = x / y;  dx = g / y,  dy = −g·x / y²"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        nx, ny = ctx.needs_input_grad
+        return (g / y if nx else None), (-g * x / (y * y) if ny else None)
+
+
+class Pow(Function):
+    """z = xʸ;  dx = g·y·xʸ⁻¹,  dy = g·z·ln x  (taken as 0 where x ≤ 0, like PyTorch's x = 0)"""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        z = x**y
+        ctx.save_for_backward(x, y, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, z = ctx.saved
+        nx, ny = ctx.needs_input_grad
+        dx = g * y * x ** (y - 1) if nx else None
+        dy = None
+        if ny:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dy = g * z * np.where(x > 0, np.log(np.where(x > 0, x, 1)), 0)
+        return dx, dy
+
+
+class PowScalar(Function):
+    """z = xᵖ for a constant p;  dx = g·p·xᵖ⁻¹"""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        ctx.save_for_backward(x)
+        ctx.p = p
+        return x**p
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        p = ctx.p
+        return g * (2 * x) if p == 2 else g * (p * x ** (p - 1))
+
+
+# ----- unary -------------------------------------------------------------------------
+class Neg(Function):
+    """y = −x;  dx = −g"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Function):
+    """y = eˣ;  dx = g·y"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.saved[0]
+
+
+class Log(Function):
+    """y = ln x;  dx = g / x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / ctx.saved[0]
+
+
+class Sqrt(Function):
+    """y = √x;  dx = g / (2y)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):
+            y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore"):
+            return g / (2 * ctx.saved[0])
+
+
+class ReLU(Function):
+    """y = max(x, 0);  dx = g·1[x > 0]"""
+
+    # NOTE: the gradient at exactly 0 is 0, as in PyTorch; it is read off the output.
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (ctx.saved[0] > 0)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + e⁻ˣ);  dx = g·y·(1 − y)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        # exp of a negative argument only, so large |x| neither overflows nor warns
+        e = np.exp(-np.abs(x))
+        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.saved[0]
+        return g * y * (1 - y)
+
+
+class Tanh(Function):
+    """y = tanh x;  dx = g·(1 − y²)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.saved[0]
+        return g * (1 - y * y)
+
+
+class Abs(Function):
+    """y = |x|;  dx = g·sign(x)  (0 at x = 0, as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * np.sign(ctx.saved[0])
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi);  dx = g·1[lo ≤ x ≤ hi]"""
+
+    @staticmethod
+    def forward(ctx, x, lo=None, hi=None):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        mask = np.ones(x.shape, bool)
+        if ctx.lo is not None:
+            mask &= x >= ctx.lo
+        if ctx.hi is not None:
+            mask &= x <= ctx.hi
+        return g * mask
+
+
+class Cast(Function):
+    """y = x as another dtype;  dx = g cast back"""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.in_dtype)
+
+
+# ----- reductions --------------------------------------------------------------------
+def _keepdim_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """y = Σ x over axes;  dx = g broadcast back to x's shape"""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes = x.shape, axes
+        return np.sum(x, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.broadcast_to(g.reshape(_keepdim_shape(ctx.shape, ctx.axes)), ctx.shape)
+
+
+class Mean(Function):
+    """y = Σ x / n over axes;  dx = g / n broadcast back"""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes = x.shape, axes
+        return np.mean(x, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        n = 1
+        for a in ctx.axes:
+            n *= ctx.shape[a]
+        g = g.reshape(_keepdim_shape(ctx.shape, ctx.axes)) / n
+        return np.broadcast_to(g, ctx.shape)
+
+
+class Amax(Function):
+    """y = max x over axes;  dx = g shared evenly among the maxima (as torch.amax)"""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        if x.size == 0:
+            raise ValueError("cannot take the max of an empty tensor")
+        y = np.amax(x, axis=axes, keepdims=True)
+        ctx.save_for_backward(x, y)
+        ctx.axes = axes
+        return y if keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        mask = x == y
+        g = g.reshape(y.shape)
+        return mask * (g / mask.sum(axis=ctx.axes, keepdims=True))

@@ -1,0 +1,148 @@
+"""Movement and indexing primitives: they move numbers around without changing them,
+so each backward moves the gradient back."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .function import Function, shapes_of
+
+
+def index_key(index):
+    """A ``__getitem__`` key with Tensors replaced by their arrays."""
+    if isinstance(index, tuple):
+        return tuple(_index_part(i) for i in index)
+    return _index_part(index)
+
+
+def _index_part(i):
+    data = getattr(i, "data", None)
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(i, list):
+        return np.asarray(i)
+    return i
+
+
+def _is_basic(key) -> bool:
+    parts = key if isinstance(key, tuple) else (key,)
+    return not any(isinstance(p, np.ndarray) for p in parts)
+
+
+class Reshape(Function):
+    """y = x viewed with a new shape;  dx = g reshaped back"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.shape)
+
+    @classmethod
+    def error(cls, arrays, exc):
+        return RuntimeError(f"reshape: {exc} (input shape {arrays[0].shape})")
+
+
+class Permute(Function):
+    """y = x with axes reordered;  dx = g with the inverse order"""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.transpose(np.argsort(ctx.dims))
+
+
+class Expand(Function):
+    """y = x broadcast to a larger shape;  dx = g summed back (done by the engine)"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+    @classmethod
+    def error(cls, arrays, exc):
+        return RuntimeError(f"expand: cannot expand a tensor of shape {arrays[0].shape}: {exc}")
+
+
+class Index(Function):
+    """y = x[key];  dx = zeros with g added back at key (repeated indices add up)"""
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape, ctx.dtype, ctx.key = x.shape, x.dtype, key
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = np.zeros(ctx.shape, ctx.dtype)
+        if _is_basic(ctx.key):
+            dx[ctx.key] = g
+        else:
+            np.add.at(dx, ctx.key, g)
+        return dx
+
+    @classmethod
+    def error(cls, arrays, exc):
+        return IndexError(f"index: {exc} (tensor of shape {arrays[0].shape})")
+
+
+class Cat(Function):
+    """y = [x₀, x₁, …] joined along dim;  dxᵢ = the slice of g that xᵢ became"""
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.dim = dim
+        ctx.splits = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(np.split(g, ctx.splits, axis=ctx.dim))
+
+    @classmethod
+    def error(cls, arrays, exc):
+        return RuntimeError(f"cat: tensors of shapes {shapes_of(arrays)} cannot be joined: {exc}")
+
+
+class Where(Function):
+    """y = cond ? a : b;  da = g·cond,  db = g·¬cond"""
+
+    @staticmethod
+    def forward(ctx, a, b, cond):
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        na, nb = ctx.needs_input_grad
+        zero = g.dtype.type(0)
+        return (np.where(ctx.cond, g, zero) if na else None,
+                np.where(ctx.cond, zero, g) if nb else None)
+
+
+class Gather(Function):
+    """y = x gathered along dim at index (torch.gather);  dx = g added back at index"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        return np.take_along_axis(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = np.zeros(ctx.shape, g.dtype)
+        grids = list(np.indices(ctx.index.shape, sparse=True))
+        grids[ctx.dim] = ctx.index
+        np.add.at(dx, tuple(grids), g)
+        return dx

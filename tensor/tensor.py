@@ -1,0 +1,280 @@
+"""`Tensor`: a NumPy array that remembers the op that made it."""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import dtypes, function
+from .function import grad_mode
+from .methods import TensorMethods
+
+
+class Tensor(TensorMethods):
+    """An n-dimensional array with reverse-mode autodiff and PyTorch's semantics.
+
+    ``data`` is the underlying ``numpy.ndarray`` (a documented deviation from
+    PyTorch, where ``.data`` is a Tensor), ``grad`` is a Tensor or ``None``, and
+    ``grad_fn`` is the graph node (a `Function`) of a computed tensor.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "_hooks",
+                 "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False):
+        from .creation import as_array
+
+        self.data = as_array(data, dtype)
+        self.grad = None
+        self._ctx = None
+        self._version = 0
+        self._hooks = None
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data: np.ndarray, ctx) -> Tensor:
+        """Fast path for op results: no checks, no copies."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = ctx is not None
+        t._ctx = ctx
+        t._version = 0
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    # ----- properties and conversion ---------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def grad_fn(self):
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return self.data.shape
+        from .ops import normalize_dims
+
+        return self.data.shape[normalize_dims(dim, self.ndim, "size")[0]]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def item(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"item: a Tensor with {self.data.size} elements cannot be converted to a scalar"
+            )
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError(
+                "numpy: can't call numpy() on a Tensor that requires grad; use "
+                "tensor.detach().numpy()"
+            )
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool: the truth value of a Tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.data.item())
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        extra = ""
+        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+            extra += f", dtype={self.data.dtype.name}"
+        if self._ctx is not None:
+            extra += f", grad_fn={self._ctx!r}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ----- autograd ---------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph)
+
+    def detach(self) -> Tensor:
+        """The same data (shared, like PyTorch) cut off from the graph."""
+        return Tensor._make(self.data, None)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self._ctx is not None and not requires_grad:
+            raise RuntimeError(
+                "requires_grad_: you can only change requires_grad flags of leaf tensors"
+            )
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"requires_grad_: only floating point tensors can require gradients "
+                f"(dtype {self.data.dtype.name})"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf after backward (leaves always keep theirs)."""
+        if self._ctx is None:
+            return
+        self._retains_grad = True
+        self._ctx.out_ref = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned
+        Tensor replaces the gradient. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        if self._ctx is not None:
+            self._ctx.out_ref = weakref.ref(self)
+        return _HookHandle(self._hooks, hook)
+
+    # ----- in-place ops ---------------------------------------------------------------
+    def _inplace(self, op: str, fn, other=None) -> Tensor:
+        if grad_mode.enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
+            if self._ctx is None and self.requires_grad:
+                raise RuntimeError(
+                    f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                    "operation (wrap it in no_grad() or use .data)"
+                )
+            raise RuntimeError(f"{op}: in-place operations on tensors that are part of a "
+                               "graph are not supported; use the out-of-place op")
+        value = other.data if isinstance(other, Tensor) else other
+        try:
+            fn(self.data, value)
+        except (ValueError, TypeError) as exc:
+            shape = getattr(value, "shape", ())
+            raise RuntimeError(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
+                               f"{self.dtype.name} with shape {tuple(shape)}: {exc}") from None
+        self._version += 1
+        if self._ctx is not None:
+            self._ctx.dirty = True
+        return self
+
+    def zero_(self) -> Tensor:
+        return self._inplace("zero_", lambda a, _: a.fill(0))
+
+    def fill_(self, value) -> Tensor:
+        return self._inplace("fill_", lambda a, v: a.fill(v), value)
+
+    def add_(self, other, alpha=1) -> Tensor:
+        return self._inplace("add_", lambda a, v: np.add(a, v * alpha if alpha != 1 else v,
+                                                          out=a, casting="unsafe"), other)
+
+    def sub_(self, other) -> Tensor:
+        return self._inplace("sub_", lambda a, v: np.subtract(a, v, out=a, casting="unsafe"),
+                             other)
+
+    def mul_(self, other) -> Tensor:
+        return self._inplace("mul_", lambda a, v: np.multiply(a, v, out=a, casting="unsafe"),
+                             other)
+
+    def div_(self, other) -> Tensor:
+        return self._inplace("div_", lambda a, v: np.divide(a, v, out=a, casting="unsafe"),
+                             other)
+
+    def copy_(self, other) -> Tensor:
+        return self._inplace("copy_", lambda a, v: np.copyto(a, v, casting="unsafe"), other)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        return self._inplace("clamp_", lambda a, _: np.clip(a, min, max, out=a))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        from .creation import generator
+
+        return self._inplace("uniform_", lambda x, _: x.__setitem__(
+            ..., generator().uniform(a, b, x.shape)))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        from .creation import generator
+
+        return self._inplace("normal_", lambda x, _: x.__setitem__(
+            ..., generator().normal(mean, std, x.shape)))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __setitem__(self, index, value) -> None:
+        from .ops_shape import index_key
+
+        key = index_key(index)
+        self._inplace("__setitem__", lambda a, v: a.__setitem__(key, v), value)
+
+
+class _HookHandle:
+    def __init__(self, hooks: list, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+function.Tensor = Tensor

@@ -1,0 +1,95 @@
+"""The ops under test, written once so the same lambda runs on this engine and on
+PyTorch (the names and semantics are the same by design). Each entry:
+name -> (function, input kind). Kinds say which inputs are safe for finite
+differences (away from kinks and outside domains)."""
+
+import numpy as np
+
+SHAPES = [(), (4,), (3, 4), (1, 4), (3, 1)]
+
+
+def broadcastable(a, b):
+    try:
+        np.broadcast_shapes(a, b)
+        return True
+    except ValueError:
+        return False
+
+
+BINARY_PAIRS = [(a, b) for a in SHAPES for b in SHAPES if broadcastable(a, b)]
+
+BINARY = {
+    "add": lambda a, b, lib: a + b,
+    "sub": lambda a, b, lib: a - b,
+    "mul": lambda a, b, lib: a * b,
+    "div": lambda a, b, lib: a / b,
+    "pow": lambda a, b, lib: a**b,
+    "rsub_scalar": lambda a, b, lib: 2.0 - a * b,
+    "where": lambda a, b, lib: lib.where(a > 0.5, a, b),
+}
+
+UNARY = {
+    "neg": (lambda x, lib: -x, "any"),
+    "exp": (lambda x, lib: x.exp(), "any"),
+    "log": (lambda x, lib: x.log(), "positive"),
+    "sqrt": (lambda x, lib: x.sqrt(), "positive"),
+    "relu": (lambda x, lib: x.relu(), "nonzero"),
+    "sigmoid": (lambda x, lib: x.sigmoid(), "any"),
+    "tanh": (lambda x, lib: x.tanh(), "any"),
+    "abs": (lambda x, lib: x.abs(), "nonzero"),
+    "clamp": (lambda x, lib: x.clamp(-0.5, 0.5), "nonzero"),
+    "pow2": (lambda x, lib: x**2, "any"),
+    "pow_half": (lambda x, lib: x**0.5, "positive"),
+    "rdiv": (lambda x, lib: 1.0 / x, "positive"),
+    "sum": (lambda x, lib: x.sum(), "any"),
+    "mean": (lambda x, lib: x.mean(), "any"),
+    "amax": (lambda x, lib: x.amax(), "any"),
+    "max": (lambda x, lib: x.max(), "any"),
+    "min": (lambda x, lib: x.min(), "any"),
+}
+
+# Ops that need at least 2 dimensions: (3, 4) inputs.
+MATRIX = {
+    "sum_dim0": lambda x, lib: x.sum(0),
+    "sum_dim1_keep": lambda x, lib: x.sum(dim=1, keepdim=True),
+    "sum_dims": lambda x, lib: x.sum(dim=(0, 1)),
+    "mean_dim_neg": lambda x, lib: x.mean(-1),
+    "amax_dim": lambda x, lib: x.amax(1),
+    "max_dim_values": lambda x, lib: x.max(dim=1)[0],
+    "max_dim_keep": lambda x, lib: x.max(dim=0, keepdim=True).values,
+    "min_dim": lambda x, lib: x.min(dim=1).values,
+    "softmax0": lambda x, lib: x.softmax(0),
+    "softmax1": lambda x, lib: x.softmax(dim=1),
+    "log_softmax1": lambda x, lib: x.log_softmax(dim=1),
+    "log_softmax0": lambda x, lib: x.log_softmax(0),
+    "reshape": lambda x, lib: x.reshape(2, 6) * 1.5,
+    "view_neg": lambda x, lib: x.view(-1, 2),
+    "flatten": lambda x, lib: x.flatten(),
+    "transpose": lambda x, lib: x.transpose(0, 1),
+    "T": lambda x, lib: x.T,
+    "permute": lambda x, lib: x.permute(1, 0),
+    "unsqueeze": lambda x, lib: x.unsqueeze(1),
+    "squeeze": lambda x, lib: x.unsqueeze(0).squeeze(0),
+    "expand": lambda x, lib: x[:1].expand(5, 4),
+    "slice": lambda x, lib: x[1:, ::2],
+    "index_int": lambda x, lib: x[1],
+    "index_array_repeats": lambda x, lib: x[[0, 2, 0, 0]],
+    "index_pairs": lambda x, lib: x[[0, 1, 2], [3, 3, 0]],
+    "index_mask": lambda x, lib: x[x.detach() > 0],
+    "gather": lambda x, lib: x.gather(1, lib.tensor([[0, 0], [1, 3], [2, 1]])),
+    "cat": lambda x, lib: lib.cat([x, x * 2, x[:1]], dim=0),
+    "stack": lambda x, lib: lib.stack([x, x.exp()], dim=1),
+    "matmul_vec": lambda x, lib: x @ x[0],
+    "chain": lambda x, lib: ((x * 2).exp().sum(1) / 3).log().tanh(),
+}
+
+
+def sample(rng, shape, kind="any"):
+    x = rng.standard_normal(shape)
+    if kind == "positive":
+        x = np.abs(x) + 0.5
+    elif kind == "nonzero":
+        # keep clear of the kink at 0 and of clamp's edges at ±0.5
+        x = np.where(np.abs(x) < 0.1, 0.2, x)
+        x = np.where(np.abs(np.abs(x) - 0.5) < 0.05, 0.7, x)
+    return x
