@@ -1,0 +1,129 @@
+"""``nn.functional``: the stateless layers and losses, with PyTorch's signatures."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tensor
+from tensor import Tensor
+from tensor.ops_fused import CrossEntropy, Linear
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x·Wᵀ + b as one fused op (one graph node, one matmul each way)."""
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
+
+
+def relu(input: Tensor) -> Tensor:
+    return input.relu()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    return input.tanh()
+
+
+def softmax(input: Tensor, dim: int) -> Tensor:
+    return input.softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int) -> Tensor:
+    return input.log_softmax(dim)
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    return losses.sum() if reduction == "sum" else losses
+
+
+def _check_reduction(reduction: str, op: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _class_targets(input: Tensor, target, op: str) -> np.ndarray:
+    t = np.asarray(getattr(target, "data", target))
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: expected integer class targets, got dtype {t.dtype}")
+    if input.ndim != 2 or t.shape != (input.shape[0],):
+        raise ValueError(f"{op}: expected input of shape (N, C) and target of shape (N,), got "
+                         f"input {input.shape} and target {t.shape}")
+    n_classes = input.shape[1]
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        bad = t[(t < 0) | (t >= n_classes)][0]
+        raise IndexError(f"{op}: target {bad} is out of bounds for {n_classes} classes")
+    return t
+
+
+def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean of −log softmax(input)[target]. Integer targets use the fused, stable op
+    (gradient (softmax − one_hot)/N); float targets of input's shape are class
+    probabilities, as in PyTorch."""
+    _check_reduction(reduction, "cross_entropy")
+    if input.ndim == 1:  # one sample of C logits and a scalar target
+        out = cross_entropy(input.unsqueeze(0), _unsqueeze_target(target), reduction)
+        return out.squeeze(0) if reduction == "none" else out
+    t = getattr(target, "data", target)
+    if isinstance(t, np.ndarray) and t.dtype.kind == "f":
+        if t.shape != input.shape:
+            raise ValueError(f"cross_entropy: probability targets must have the input's shape "
+                             f"{input.shape}, got {t.shape}")
+        target = target if isinstance(target, Tensor) else tensor.from_numpy(t)
+        return _reduce(-(target * input.log_softmax(1)).sum(1), reduction)
+    t = _class_targets(input, target, "cross_entropy")
+    return CrossEntropy.apply(input, target=t, reduction=reduction)
+
+
+def _unsqueeze_target(target):
+    t = np.asarray(getattr(target, "data", target))
+    return t.reshape(1, *t.shape[1:]) if t.dtype.kind == "f" else t.reshape(1)
+
+
+def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean of −input[n, target[n]] (input holds log-probabilities)."""
+    _check_reduction(reduction, "nll_loss")
+    t = _class_targets(input, target, "nll_loss")
+    return _reduce(-input[np.arange(input.shape[0]), t], reduction)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    _check_reduction(reduction, "mse_loss")
+    if not isinstance(target, Tensor):
+        target = tensor.tensor(target, dtype=input.dtype)
+    if input.shape != target.shape:
+        raise ValueError(f"mse_loss: input shape {input.shape} and target shape "
+                         f"{target.shape} differ")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1 − p)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = tensor.generator().random(input.shape) >= p
+    scale = np.asarray(1.0 / (1.0 - p), input.dtype)
+    return input * tensor.from_numpy(keep * scale)
+
+
+def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
+    t = np.asarray(getattr(input, "data", input))
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer tensor, got dtype {t.dtype}")
+    if num_classes == -1:
+        num_classes = int(t.max()) + 1 if t.size else 0
+    if t.size and (t.min() < 0 or t.max() >= num_classes):
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes})")
+    return tensor.from_numpy(np.eye(num_classes, dtype=np.int64)[t])

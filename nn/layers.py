@@ -1,0 +1,168 @@
+"""Layers with PyTorch's constructors, defaults and ``repr``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tensor import Tensor, dtypes
+
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x·Wᵀ + b, with ``weight`` of shape (out_features, in_features)."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+        dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(np.empty((out_features, in_features), dtype))
+        self.bias = Parameter(np.empty(out_features, dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # PyTorch's default: kaiming_uniform_(a=√5) ⇒ U(±1/√fan_in), the same for the bias
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.data.shape[-1:] != (self.in_features,) or x.data.dtype != self.weight.data.dtype:
+            self._bad_input(x)
+        return F.linear(x, self.weight, self.bias)
+
+    def _bad_input(self, x: Tensor):
+        name = f"Linear(in_features={self.in_features}, out_features={self.out_features})"
+        if x.data.shape[-1:] != (self.in_features,):
+            raise RuntimeError(f"{name} got input of shape {tuple(x.shape)}")
+        raise RuntimeError(f"{name} has {self.weight.dtype.name} weights but got "
+                           f"{x.dtype.name} input; convert one with .float() or .double()")
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class ReLU(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Sigmoid(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class Identity(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class Flatten(Module):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Zeroes elements with probability p in training (scaling the rest by 1/(1−p));
+    the identity in eval mode."""
+
+    def __init__(self, p: float = 0.5):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace=False"
+
+
+class Softmax(Module):
+    def __init__(self, dim: int | None = None):
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.softmax(self.dim if self.dim is not None else -1)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.log_softmax(self.dim if self.dim is not None else -1)
+
+
+class Sequential(Module):
+    """Modules applied in order; indexable, iterable, with ``len``."""
+
+    def __init__(self, *modules: Module):
+        for m in modules:
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential: {type(m).__name__} is not a Module")
+        self._layers = list(modules)
+
+    def _members(self):
+        for i, m in enumerate(self._layers):
+            yield str(i), m
+
+    def forward(self, x):
+        for m in self._layers:
+            x = m(x)
+        return x
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*self._layers[index])
+        return self._layers[index]
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __iter__(self):
+        return iter(self._layers)
+
+    def append(self, module: Module) -> Sequential:
+        self._layers.append(module)
+        return self
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean"):
+        F._check_reduction(reduction, type(self).__name__)
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction}"
+
+
+class CrossEntropyLoss(_Loss):
+    def forward(self, input: Tensor, target) -> Tensor:
+        return F.cross_entropy(input, target, self.reduction)
+
+
+class NLLLoss(_Loss):
+    def forward(self, input: Tensor, target) -> Tensor:
+        return F.nll_loss(input, target, self.reduction)
+
+
+class MSELoss(_Loss):
+    def forward(self, input: Tensor, target) -> Tensor:
+        return F.mse_loss(input, target, self.reduction)

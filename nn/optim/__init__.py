@@ -1,0 +1,6 @@
+"""``nn.optim``: optimizers and (in ``lr_scheduler``) learning-rate schedules."""
+
+from . import lr_scheduler
+from .optimizer import SGD, Adam, AdamW, Optimizer
+
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "lr_scheduler"]

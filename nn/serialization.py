@@ -1,0 +1,66 @@
+"""``nn.save`` / ``nn.load``: state dicts as safetensors files that PyTorch reads."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load as _st_load
+from safetensors.numpy import save as _st_save
+
+import tensor
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a
+    rename, so ``path`` is either the old file or the complete new one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save(state_dict, path, metadata: dict | None = None) -> None:
+    """Save name → Tensor (or array) in safetensors format, atomically."""
+    arrays = {}
+    for name, value in state_dict.items():
+        arr = np.asarray(getattr(value, "data", value))
+        arrays[name] = np.ascontiguousarray(arr)
+    atomic_write_bytes(path, _st_save(arrays, metadata=metadata))
+
+
+def load(path) -> dict:
+    """Read a safetensors file into name → Tensor."""
+    return {k: tensor.from_numpy(v) for k, v in load_arrays(path)[0].items()}
+
+
+def load_arrays(path) -> tuple[dict, dict]:
+    """name → ndarray and the file's string metadata; clear errors for bad files."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"load: no such file: {path}")
+    data = path.read_bytes()
+    try:
+        arrays = _st_load(data)
+        meta = _read_metadata(data)
+    except Exception as exc:  # safetensors raises its own error types
+        raise ValueError(f"load: {path} is not a valid safetensors file ({exc})") from None
+    return arrays, meta
+
+
+def _read_metadata(data: bytes) -> dict:
+    import json
+    import struct
+
+    (n,) = struct.unpack("<Q", data[:8])
+    return json.loads(data[8:8 + n]).get("__metadata__", {}) or {}

@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+import nn
+import tensor
+from tinygrad_mnist.model import mlp
+
+
+def test_save_load_round_trip(tmp_path):
+    model = mlp(seed=1)
+    path = tmp_path / "model.safetensors"
+    nn.save(model.state_dict(), path)
+    loaded = nn.load(path)
+    assert set(loaded) == {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"}
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(loaded[k].data, v.data)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_interrupted_save_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.safetensors"
+    nn.save({"w": tensor.ones(3)}, path)
+    before = path.read_bytes()
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("os.replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        nn.save({"w": tensor.zeros(1000)}, path)
+    assert path.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_bad_files_name_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file: .*missing.safetensors"):
+        nn.load(tmp_path / "missing.safetensors")
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"this is not a safetensors file at all")
+    with pytest.raises(ValueError, match="junk.safetensors is not a valid safetensors"):
+        nn.load(junk)
+    good = tmp_path / "good.safetensors"
+    nn.save({"w": tensor.ones(100)}, good)
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes(good.read_bytes()[:-50])
+    with pytest.raises(ValueError, match="cut.safetensors is not a valid"):
+        nn.load(cut)
+
+
+def test_torch_loads_the_file_with_identical_logits(tmp_path):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import load_file
+
+    model = mlp(seed=3)
+    path = tmp_path / "model.safetensors"
+    nn.save(model.state_dict(), path)
+    twin = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(),
+                               torch.nn.Linear(128, 64), torch.nn.ReLU(),
+                               torch.nn.Linear(64, 10))
+    twin.load_state_dict(load_file(path))
+    x = np.random.default_rng(0).random((16, 784), dtype=np.float32)
+    with torch.no_grad():
+        expected = twin(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(tensor.from_numpy(x)).data, expected, rtol=1e-5, atol=1e-6)
