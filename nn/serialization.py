@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -11,23 +9,9 @@ from safetensors.numpy import load as _st_load
 from safetensors.numpy import save as _st_save
 
 import tensor
+from tensor._atomic import atomic_write_bytes
 
-
-def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a
-    rename, so ``path`` is either the old file or the complete new one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+__all__ = ["atomic_write_bytes", "load", "load_arrays", "save"]
 
 
 def save(state_dict, path, metadata: dict | None = None) -> None:

@@ -1,8 +1,214 @@
-"""The `tinygrad-mnist` command line."""
+"""The `tinygrad-mnist` command line: train | evaluate | predict | graph | report | bench.
 
+Bad input prints one line, ``tinygrad-mnist: error: …``, and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
 import sys
+import time
+from pathlib import Path
+
+from .datasets import DatasetError
+
+EXPECTED = (DatasetError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError,
+            RuntimeError)
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of usage + message
+        raise UsageError(message)
+
+
+def _add_data(p):
+    p.add_argument("--dataset", default=None, help="mnist (default) or fashion-mnist")
+    p.add_argument("--data-dir", default=None, help="folder with the four IDX files")
+
+
+def build_parser() -> Parser:
+    from .train import RECIPES
+
+    parser = Parser(prog="tinygrad-mnist", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    t = sub.add_parser("train", help="train the MLP and write a run folder")
+    t.add_argument("--recipe", choices=sorted(RECIPES), default="seed",
+                   help="seed: the notebook's SGD recipe; best: AdamW + one-cycle + shifts")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--lr", type=float)
+    t.add_argument("--optimizer", choices=["sgd", "adam", "adamw"])
+    t.add_argument("--momentum", type=float)
+    t.add_argument("--weight-decay", type=float)
+    t.add_argument("--schedule", choices=["none", "cosine", "onecycle"])
+    t.add_argument("--augment", action="store_true", default=None,
+                   help="random shifts of up to 2 pixels")
+    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--limit", type=int, help="train on the first N training images")
+    t.add_argument("--out", type=Path, help="run folder (default runs/<timestamp>)")
+    t.add_argument("--resume", type=Path, help="checkpoint or run folder to continue")
+    t.add_argument("--no-progress", action="store_true", help="no tqdm progress bars")
+    _add_data(t)
+
+    e = sub.add_parser("evaluate", help="test accuracy, per-class accuracy, confusions")
+    e.add_argument("model", type=Path, metavar="RUN_OR_CHECKPOINT")
+    e.add_argument("--json", action="store_true")
+    _add_data(e)
+
+    p = sub.add_parser("predict", help="predict the digit in your own images")
+    p.add_argument("model", type=Path, metavar="RUN_OR_CHECKPOINT")
+    p.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
+    p.add_argument("--json", action="store_true")
+
+    g = sub.add_parser("graph", help="render the MLP's computation graph with graphviz")
+    g.add_argument("model", type=Path, nargs="?", metavar="RUN_OR_CHECKPOINT")
+    g.add_argument("--out", type=Path, default=Path("graph.svg"))
+    g.add_argument("--equations", action="store_true", help="label with the notebook's maths")
+    g.add_argument("--batch", type=int, default=32)
+    _add_data(g)
+
+    r = sub.add_parser("report", help="regenerate metrics, figures and report.html of a run")
+    r.add_argument("run", type=Path, metavar="RUN")
+
+    b = sub.add_parser("bench", help="seconds per epoch: this framework, NumPy, PyTorch")
+    b.add_argument("--batch-size", type=int, nargs="+", default=[32, 256])
+    b.add_argument("--repeats", type=int, default=5)
+    b.add_argument("--subset", type=int, default=None, help="images per epoch (default 50000)")
+    b.add_argument("--json", action="store_true")
+    b.add_argument("--no-memory", action="store_true", help="skip the peak-memory run")
+    b.add_argument("--data-dir", default=None)
+    return parser
+
+
+def cmd_train(args) -> int:
+    from . import report
+    from .checkpoint import resolve
+    from .train import RECIPES, Config, Interrupted, data_source, train, write_json
+
+    if args.resume is not None:
+        meta_cfg = _checkpoint_config(resolve(args.resume))
+        if args.epochs:
+            meta_cfg["epochs"] = args.epochs
+        cfg = Config(**meta_cfg)
+        out = args.out or resolve(args.resume).parent
+    else:
+        options = dict(RECIPES[args.recipe], recipe=args.recipe, seed=args.seed,
+                       limit=args.limit, dataset=args.dataset or "mnist", data_dir=args.data_dir)
+        for field in ("epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay",
+                      "schedule", "augment"):
+            if getattr(args, field) is not None:
+                options[field] = getattr(args, field)
+        cfg = Config(**options)
+        out = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    cfg.validate()
+    source = data_source(cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "config.json", dataclasses.asdict(cfg))
+    print(f"training on {cfg.dataset} ({source}); run folder {out}")
+    try:
+        state = train(cfg, out, args.resume, progress=not args.no_progress)
+    except Interrupted as exc:
+        print(str(exc), file=sys.stderr)
+        return 130
+    m = report.generate(out, {"best_epoch": state["best_epoch"],
+                              "best_val_accuracy": state["best_val_acc"],
+                              "training_seconds": round(state["seconds"], 2),
+                              "data_source": source, "config": dataclasses.asdict(cfg)})
+    print(f"test accuracy {m['test_accuracy'] * 100:.2f} % (best epoch {state['best_epoch']}); "
+          f"report: {out / 'report.html'}")
+    return 0
+
+
+def _checkpoint_config(path: Path) -> dict:
+    from nn.serialization import load_arrays
+
+    _, meta = load_arrays(path)
+    if "tinygrad_mnist" not in meta:
+        raise ValueError(f"{path}: not a training checkpoint (no resume state in it)")
+    return json.loads(meta["tinygrad_mnist"])["state"]["config"]
+
+
+def _dataset_for(model_path: Path, args) -> tuple[str, str | None]:
+    folder = model_path if model_path.is_dir() else model_path.parent
+    saved = folder / "config.json"
+    if args.dataset is None and saved.is_file():
+        cfg = json.loads(saved.read_text())
+        return cfg["dataset"], args.data_dir or cfg.get("data_dir")
+    return args.dataset or "mnist", args.data_dir
+
+
+def cmd_evaluate(args) -> int:
+    from .checkpoint import load_model_file
+    from .datasets import CLASS_NAMES, load_mnist, to_float
+    from .evaluation import format_metrics, metrics
+    from .train import evaluate
+
+    model = load_model_file(args.model)
+    name, data_dir = _dataset_for(args.model, args)
+    data = load_mnist(name, data_dir)
+    loss, _, pred, _ = evaluate(model, to_float(data.x_test), data.y_test)
+    m = metrics(data.y_test, pred, loss)
+    print(json.dumps(m, indent=2) if args.json else format_metrics(m, CLASS_NAMES.get(name)))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from .checkpoint import load_model_file
+    from .predict import predict
+
+    results = predict(load_model_file(args.model), args.images)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    for r in results if not args.json else ():
+        top = "  ".join(f"{k}: {v * 100:.1f}%" for k, v in r["probabilities"].items())
+        print(f"{r['file']}: {r['prediction']}   ({top})")
+    return 0
+
+
+def cmd_graph(args) -> int:
+    from .graph import graph_command
+
+    path = graph_command(args)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from . import report
+
+    m = report.generate(args.run)
+    print(f"test accuracy {m['test_accuracy'] * 100:.2f} %; report: {args.run / 'report.html'}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import bench_command
+
+    return bench_command(args)
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
+            "graph": cmd_graph, "report": cmd_report, "bench": cmd_bench}
 
 
 def main(argv=None) -> int:
-    print("tinygrad-mnist: no commands yet", file=sys.stderr)
-    return 2
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"tinygrad-mnist: error: {exc}", file=sys.stderr)
+        return 2
+    except EXPECTED as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"tinygrad-mnist: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tinygrad-mnist: interrupted", file=sys.stderr)
+        return 130

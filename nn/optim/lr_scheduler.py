@@ -31,7 +31,8 @@ class LRScheduler:
         return list(self._last_lr)
 
     def state_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+        return {k: v for k, v in self.__dict__.items()
+                if k != "optimizer" and not callable(v)}
 
     def load_state_dict(self, state_dict: dict) -> None:
         self.__dict__.update(state_dict)

@@ -1,0 +1,96 @@
+"""Resumable checkpoints: model, optimizer and scheduler state, RNG states and
+history in one safetensors file (arrays as tensors, the rest as JSON metadata)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+import nn
+from nn.serialization import load_arrays
+
+CHECKPOINT = "checkpoint.safetensors"
+MODEL = "model.safetensors"
+
+
+def save_checkpoint(path, model, optimizer, scheduler, state: dict) -> None:
+    """``state`` holds plain JSON values (epoch, step, RNG states, history, config)."""
+    tensors = {f"model.{k}": v.data for k, v in model.state_dict().items()}
+    opt = optimizer.state_dict()
+    steps = {}
+    for i, s in opt["state"].items():
+        for key, value in s.items():
+            if isinstance(value, np.ndarray):
+                tensors[f"optim.{i}.{key}"] = value
+            else:
+                steps[f"{i}.{key}"] = value
+    meta = {
+        "state": state,
+        "optim_groups": opt["param_groups"],
+        "optim_scalars": steps,
+        "scheduler": scheduler.state_dict() if scheduler is not None else None,
+    }
+    nn.save(tensors, path, metadata={"tinygrad_mnist": json.dumps(meta, default=_jsonable)})
+
+
+def _jsonable(value):
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"checkpoint: cannot store {type(value).__name__}")
+
+
+def resolve(path) -> Path:
+    """A run folder or a file: the checkpoint to resume from."""
+    path = Path(path)
+    return path / CHECKPOINT if path.is_dir() else path
+
+
+def load_checkpoint(path, model, optimizer, scheduler) -> dict:
+    """Restore everything ``save_checkpoint`` wrote; returns its ``state``."""
+    path = resolve(path)
+    arrays, meta = load_arrays(path)
+    if "tinygrad_mnist" not in meta:
+        raise ValueError(f"{path}: not a training checkpoint (no resume state in it)")
+    meta = json.loads(meta["tinygrad_mnist"])
+    weights = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as exc:
+        raise ValueError(f"{path}: checkpoint is for a different architecture: "
+                         f"{str(exc).splitlines()[-1].strip()}") from None
+    state: dict = {}
+    for key, value in arrays.items():
+        if key.startswith("optim."):
+            _, i, name = key.split(".", 2)
+            state.setdefault(i, {})[name] = value
+    for key, value in meta["optim_scalars"].items():
+        i, name = key.split(".", 1)
+        state.setdefault(i, {})[name] = value
+    groups = meta["optim_groups"]
+    for g in groups:
+        if "betas" in g:
+            g["betas"] = tuple(g["betas"])
+    optimizer.load_state_dict({"state": state, "param_groups": groups})
+    if scheduler is not None and meta["scheduler"] is not None:
+        scheduler.load_state_dict(meta["scheduler"])
+    return meta["state"]
+
+
+def load_model_file(path):
+    """The MLP in a run folder or a .safetensors file (best weights, or a checkpoint's)."""
+    from .model import mlp_from_state_dict
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / MODEL
+    arrays, meta = load_arrays(path)
+    if "tinygrad_mnist" in meta:
+        arrays = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}
+    try:
+        return mlp_from_state_dict(arrays, dtype=np.float32)
+    except (ValueError, RuntimeError) as exc:
+        raise ValueError(f"{path}: not a checkpoint of this MLP ({exc})") from None

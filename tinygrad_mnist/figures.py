@@ -1,0 +1,137 @@
+"""The notebook's figures, drawn headless with matplotlib and written atomically."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from nn.serialization import atomic_write_bytes  # noqa: E402
+
+
+def _save(fig, path: Path) -> Path:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+def _grid(n: int, cols: int):
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.3, rows * 1.45))
+    axes = np.atleast_1d(axes).ravel()
+    for ax in axes:
+        ax.axis("off")
+    return fig, axes
+
+
+def samples(images, labels, path: Path, names=None, n: int = 20) -> Path:
+    """Sample images with their labels."""
+    fig, axes = _grid(n, 10)
+    for ax, img, lab in zip(axes, images[:n], labels[:n]):
+        ax.imshow(img.reshape(28, 28), cmap="gray")
+        ax.set_title(names[lab] if names else str(lab), fontsize=9)
+    fig.suptitle("Sample training images")
+    return _save(fig, path)
+
+
+def curves(history: list, path: Path) -> Path:
+    """Loss and accuracy per epoch, train and validation."""
+    epochs = [h["epoch"] for h in history]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    for key, label in (("train_loss", "train"), ("val_loss", "validation")):
+        a.plot(epochs, [h[key] for h in history], marker="o", label=label)
+    for key, label in (("train_acc", "train"), ("val_acc", "validation")):
+        b.plot(epochs, [h[key] * 100 for h in history], marker="o", label=label)
+    a.set(title="Loss", xlabel="epoch", ylabel="cross-entropy")
+    b.set(title="Accuracy", xlabel="epoch", ylabel="%")
+    for ax in (a, b):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return _save(fig, path)
+
+
+def confusion(cm, path: Path, names=None) -> Path:
+    """Confusion matrix with counts in every cell."""
+    cm = np.asarray(cm)
+    names = names or [str(i) for i in range(len(cm))]
+    fig, ax = plt.subplots(figsize=(7, 6))
+    im = ax.imshow(cm, cmap="Blues")
+    fig.colorbar(im, ax=ax)
+    ax.set(xticks=range(len(cm)), yticks=range(len(cm)), xticklabels=names, yticklabels=names,
+           xlabel="predicted", ylabel="true", title="Confusion matrix (test set)")
+    plt.setp(ax.get_xticklabels(), rotation=45 if max(map(len, names)) > 2 else 0)
+    threshold = cm.max() / 2
+    for i in range(len(cm)):
+        for j in range(len(cm)):
+            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
+                    color="white" if cm[i, j] > threshold else "black")
+    return _save(fig, path)
+
+
+def predictions(images, y_true, probs, path: Path, correct: bool, names=None,
+                n: int = 20) -> Path:
+    """Correct predictions (or mistakes) with the model's confidence."""
+    pred = probs.argmax(1)
+    idx = np.flatnonzero((pred == y_true) == correct)[:n]
+    fig, axes = _grid(max(len(idx), 1), 10)
+    label = names or [str(i) for i in range(probs.shape[1])]
+    for ax, i in zip(axes, idx):
+        ax.imshow(images[i].reshape(28, 28), cmap="gray")
+        title = f"{label[pred[i]]} {probs[i, pred[i]] * 100:.0f}%"
+        if not correct:
+            title += f"\n(true {label[y_true[i]]})"
+        ax.set_title(title, fontsize=8, color="green" if correct else "red")
+    fig.suptitle("Correct predictions" if correct else "Mistakes", y=1.02)
+    return _save(fig, path)
+
+
+def weights(w1: np.ndarray, path: Path, n: int = 64) -> Path:
+    """First-layer weights (out, 784) as 28×28 images: what each unit looks for."""
+    fig, axes = _grid(min(n, len(w1)), 16)
+    for ax, w in zip(axes, w1[:n]):
+        lim = np.abs(w).max()
+        ax.imshow(w.reshape(28, 28), cmap="RdBu_r", vmin=-lim, vmax=lim)
+    fig.suptitle("First-layer weights (red +, blue −)", y=1.02)
+    return _save(fig, path)
+
+
+def activations(image: np.ndarray, layers: list, probs: np.ndarray, path: Path,
+                names=None) -> Path:
+    """One image's activations through every layer: input, each hidden layer, output."""
+    fig, axes = plt.subplots(1, len(layers) + 2, figsize=(3.2 * (len(layers) + 2), 3))
+    axes[0].imshow(image.reshape(28, 28), cmap="gray")
+    axes[0].set_title("input X")
+    axes[0].axis("off")
+    for k, (ax, (title, a)) in enumerate(zip(axes[1:], layers), start=1):
+        side = int(np.ceil(np.sqrt(a.size)))
+        grid = np.full(side * side, np.nan)
+        grid[:a.size] = a
+        ax.imshow(grid.reshape(side, side), cmap="viridis")
+        ax.set_title(f"{title} ({a.size} units, {np.mean(a > 0) * 100:.0f}% active)", fontsize=9)
+        ax.axis("off")
+    label = names or [str(i) for i in range(len(probs))]
+    axes[-1].bar(range(len(probs)), probs)
+    axes[-1].set_xticks(range(len(probs)), label, rotation=45 if max(map(len, label)) > 2 else 0)
+    axes[-1].set_title("output A3 = softmax(Z3)")
+    return _save(fig, path)
+
+
+def per_class(per_class_accuracy: dict, path: Path, names=None) -> Path:
+    """Test accuracy of each class."""
+    keys = sorted(per_class_accuracy, key=int)
+    acc = [per_class_accuracy[k] * 100 for k in keys]
+    label = names or keys
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    bars = ax.bar(range(len(acc)), acc, color="tab:blue")
+    ax.bar_label(bars, fmt="%.1f", fontsize=8)
+    ax.set_xticks(range(len(acc)), label, rotation=45 if max(map(len, label)) > 2 else 0)
+    ax.set(ylim=(min(acc) - 5, 100.5), ylabel="accuracy %", title="Per-class test accuracy")
+    return _save(fig, path)

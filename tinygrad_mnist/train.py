@@ -1,0 +1,238 @@
+"""Training: the notebook's recipe by default, in the ordinary PyTorch-style loop."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import io
+import json
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+import nn
+import tensor
+from nn.serialization import atomic_write_bytes
+
+from . import checkpoint as ckpt
+from .datasets import batches, load_mnist, locate, to_float, train_val_split
+from .model import mlp
+
+RECIPES = {
+    # The seed notebook: mini-batch SGD, batch 32, lr 0.01, 20 epochs.
+    "seed": dict(epochs=20, batch_size=32, lr=0.01, optimizer="sgd", momentum=0.0,
+                 weight_decay=0.0, schedule="none", augment=False),
+    # Same MLP; AdamW with a one-cycle schedule and random ±2-pixel shifts.
+    "best": dict(epochs=30, batch_size=128, lr=3e-3, optimizer="adamw", momentum=0.0,
+                 weight_decay=1e-4, schedule="onecycle", augment=True),
+}
+
+
+@dataclasses.dataclass
+class Config:
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 0.01
+    optimizer: str = "sgd"
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    schedule: str = "none"
+    augment: bool = False
+    dataset: str = "mnist"
+    data_dir: str | None = None
+    seed: int = 42
+    limit: int | None = None  # train on the first N training images (quick runs)
+    val_size: int = 10_000
+    recipe: str = "seed"
+
+    def validate(self) -> None:
+        checks = [(self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
+                  (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
+                  (self.lr > 0, f"--lr must be positive, got {self.lr}"),
+                  (self.momentum >= 0, f"--momentum must be >= 0, got {self.momentum}"),
+                  (self.weight_decay >= 0, f"--weight-decay must be >= 0, got {self.weight_decay}"),
+                  (self.optimizer in ("sgd", "adam", "adamw"),
+                   f"--optimizer must be sgd, adam or adamw, got {self.optimizer!r}"),
+                  (self.schedule in ("none", "cosine", "onecycle"),
+                   f"--schedule must be none, cosine or onecycle, got {self.schedule!r}"),
+                  (self.limit is None or self.limit >= 1, f"--limit must be >= 1, got {self.limit}"),
+                  (self.recipe in RECIPES, f"--recipe must be one of {', '.join(RECIPES)}")]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+
+def make_optimizer(cfg: Config, model):
+    params = model.parameters()
+    if cfg.optimizer == "sgd":
+        return nn.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum,
+                            weight_decay=cfg.weight_decay)
+    cls = nn.optim.Adam if cfg.optimizer == "adam" else nn.optim.AdamW
+    return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def make_scheduler(cfg: Config, optimizer, steps_per_epoch: int):
+    sched = nn.optim.lr_scheduler
+    if cfg.schedule == "cosine":
+        return sched.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
+    if cfg.schedule == "onecycle":
+        return sched.OneCycleLR(optimizer, max_lr=cfg.lr, epochs=cfg.epochs,
+                                steps_per_epoch=steps_per_epoch)
+    return None
+
+
+def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
+    """Shift each 28×28 image by up to ``max_shift`` pixels in x and y (zero fill)."""
+    n = len(x)
+    images = np.pad(x.reshape(n, 28, 28), ((0, 0), (max_shift,) * 2, (max_shift,) * 2))
+    dy, dx = rng.integers(-max_shift, max_shift + 1, (2, n))
+    rows = (max_shift + dy)[:, None] + np.arange(28)
+    cols = (max_shift + dx)[:, None] + np.arange(28)
+    out = images[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]]
+    return out.reshape(n, 784)
+
+
+def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 2000):
+    """Mean cross-entropy, accuracy, predictions and probabilities."""
+    losses, probs = [], []
+    with tensor.no_grad():
+        for start in range(0, len(x), batch_size):
+            logits = model(tensor.from_numpy(x[start:start + batch_size]))
+            yb = y[start:start + batch_size]
+            losses.append(nn.functional.cross_entropy(logits, yb, reduction="sum").item())
+            probs.append(logits.softmax(1).data)
+    p = np.concatenate(probs)
+    pred = p.argmax(1)
+    return sum(losses) / len(x), float((pred == y).mean()), pred, p
+
+
+class Interrupted(Exception):
+    """Raised after Ctrl-C once a resumable checkpoint is on disk."""
+
+
+@contextlib.contextmanager
+def deferred_sigint():
+    """Ctrl-C sets a flag instead of raising, so the loop stops between two steps
+    (never half-way through an update) and can save a consistent checkpoint."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: flag.set())
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def prepare_data(cfg: Config):
+    data = load_mnist(cfg.dataset, cfg.data_dir)
+    x_tr, y_tr, x_val, y_val = train_val_split(data.x_train, data.y_train, cfg.val_size,
+                                               cfg.seed)
+    if cfg.limit:
+        x_tr, y_tr = x_tr[:cfg.limit], y_tr[:cfg.limit]
+    return (to_float(x_tr), y_tr, to_float(x_val), y_val, to_float(data.x_test), data.y_test,
+            data)
+
+
+def train(cfg: Config, out: Path, resume=None, log=print, progress: bool = True,
+          on_step=None) -> dict:
+    """Train, keep the best-validation weights, checkpoint every epoch (and on
+    Ctrl-C), and write history.csv. Returns the run's state. ``on_step(epoch,
+    step)`` is called after every optimizer step."""
+    with deferred_sigint() as stop:
+        return _train(cfg, out, resume, log, progress, on_step, stop)
+
+
+def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
+    cfg.validate()
+    out.mkdir(parents=True, exist_ok=True)
+    X, y, X_val, y_val, _, _, _ = prepare_data(cfg)
+    model = mlp(seed=cfg.seed)
+    optimizer = make_optimizer(cfg, model)
+    steps = -(-len(X) // cfg.batch_size)
+    scheduler = make_scheduler(cfg, optimizer, steps)
+    state = {"epoch": 0, "step": 0, "history": [], "best_val_acc": -1.0, "best_epoch": 0,
+             "seconds": 0.0, "config": dataclasses.asdict(cfg),
+             "rng": np.random.default_rng(cfg.seed).bit_generator.state}
+    if resume is not None:
+        state = ckpt.load_checkpoint(resume, model, optimizer, scheduler)
+        log(f"resuming from {ckpt.resolve(resume)} at epoch {state['epoch'] + 1}, "
+            f"batch {state['step']}")
+    rng = np.random.default_rng()
+    while state["epoch"] < cfg.epochs:
+        epoch = state["epoch"]
+        rng.bit_generator.state = state["rng"]  # the epoch's shuffle and shifts, replayable
+        order_rng = np.random.default_rng(rng.integers(2**63))
+        aug_rng = np.random.default_rng(rng.integers(2**63))
+        start = time.perf_counter()
+        done = state["step"]
+        bar = tqdm(total=steps, initial=done, desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                   disable=not progress, leave=False, unit="batch")
+        model.train()
+        for i, (xb, yb) in enumerate(batches(X, y, cfg.batch_size, rng=order_rng)):
+            if cfg.augment:
+                xb = random_shift(xb, aug_rng)  # drawn for every batch, so skips replay
+            if i < done:
+                continue
+            loss = nn.functional.cross_entropy(model(tensor.from_numpy(xb)), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if cfg.schedule == "onecycle":
+                scheduler.step()
+            state["step"] = i + 1
+            bar.update()
+            if i % 50 == 0:
+                bar.set_postfix(loss=f"{loss.item():.4f}")
+            if on_step is not None:
+                on_step(epoch, i + 1)
+            if stop.is_set():
+                bar.close()
+                state["seconds"] += time.perf_counter() - start
+                ckpt.save_checkpoint(out / ckpt.CHECKPOINT, model, optimizer, scheduler, state)
+                raise Interrupted(f"interrupted: checkpoint saved; continue with --resume "
+                                  f"{out / ckpt.CHECKPOINT}")
+        bar.close()
+        if cfg.schedule == "cosine":
+            scheduler.step()
+        model.eval()
+        train_loss, train_acc, _, _ = evaluate(model, X, y)
+        val_loss, val_acc, _, _ = evaluate(model, X_val, y_val)
+        seconds = time.perf_counter() - start
+        state["seconds"] += seconds
+        row = {"epoch": epoch + 1, "train_loss": train_loss, "train_acc": train_acc,
+               "val_loss": val_loss, "val_acc": val_acc, "lr": optimizer.param_groups[0]["lr"],
+               "seconds": seconds}
+        state["history"].append(row)
+        log(f"epoch {epoch + 1:>3}/{cfg.epochs}  train loss {train_loss:.4f} acc "
+            f"{train_acc:.4f}  val loss {val_loss:.4f} acc {val_acc:.4f}  ({seconds:.1f}s)")
+        if val_acc > state["best_val_acc"]:
+            state["best_val_acc"], state["best_epoch"] = val_acc, epoch + 1
+            nn.save(model.state_dict(), out / ckpt.MODEL)
+        state["epoch"], state["step"] = epoch + 1, 0
+        state["rng"] = rng.bit_generator.state
+        ckpt.save_checkpoint(out / ckpt.CHECKPOINT, model, optimizer, scheduler, state)
+        write_history(out / "history.csv", state["history"])
+    return state
+
+
+def write_history(path: Path, history: list) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(history[0]))
+    writer.writeheader()
+    writer.writerows(history)
+    atomic_write_bytes(path, buf.getvalue().encode())
+
+
+def write_json(path: Path, obj) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2) + "\n").encode())
+
+
+def data_source(cfg: Config) -> str:
+    return locate(cfg.dataset, cfg.data_dir)[1]
