@@ -9,7 +9,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
 import numpy as np  # noqa: E402
 
 from nn.serialization import atomic_write_bytes  # noqa: E402
@@ -110,7 +109,7 @@ def activations(image: np.ndarray, layers: list, probs: np.ndarray, path: Path,
     axes[0].imshow(image.reshape(28, 28), cmap="gray")
     axes[0].set_title("input X")
     axes[0].axis("off")
-    for k, (ax, (title, a)) in enumerate(zip(axes[1:], layers), start=1):
+    for ax, (title, a) in zip(axes[1:], layers):
         side = int(np.ceil(np.sqrt(a.size)))
         grid = np.full(side * side, np.nan)
         grid[:a.size] = a

@@ -52,7 +52,8 @@ class Config:
 
     def validate(self) -> None:
         checks = [(self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
-                  (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
+                  (self.batch_size >= 1,
+                   f"--batch-size must be at least 1, got {self.batch_size}"),
                   (self.lr > 0, f"--lr must be positive, got {self.lr}"),
                   (self.momentum >= 0, f"--momentum must be >= 0, got {self.momentum}"),
                   (self.weight_decay >= 0, f"--weight-decay must be >= 0, got {self.weight_decay}"),
@@ -60,7 +61,8 @@ class Config:
                    f"--optimizer must be sgd, adam or adamw, got {self.optimizer!r}"),
                   (self.schedule in ("none", "cosine", "onecycle"),
                    f"--schedule must be none, cosine or onecycle, got {self.schedule!r}"),
-                  (self.limit is None or self.limit >= 1, f"--limit must be >= 1, got {self.limit}"),
+                  (self.limit is None or self.limit >= 1,
+                   f"--limit must be >= 1, got {self.limit}"),
                   (self.recipe in RECIPES, f"--recipe must be one of {', '.join(RECIPES)}")]
         for ok, message in checks:
             if not ok:

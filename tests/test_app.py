@@ -1,0 +1,153 @@
+"""The application end to end: a real (short) training run on the bundled MNIST,
+resume, determinism, the run folder, evaluate, predict, and the CLI's errors."""
+
+import gzip
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tinygrad_mnist import cli
+from tinygrad_mnist.datasets import load_mnist
+from tinygrad_mnist.train import Config, Interrupted, train
+
+RUN_FILES = ["model.safetensors", "checkpoint.safetensors", "history.csv", "metrics.json",
+             "config.json", "samples.png", "curves.png", "confusion.png", "correct.png",
+             "mistakes.png", "weights.png", "activations.png", "per_class.png", "graph.svg",
+             "report.html"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    code = cli.main(["train", "--limit", "10000", "--epochs", "2", "--lr", "0.05",
+                     "--out", str(out), "--no-progress"])
+    assert code == 0
+    return out
+
+
+def test_short_real_training_run_learns(run):
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["test_accuracy"] > 0.9  # 2 epochs on 10k images; chance is 0.1
+    assert metrics["config"]["lr"] == 0.05 and metrics["config"]["batch_size"] == 32
+    assert len(metrics["confusion_matrix"]) == 10
+    assert sum(map(sum, metrics["confusion_matrix"])) == 10000
+    assert set(metrics["per_class_accuracy"]) == {str(i) for i in range(10)}
+    assert metrics["training_seconds"] > 0
+
+
+def test_run_folder_has_every_file(run):
+    for name in RUN_FILES:
+        assert (run / name).is_file(), name
+    page = (run / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 8 and "<svg" in page
+    assert "Z1 = X·W1ᵀ + b1" in page  # the graph, with the notebook's equations
+    history = (run / "history.csv").read_text().splitlines()
+    assert history[0].startswith("epoch,train_loss,train_acc,val_loss,val_acc") and \
+        len(history) == 3
+
+
+def test_report_command_regenerates(run, capsys):
+    (run / "confusion.png").unlink()
+    assert cli.main(["report", str(run)]) == 0
+    assert (run / "confusion.png").is_file()
+    assert "test accuracy" in capsys.readouterr().out
+
+
+def test_evaluate_command(run, capsys):
+    assert cli.main(["evaluate", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "test accuracy:" in out and "most confused" in out and "confusion matrix" in out
+    assert cli.main(["evaluate", str(run / "model.safetensors"), "--json"]) == 0
+    m = json.loads(capsys.readouterr().out)
+    saved = json.loads((run / "metrics.json").read_text())
+    assert m["test_accuracy"] == saved["test_accuracy"]
+
+
+def digit_png(path, image28, size=120, dark_on_light=True):
+    img = Image.fromarray(image28).resize((size, size), Image.BILINEAR)
+    arr = np.asarray(img)
+    if dark_on_light:
+        arr = 255 - arr
+    canvas = np.full((size + 40, size + 20), 255 if dark_on_light else 0, np.uint8)
+    canvas[30:30 + size, 5:5 + size] = arr  # off-centre, on a larger page
+    Image.fromarray(canvas).save(path)
+    return path
+
+
+def test_predict_own_images(run, tmp_path, capsys):
+    data = load_mnist()
+    picks = [i for i in range(200) if data.y_test[i] in (0, 1, 3, 7)][:8]
+    paths = [digit_png(tmp_path / f"d{i}.png", data.x_test[i], dark_on_light=bool(i % 2))
+             for i in picks]
+    assert cli.main(["predict", str(run), *map(str, paths), "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    hits = sum(r["prediction"] == str(data.y_test[i]) for r, i in zip(results, picks))
+    assert hits >= 6, results
+    assert cli.main(["predict", str(run), str(paths[0])]) == 0
+    assert f"{paths[0]}: " in capsys.readouterr().out
+
+
+def test_resume_equals_uninterrupted(tmp_path):
+    cfg = dict(limit=1500, epochs=2, batch_size=64, optimizer="adamw", lr=3e-3,
+               weight_decay=1e-4, schedule="onecycle", augment=True, val_size=1000)
+    quiet = dict(log=lambda *_: None, progress=False)
+    full = train(Config(**cfg), tmp_path / "a", **quiet)
+
+    def interrupt(epoch, step):
+        if (epoch, step) == (0, 10):
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C
+
+    with pytest.raises(Interrupted, match="continue with --resume"):
+        train(Config(**cfg), tmp_path / "b", on_step=interrupt, **quiet)
+    resumed = train(Config(**cfg), tmp_path / "b", resume=tmp_path / "b", **quiet)
+    strip = [{k: v for k, v in h.items() if k != "seconds"} for h in full["history"]]
+    assert strip == [{k: v for k, v in h.items() if k != "seconds"} for h in resumed["history"]]
+    a = (tmp_path / "a" / "model.safetensors").read_bytes()
+    assert a == (tmp_path / "b" / "model.safetensors").read_bytes()
+    # same seed, same options: the same weights, bit for bit
+    train(Config(**cfg), tmp_path / "c", **quiet)
+    assert a == (tmp_path / "c" / "model.safetensors").read_bytes()
+
+
+def _error(capsys, argv):
+    code = cli.main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
+def test_cli_bad_input_one_line_exit_2(tmp_path, capsys, run):
+    assert "--epochs must be at least 1, got -1" in _error(capsys, ["train", "--epochs", "-1"])
+    assert "--batch-size must be at least 1, got 0" in _error(
+        capsys, ["train", "--batch-size", "0"])
+    assert "unknown dataset 'kmnist'" in _error(capsys, ["train", "--dataset", "kmnist"])
+    assert "invalid choice" in _error(capsys, ["train", "--optimizer", "lbfgs"])
+    (tmp_path / "empty").mkdir()
+    assert "has no train-images-idx3-ubyte" in _error(
+        capsys, ["train", "--data-dir", str(tmp_path / "empty")])
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (bad / f"{name}.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x05ab"))
+    assert "checksum mismatch" in _error(capsys, ["evaluate", str(run), "--data-dir", str(bad)])
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image")
+    assert "junk.png: cannot read image" in _error(capsys, ["predict", str(run), str(junk)])
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((50, 50), 255, np.uint8)).save(blank)
+    assert "blank.png: no digit found" in _error(capsys, ["predict", str(run), str(blank)])
+    assert "no such file" in _error(capsys, ["evaluate", str(tmp_path / "nope.safetensors")])
+    import nn
+
+    other = tmp_path / "other.safetensors"
+    nn.save({"0.weight": np.zeros((5, 3), np.float32)}, other)
+    assert "other.safetensors: not a checkpoint of this MLP" in _error(
+        capsys, ["evaluate", str(other)])
+    assert "not a training checkpoint" in _error(
+        capsys, ["train", "--resume", str(run / "model.safetensors")])
