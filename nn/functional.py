@@ -50,16 +50,15 @@ def _check_reduction(reduction: str, op: str) -> None:
 
 
 def _class_targets(input: Tensor, target, op: str) -> np.ndarray:
-    t = np.asarray(getattr(target, "data", target))
+    """Targets as an integer array of shape (N,); their range is checked by the op."""
+    t = getattr(target, "data", target)
+    if not isinstance(t, np.ndarray):
+        t = np.asarray(t)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected integer class targets, got dtype {t.dtype}")
-    if input.ndim != 2 or t.shape != (input.shape[0],):
+    if input.data.ndim != 2 or t.shape != input.data.shape[:1]:
         raise ValueError(f"{op}: expected input of shape (N, C) and target of shape (N,), got "
                          f"input {input.shape} and target {t.shape}")
-    n_classes = input.shape[1]
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        bad = t[(t < 0) | (t >= n_classes)][0]
-        raise IndexError(f"{op}: target {bad} is out of bounds for {n_classes} classes")
     return t
 
 
@@ -91,6 +90,9 @@ def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Mean of −input[n, target[n]] (input holds log-probabilities)."""
     _check_reduction(reduction, "nll_loss")
     t = _class_targets(input, target, "nll_loss")
+    if t.size and (t.min() < 0 or t.max() >= input.shape[1]):
+        bad = t[(t < 0) | (t >= input.shape[1])][0]
+        raise IndexError(f"nll_loss: target {bad} is out of bounds for {input.shape[1]} classes")
     return _reduce(-input[np.arange(input.shape[0]), t], reduction)
 
 

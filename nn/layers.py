@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from tensor import Tensor, dtypes
+from tensor.ops_fused import Linear as LinearFn
 
 from . import functional as F
 from . import init
@@ -14,12 +15,17 @@ from .module import Module, Parameter
 
 
 class Linear(Module):
-    """y = x·Wᵀ + b, with ``weight`` of shape (out_features, in_features)."""
+    """y = x·Wᵀ + b, with ``weight`` of shape (out_features, in_features).
+
+    The weight is stored column-major, so ``weight.T`` is a row-major (in, out)
+    matrix: x·Wᵀ, its gradients and the optimizer's update then run on exactly the
+    memory layout of the notebook's ``X·W`` (values and shapes are PyTorch's).
+    """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype))
+        self.weight = Parameter(np.empty((out_features, in_features), dtype, order="F"))
         self.bias = Parameter(np.empty(out_features, dtype)) if bias else None
         self.reset_parameters()
 
@@ -31,13 +37,17 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.data.shape[-1:] != (self.in_features,) or x.data.dtype != self.weight.data.dtype:
+        data = x.data
+        if data.ndim == 0 or data.shape[-1] != self.in_features or \
+                data.dtype != self.weight.data.dtype:
             self._bad_input(x)
-        return F.linear(x, self.weight, self.bias)
+        if self.bias is None:
+            return LinearFn.apply(x, self.weight)
+        return LinearFn.apply(x, self.weight, self.bias)
 
     def _bad_input(self, x: Tensor):
         name = f"Linear(in_features={self.in_features}, out_features={self.out_features})"
-        if x.data.shape[-1:] != (self.in_features,):
+        if x.data.ndim == 0 or x.data.shape[-1] != self.in_features:
             raise RuntimeError(f"{name} got input of shape {tuple(x.shape)}")
         raise RuntimeError(f"{name} has {self.weight.dtype.name} weights but got "
                            f"{x.dtype.name} input; convert one with .float() or .double()")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .function import check_finite, grad_mode, unbroadcast
+from . import function
+from .function import check_finite, grad_mode, inplace_clock, unbroadcast
 
 
 def toposort(root):
     """Graph nodes reachable from ``root`` (a Function), outputs before inputs.
 
     Iterative depth-first search with an explicit stack, so chains of any length
-    work; a node comes only after every node that consumes its output.
+    work: a node is emitted after all its inputs' nodes (post-order), and the
+    reversed list puts every node after each node that consumes its output.
     """
     order, visited = [], {root}
     stack = [(root, iter(root.parents))]
@@ -41,8 +43,6 @@ def _freed_error(node) -> RuntimeError:
 
 def backward(root, gradient=None, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
-    from .tensor import Tensor
-
     if not root.requires_grad:
         raise RuntimeError(
             "backward: tensor does not require grad and has no grad_fn "
@@ -54,10 +54,10 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
                 "backward: grad can be implicitly created only for scalar outputs; "
                 f"got shape {tuple(root.shape)}, pass gradient="
             )
-        grad = np.ones_like(root.data)
+        grad = np.empty(root.data.shape, root.data.dtype)  # np.ones adds a Python frame
+        grad.fill(1)
     else:
-        grad = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
-                        dtype=root.dtype)
+        grad = np.array(getattr(gradient, "data", gradient), dtype=root.dtype)
         if grad.shape != root.data.shape:
             raise RuntimeError(
                 f"backward: gradient has shape {grad.shape} but the tensor has shape "
@@ -70,40 +70,58 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
         raise _freed_error(root._ctx)
 
     anomaly = grad_mode.anomaly
+    clock = inplace_clock.now
+    make = function.Tensor._make
     grads = {root._ctx: grad}
-    for node in toposort(root._ctx):
-        g = grads.pop(node)
-        if node.out_ref is not None:
-            g = _non_leaf_hooks(node.out_ref(), g)
-        if node.saved:
-            node.check_saved()
-        with_grad = grad_mode.enabled
-        grad_mode.enabled = False  # backward math is not itself recorded
-        try:
+    enabled = grad_mode.enabled
+    grad_mode.enabled = False  # backward math is not itself recorded
+    try:
+        for node in toposort(root._ctx):
+            g = grads.pop(node)
+            if node.out_ref is not None:
+                g = _non_leaf_hooks(node.out_ref(), g)
+            if node.saved and node.stamp != clock:
+                node.check_saved()
             in_grads = node.backward(node, g)
-        finally:
-            grad_mode.enabled = with_grad
-        if len(node.parents) == 1:
-            in_grads = (in_grads,)
-        for p, pg in zip(node.parents, in_grads):
-            if pg is None or not p.requires_grad:
+            parents = node.parents
+            if len(parents) == 1:
+                in_grads = (in_grads,)
+            for p, pg in zip(parents, in_grads):
+                if pg is None or not p.requires_grad:
+                    continue
+                if anomaly:
+                    check_finite(pg, f"{node.name()} backward (input of shape {p.shape})")
+                shape = p.data.shape
+                if pg.shape != shape:
+                    pg = unbroadcast(pg, shape)
+                key = p._ctx or p
+                if key in grads:
+                    grads[key] = grads[key] + pg
+                else:
+                    grads[key] = pg
+            if not retain_graph:
+                node.parents = None  # frees saved arrays and the intermediate tensors
+                node.saved = ()
+        seen = set()
+        for leaf, g in grads.items():
+            if leaf._hooks or leaf.grad is not None or g.dtype != leaf.data.dtype:
+                _accumulate_leaf(leaf, g, seen)
                 continue
-            if anomaly:
-                check_finite(pg, f"{node.name()} backward (input of shape {tuple(p.shape)})")
-            if pg.shape != p.data.shape:
-                pg = unbroadcast(pg, p.data.shape)
-            key = p._ctx if p._ctx is not None else p
-            prev = grads.get(key)
-            grads[key] = pg if prev is None else prev + pg
-        if not retain_graph:
-            node.parents = None  # frees saved arrays and the intermediate tensors
-            node.saved = ()
-    seen = set()
-    for leaf, g in grads.items():
-        _accumulate_leaf(leaf, g, seen)
+            # the common case, inlined: a first gradient of the right dtype. It must
+            # own its memory alone, as .grad later accumulates in place: copy when
+            # another leaf got the same memory (x + x, a + b, slices of a cat) or
+            # when it is read-only (a broadcast view).
+            owner = g if g.base is None else g.base
+            if id(owner) in seen or not g.flags.writeable:
+                g = owner = g.copy()
+            seen.add(id(owner))
+            leaf.grad = make(g, None)
+    finally:
+        grad_mode.enabled = enabled
 
 
 def _non_leaf_hooks(t, g):
+    """Run a non-leaf's hooks and keep its gradient if it asked to."""
     if t is None:
         return g
     for hook in t._hooks or ():
@@ -119,24 +137,24 @@ def _non_leaf_hooks(t, g):
 
 
 def _accumulate_leaf(leaf, g, seen: set) -> None:
-    for hook in leaf._hooks or ():
-        out = hook(_wrap(g))
-        if out is not None:
-            g = out.data
-    if g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
+    """Hooks, dtype, then a new ``.grad`` (owning its memory) or in-place accumulation."""
+    if leaf._hooks:
+        for hook in leaf._hooks:
+            out = hook(_wrap(g))
+            if out is not None:
+                g = out.data
+    data = leaf.data
+    if g.dtype != data.dtype:
+        g = g.astype(data.dtype)
     if leaf.grad is None:
-        # An array another leaf also received (x + x, a + b) or a view must not
-        # become a .grad that later accumulates in place.
-        if id(g) in seen or g.base is not None or not g.flags.writeable:
-            g = g.copy()
-        seen.add(id(g))
+        owner = g if g.base is None else g.base
+        if id(owner) in seen or not g.flags.writeable:
+            g = owner = g.copy()
+        seen.add(id(owner))
         leaf.grad = _wrap(g)
     else:
         leaf.grad.data += g
 
 
 def _wrap(array):
-    from .tensor import Tensor
-
-    return Tensor._make(array, None)
+    return function.Tensor._make(array, None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from operator import attrgetter
 
 import numpy as np
 
@@ -28,6 +29,17 @@ class _GradMode(threading.local):
 
 
 grad_mode = _GradMode()
+
+
+class _InplaceClock:
+    """Counts in-place tensor updates. A tensor's ``_version`` is the clock at its
+    last in-place update; a node saved at clock ``stamp`` is stale if an input's
+    version is newer. One integer compare skips the check when nothing changed."""
+
+    now = 0
+
+
+inplace_clock = _InplaceClock()
 
 
 def is_grad_enabled() -> bool:
@@ -83,12 +95,16 @@ def shapes_of(arrays) -> str:
     return " and ".join(str(tuple(a.shape)) for a in arrays)
 
 
+_data = attrgetter("data")
+_requires_grad = attrgetter("requires_grad")
+
+
 class Function:
     """Base class of every op. An instance is the `ctx` of one call and the
     graph node of its result (`tensor.grad_fn`)."""
 
     # Set per instance: parents (input Tensors), saved (arrays for backward),
-    # needs_input_grad, versions (inputs' _version when saved), out_ref.
+    # needs_input_grad, stamp (the in-place clock when saved), out_ref.
     saved = ()
     out_ref = None
     dirty = False
@@ -122,42 +138,37 @@ class Function:
         """Run forward on the inputs' arrays and, when recording, link the result
         into the graph."""
         ctx = cls.__new__(cls)
-        record = False
-        if grad_mode.enabled:
-            for t in inputs:
-                if t.requires_grad:
-                    record = True
-                    break
+        needs = list(map(_requires_grad, inputs))
+        record = grad_mode.enabled and True in needs
         ctx.recording = record
         if record:
-            ctx.needs_input_grad = tuple(t.requires_grad for t in inputs)
-        arrays = [t.data for t in inputs]
+            ctx.needs_input_grad = needs
         try:
-            out = cls.forward(ctx, *arrays, **kwargs)
+            out = cls.forward(ctx, *map(_data, inputs), **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
-            raise cls.error(arrays, exc) from None
+            raise cls.error([t.data for t in inputs], exc) from None
         if grad_mode.anomaly:
+            arrays = [t.data for t in inputs]
             check_finite(out, f"{cls.name()} forward on shapes {shapes_of(arrays)}")
         if not record:
             return Tensor._make(out, None)
         ctx.parents = inputs
         if ctx.saved:
-            ctx.versions = tuple(t._version for t in inputs)
+            ctx.stamp = inplace_clock.now
         return Tensor._make(out, ctx)
 
     def check_saved(self) -> None:
-        """Raise if an input this node saved was modified in place since forward."""
+        """Raise if what this node saved was modified in place since forward."""
         if self.dirty:
             raise RuntimeError(
                 f"{self.name()}: its output, needed for gradient computation, was modified "
                 "by an in-place operation"
             )
-        for i, (t, v) in enumerate(zip(self.parents, self.versions)):
-            if t._version != v:
+        for i, t in enumerate(self.parents):
+            if t._version > self.stamp:
                 raise RuntimeError(
                     f"{self.name()}: input {i} of shape {tuple(t.shape)}, needed for gradient "
-                    f"computation, was modified by an in-place operation (version {t._version}; "
-                    f"expected {v})"
+                    "computation, was modified by an in-place operation after the forward pass"
                 )
 
     def __repr__(self) -> str:

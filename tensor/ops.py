@@ -295,7 +295,13 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes = x.shape, axes
-        return np.mean(x, axis=axes, keepdims=keepdim)
+        n = 1
+        for a in axes:
+            n *= x.shape[a]
+        if n == 0:
+            return np.asarray(np.mean(x, axis=axes, keepdims=keepdim))  # nan, as PyTorch
+        # sum / n rather than np.mean, whose Python wrapper costs more than the sum
+        return np.asarray(x.sum(axis=axes, keepdims=keepdim) / x.dtype.type(n))
 
     @staticmethod
     def backward(ctx, g):

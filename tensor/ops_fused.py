@@ -8,6 +8,10 @@ import numpy as np
 
 from .function import Function
 
+# The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
+_sum = np.add.reduce
+_max = np.maximum.reduce
+
 
 def _mT(a):
     return a.swapaxes(-1, -2)
@@ -59,16 +63,14 @@ class Linear(Function):
         x, w = ctx.saved
         need = ctx.needs_input_grad
         dx = g @ w if need[0] else None
-        dw = None
-        if need[1]:
-            if x.ndim == 2:
-                dw = g.T @ x
-            else:  # leading batch dims fold into one
-                dw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if x.ndim != 2:  # leading batch dims fold into one
+            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+        # (xᵀ·g)ᵀ rather than gᵀ·x: the product lands in the layout of a column-major
+        # weight (see nn.Linear), so the optimizer's update needs no transposing copy
+        dw = (x.T @ g).T if need[1] else None
         if len(need) == 2:
             return dx, dw
-        db = g.reshape(-1, g.shape[-1]).sum(axis=0) if need[2] else None
-        return dx, dw, db
+        return dx, dw, (_sum(g, 0) if need[2] else None)
 
     @classmethod
     def error(cls, arrays, exc):
@@ -80,8 +82,8 @@ class Linear(Function):
 
 
 def _log_softmax(x, axis):
-    z = x - np.amax(x, axis=axis, keepdims=True)  # max subtracted: e^z never overflows
-    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    z = x - x.max(axis=axis, keepdims=True)  # max subtracted: e^z never overflows
+    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 
 
 class LogSoftmax(Function):
@@ -117,31 +119,51 @@ class Softmax(Function):
         return y * (g - (g * y).sum(axis=ctx.dim, keepdims=True))
 
 
+_ARANGE = {}
+
+
+def _arange(n: int) -> np.ndarray:
+    """0…n−1, cached: the same few batch sizes come back every step."""
+    rows = _ARANGE.get(n)
+    if rows is None:
+        rows = _ARANGE[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 class CrossEntropy(Function):
     """ℓₙ = −log softmax(xₙ)[tₙ], reduced;  dxₙ = (softmax(xₙ) − one_hot(tₙ))·g (/ N for mean)"""
 
     @staticmethod
     def forward(ctx, x, target, reduction):
-        n = x.shape[0]
-        logp = _log_softmax(x, 1)
-        rows = np.arange(n)
-        losses = -logp[rows, target]
-        ctx.save_for_backward(logp)
-        ctx.target, ctx.reduction = target, reduction
-        if reduction == "mean":
-            return losses.mean()
-        if reduction == "sum":
-            return losses.sum()
-        return losses
+        n, c = x.shape
+        z = x - _max(x, 1, keepdims=True)
+        e = np.exp(z)
+        s = _sum(e, 1, keepdims=True)
+        try:  # flat positions of the targets; checks 0 ≤ t < C in the same call
+            picked = np.ravel_multi_index((_arange(n), target), (n, c))
+        except ValueError:
+            bad = target[(target < 0) | (target >= c)][0]
+            raise IndexError(f"cross_entropy: target {bad} is out of bounds for {c} "
+                             "classes") from None
+        ctx.save_for_backward(e, s)
+        ctx.picked, ctx.reduction = picked, reduction
+        if reduction == "none":
+            return np.log(s).reshape(n) - z.take(picked)
+        total = _sum(np.log(s), None) - _sum(z.take(picked))
+        return np.asarray(total / n if reduction == "mean" else total)
 
     @staticmethod
     def backward(ctx, g):
-        logp = ctx.saved[0]
-        n = logp.shape[0]
-        dx = np.exp(logp)
-        dx[np.arange(n), ctx.target] -= 1
+        e, s = ctx.saved
+        dx = e / s  # softmax(x), a fresh array
+        dx.reshape(-1)[ctx.picked] -= 1
         if ctx.reduction == "none":
             dx *= g[:, None]
         else:
-            dx *= g / n if ctx.reduction == "mean" else g
+            dx *= g / len(dx) if ctx.reduction == "mean" else g
         return dx
+
+    @classmethod
+    def error(cls, arrays, exc):
+        return exc if isinstance(exc, IndexError) else super().error(arrays, exc)

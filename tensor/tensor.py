@@ -6,7 +6,7 @@ import weakref
 
 import numpy as np
 
-from . import dtypes, function
+from . import autograd, dtypes, function
 from .function import grad_mode
 from .methods import TensorMethods
 
@@ -126,8 +126,7 @@ class Tensor(TensorMethods):
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # by identity (== is elementwise), in C: dicts of tensors are hot
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -146,9 +145,7 @@ class Tensor(TensorMethods):
     # ----- autograd ---------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph)
+        autograd.backward(self, gradient, retain_graph)
 
     def detach(self) -> Tensor:
         """The same data (shared, like PyTorch) cut off from the graph."""
@@ -204,7 +201,8 @@ class Tensor(TensorMethods):
             shape = getattr(value, "shape", ())
             raise RuntimeError(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
                                f"{self.dtype.name} with shape {tuple(shape)}: {exc}") from None
-        self._version += 1
+        function.inplace_clock.now += 1
+        self._version = function.inplace_clock.now
         if self._ctx is not None:
             self._ctx.dirty = True
         return self

@@ -1,0 +1,201 @@
+"""`tinygrad-mnist bench`: seconds per training epoch, side by side in one process.
+
+Implementations, all on the same data in the same batch order: this framework
+(the ordinary PyTorch-style loop), the notebook's hand-derived NumPy network in
+float32 and float64, and PyTorch on the CPU when it is installed. Repeats are
+interleaved (A B C A B C …) after a warm-up, and medians are reported.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import nn
+import tensor
+
+from .datasets import load_mnist, to_float, train_val_split
+from .model import mlp
+from .reference import ReferenceMLP
+
+
+def epoch_ours(state, X, y, order, bs):
+    model, opt = state
+    F = nn.functional
+    for s in range(0, len(order), bs):
+        idx = order[s:s + bs]
+        loss = F.cross_entropy(model(tensor.from_numpy(X[idx])), tensor.from_numpy(y[idx]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def epoch_reference(ref, X, y, order, bs):
+    for s in range(0, len(order), bs):
+        idx = order[s:s + bs]
+        ref.forward(X[idx])
+        ref.step(ref.backward(y[idx]), 0.01)
+
+
+def epoch_torch(state, X, y, order, bs):
+    import torch
+
+    model, opt = state
+    F = torch.nn.functional
+    for s in range(0, len(order), bs):
+        idx = order[s:s + bs]
+        loss = F.cross_entropy(model(torch.from_numpy(X[idx])), torch.from_numpy(y[idx]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def make_runners(X, y, X64):
+    """name → (state, epoch function, data) for every implementation available."""
+    model = mlp(seed=0)
+    runners = {
+        "tinygrad-mnist (float32)": ((model, nn.optim.SGD(model.parameters(), lr=0.01)),
+                                     epoch_ours, X),
+        "hand-derived NumPy float32": (ReferenceMLP(dtype=np.float32, seed=0),
+                                       epoch_reference, X),
+        "hand-derived NumPy float64": (ReferenceMLP(dtype=np.float64, seed=0),
+                                       epoch_reference, X64),
+    }
+    try:
+        import torch
+    except ImportError:
+        return runners, None
+    torch.manual_seed(0)
+    torch.set_num_threads(blas_threads() or torch.get_num_threads())
+    twin = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(),
+                               torch.nn.Linear(128, 64), torch.nn.ReLU(),
+                               torch.nn.Linear(64, 10))
+    runners[f"PyTorch {torch.__version__} CPU"] = (
+        (twin, torch.optim.SGD(twin.parameters(), lr=0.01)), epoch_torch, X)
+    return runners, torch.__version__
+
+
+def blas_threads() -> int | None:
+    info = blas_info()
+    return info[0]["num_threads"] if info else None
+
+
+def blas_info() -> list:
+    from threadpoolctl import threadpool_info
+
+    return [{k: i.get(k) for k in ("internal_api", "version", "num_threads")}
+            for i in threadpool_info() if i.get("user_api") == "blas"]
+
+
+def inference_times(X, repeats: int) -> dict:
+    """Seconds for one forward pass over X: this framework vs the reference."""
+    model = mlp(seed=0)
+    ref = ReferenceMLP.from_model(model)
+    times = {"ours": [], "reference": []}
+    for _ in range(repeats):
+        t = time.perf_counter()
+        with tensor.no_grad():
+            model(tensor.from_numpy(X)).softmax(1)
+        times["ours"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        ref.forward(X)
+        times["reference"].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def run(batch_sizes=(32, 256), repeats: int = 5, subset: int | None = None,
+        data_dir=None) -> dict:
+    data = load_mnist("mnist", data_dir)
+    x_tr, y_tr, _, _ = train_val_split(data.x_train, data.y_train)
+    X, y = to_float(x_tr), y_tr
+    if subset:
+        X, y = X[:subset], y[:subset]
+    X64 = X.astype(np.float64)
+    runners, torch_version = make_runners(X, y, X64)
+    results = {"images": len(X), "repeats": repeats, "blas": blas_info(),
+               "torch": torch_version, "numpy": np.__version__, "tables": {}}
+    rng = np.random.default_rng(0)
+    for bs in batch_sizes:
+        warm = rng.permutation(len(X))[: min(len(X), 50 * bs)]
+        for state, fn, data_x in runners.values():
+            fn(state, data_x, y, warm, bs)
+        times = {name: [] for name in runners}
+        for _ in range(repeats):
+            order = rng.permutation(len(X))
+            for name, (state, fn, data_x) in runners.items():
+                t = time.perf_counter()
+                fn(state, data_x, y, order, bs)
+                times[name].append(time.perf_counter() - t)
+        base = statistics.median(times["hand-derived NumPy float32"])
+        results["tables"][bs] = [
+            {"implementation": name, "median_s": statistics.median(v), "min_s": min(v),
+             "max_s": max(v), "images_per_s": len(X) / statistics.median(v),
+             "ratio_to_numpy_f32": statistics.median(v) / base}
+            for name, v in times.items()]
+    X_test = to_float(data.x_test)
+    results["inference_10k_s"] = inference_times(X_test, repeats)
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return results
+
+
+def training_memory(epochs: int = 2) -> dict:
+    """Peak RSS of a separate process that only trains with this framework, and
+    its RSS after each epoch (it must not grow)."""
+    code = (
+        "import json,resource,sys\n"
+        "from tinygrad_mnist.train import Config, train\n"
+        "from pathlib import Path\nimport tempfile\n"
+        "rss=[]\n"
+        "def log(*a):\n"
+        "    rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)\n"
+        f"train(Config(epochs={epochs}), Path(tempfile.mkdtemp()), log=log, progress=False)\n"
+        "print(json.dumps(rss))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    rss = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"peak_rss_mb_per_epoch": rss, "peak_rss_mb": max(rss)}
+
+
+def format_results(r: dict) -> str:
+    lines = [f"{r['images']} images per epoch, {r['repeats']} interleaved repeats, medians; "
+             f"numpy {r['numpy']}; BLAS: " + ", ".join(
+                 f"{b['internal_api']} {b['version']} ({b['num_threads']} threads)"
+                 for b in r["blas"])]
+    if r["torch"] is None:
+        lines.append("PyTorch is not installed: its row is missing (pip install torch)")
+    for bs, rows in r["tables"].items():
+        lines.append(f"\nbatch {bs}")
+        lines.append(f"{'implementation':<30}{'s/epoch':>9}{'min–max':>17}{'images/s':>11}"
+                     f"{'× NumPy f32':>13}")
+        for row in rows:
+            span = f"{row['min_s']:.3f}–{row['max_s']:.3f}"
+            lines.append(f"{row['implementation']:<30}{row['median_s']:>9.3f}{span:>17}"
+                         f"{row['images_per_s']:>11.0f}{row['ratio_to_numpy_f32']:>13.2f}")
+    inf = r["inference_10k_s"]
+    lines.append(f"\ninference, 10,000 test images: tinygrad-mnist {inf['ours'] * 1000:.1f} ms, "
+                 f"hand-derived NumPy {inf['reference'] * 1000:.1f} ms")
+    lines.append(f"peak RSS of this process: {r['peak_rss_mb']:.0f} MB")
+    if "training_memory" in r:
+        m = r["training_memory"]
+        lines.append("training alone (separate process), peak RSS after each epoch: "
+                     + ", ".join(f"{v:.0f} MB" for v in m["peak_rss_mb_per_epoch"]))
+    return "\n".join(lines)
+
+
+def bench_command(args) -> int:
+    if args.repeats < 1 or any(b < 1 for b in args.batch_size):
+        raise ValueError("--repeats and --batch-size must be at least 1")
+    if args.subset is not None and args.subset < 1:
+        raise ValueError(f"--subset must be at least 1, got {args.subset}")
+    r = run(args.batch_size, args.repeats, args.subset, args.data_dir)
+    if not args.no_memory:
+        r["training_memory"] = training_memory()
+    print(json.dumps(r, indent=2) if args.json else format_results(r))
+    return 0
