@@ -66,11 +66,15 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Mean of −log softmax(input)[target]. Integer targets use the fused, stable op
     (gradient (softmax − one_hot)/N); float targets of input's shape are class
     probabilities, as in PyTorch."""
+    t = getattr(target, "data", target)
+    if (type(t) is np.ndarray and t.dtype.kind in "iu" and t.ndim == 1
+            and input.data.ndim == 2 and t.shape[0] == input.data.shape[0]
+            and reduction in _REDUCTIONS):  # the training loop's case, checked cheaply
+        return CrossEntropy.apply(input, target=t, reduction=reduction)
     _check_reduction(reduction, "cross_entropy")
     if input.ndim == 1:  # one sample of C logits and a scalar target
         out = cross_entropy(input.unsqueeze(0), _unsqueeze_target(target), reduction)
         return out.squeeze(0) if reduction == "none" else out
-    t = getattr(target, "data", target)
     if isinstance(t, np.ndarray) and t.dtype.kind == "f":
         if t.shape != input.shape:
             raise ValueError(f"cross_entropy: probability targets must have the input's shape "

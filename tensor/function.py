@@ -103,9 +103,11 @@ class Function:
     """Base class of every op. An instance is the `ctx` of one call and the
     graph node of its result (`tensor.grad_fn`)."""
 
-    # Set per instance: parents (input Tensors), saved (arrays for backward),
-    # needs_input_grad, stamp (the in-place clock when saved), out_ref.
-    saved = ()
+    # The fields every node has are slots (cheaper than an instance dict): parents
+    # (input Tensors), saved (arrays for backward), needs_input_grad, recording,
+    # stamp (the in-place clock when saved). Ops add their own (ctx.dim, …) to the
+    # instance dict; out_ref (for hooks) and dirty are rare and default here.
+    __slots__ = ("parents", "saved", "needs_input_grad", "recording", "stamp", "__dict__")
     out_ref = None
     dirty = False
 
@@ -138,6 +140,7 @@ class Function:
         """Run forward on the inputs' arrays and, when recording, link the result
         into the graph."""
         ctx = cls.__new__(cls)
+        ctx.saved = ()
         needs = list(map(_requires_grad, inputs))
         record = grad_mode.enabled and True in needs
         ctx.recording = record

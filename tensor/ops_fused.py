@@ -157,11 +157,12 @@ class CrossEntropy(Function):
     def backward(ctx, g):
         e, s = ctx.saved
         dx = e / s  # softmax(x), a fresh array
-        dx.reshape(-1)[ctx.picked] -= 1
+        picked = ctx.picked
+        dx.put(picked, dx.take(picked) - 1)  # − one_hot(t); take/put skip fancy indexing
         if ctx.reduction == "none":
             dx *= g[:, None]
         else:
-            dx *= g / len(dx) if ctx.reduction == "mean" else g
+            dx *= float(g) / len(dx) if ctx.reduction == "mean" else float(g)
         return dx
 
     @classmethod

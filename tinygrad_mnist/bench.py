@@ -37,10 +37,10 @@ def epoch_ours(state, X, y, order, bs):
 
 
 def epoch_reference(ref, X, y, order, bs):
+    """The notebook's loop: forward, the batch loss (for its curves), backward, update."""
     for s in range(0, len(order), bs):
         idx = order[s:s + bs]
-        ref.forward(X[idx])
-        ref.step(ref.backward(y[idx]), 0.01)
+        ref.train_step(X[idx], y[idx], 0.01)
 
 
 def epoch_torch(state, X, y, order, bs):
@@ -56,7 +56,7 @@ def epoch_torch(state, X, y, order, bs):
         opt.step()
 
 
-def make_runners(X, y, X64):
+def make_runners(X, y, X64, with_torch: bool = True):
     """name → (state, epoch function, data) for every implementation available."""
     model = mlp(seed=0)
     runners = {
@@ -67,6 +67,8 @@ def make_runners(X, y, X64):
         "hand-derived NumPy float64": (ReferenceMLP(dtype=np.float64, seed=0),
                                        epoch_reference, X64),
     }
+    if not with_torch:
+        return runners, None
     try:
         import torch
     except ImportError:
@@ -110,14 +112,14 @@ def inference_times(X, repeats: int) -> dict:
 
 
 def run(batch_sizes=(32, 256), repeats: int = 5, subset: int | None = None,
-        data_dir=None) -> dict:
+        data_dir=None, with_torch: bool = True) -> dict:
     data = load_mnist("mnist", data_dir)
     x_tr, y_tr, _, _ = train_val_split(data.x_train, data.y_train)
     X, y = to_float(x_tr), y_tr
     if subset:
         X, y = X[:subset], y[:subset]
     X64 = X.astype(np.float64)
-    runners, torch_version = make_runners(X, y, X64)
+    runners, torch_version = make_runners(X, y, X64, with_torch)
     results = {"images": len(X), "repeats": repeats, "blas": blas_info(),
                "torch": torch_version, "numpy": np.__version__, "tables": {}}
     rng = np.random.default_rng(0)
@@ -126,9 +128,13 @@ def run(batch_sizes=(32, 256), repeats: int = 5, subset: int | None = None,
         for state, fn, data_x in runners.values():
             fn(state, data_x, y, warm, bs)
         times = {name: [] for name in runners}
-        for _ in range(repeats):
+        names = list(runners)
+        for r in range(repeats):
             order = rng.permutation(len(X))
-            for name, (state, fn, data_x) in runners.items():
+            # rotate who goes first, so none always runs right after the same neighbour
+            # (PyTorch's OpenMP threads keep spinning for a while after it returns)
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                state, fn, data_x = runners[name]
                 t = time.perf_counter()
                 fn(state, data_x, y, order, bs)
                 times[name].append(time.perf_counter() - t)
@@ -169,7 +175,7 @@ def format_results(r: dict) -> str:
                  f"{b['internal_api']} {b['version']} ({b['num_threads']} threads)"
                  for b in r["blas"])]
     if r["torch"] is None:
-        lines.append("PyTorch is not installed: its row is missing (pip install torch)")
+        lines.append("PyTorch is not installed (pip install torch) or --no-torch: no row for it")
     for bs, rows in r["tables"].items():
         lines.append(f"\nbatch {bs}")
         lines.append(f"{'implementation':<30}{'s/epoch':>9}{'min–max':>17}{'images/s':>11}"
@@ -194,7 +200,7 @@ def bench_command(args) -> int:
         raise ValueError("--repeats and --batch-size must be at least 1")
     if args.subset is not None and args.subset < 1:
         raise ValueError(f"--subset must be at least 1, got {args.subset}")
-    r = run(args.batch_size, args.repeats, args.subset, args.data_dir)
+    r = run(args.batch_size, args.repeats, args.subset, args.data_dir, not args.no_torch)
     if not args.no_memory:
         r["training_memory"] = training_memory()
     print(json.dumps(r, indent=2) if args.json else format_results(r))

@@ -1,4 +1,5 @@
-"""The `tinygrad-mnist` command line: train | evaluate | predict | graph | report | bench.
+"""The `tinygrad-mnist` command line: train | evaluate | predict | graph | report | bridge |
+bench.
 
 Bad input prints one line, ``tinygrad-mnist: error: …``, and exits with status 2.
 """
@@ -77,12 +78,24 @@ def build_parser() -> Parser:
     r = sub.add_parser("report", help="regenerate metrics, figures and report.html of a run")
     r.add_argument("run", type=Path, metavar="RUN")
 
+    br = sub.add_parser("bridge", help="train alongside PyTorch from the same weights and "
+                                         "compare the losses step by step")
+    br.add_argument("model", type=Path, nargs="?", metavar="RUN_OR_CHECKPOINT",
+                    help="start from these weights (default: a fresh MLP)")
+    br.add_argument("--steps", type=int, default=100)
+    br.add_argument("--batch-size", type=int, default=32)
+    br.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    br.add_argument("--lr", type=float, default=0.01)
+    br.add_argument("--json", action="store_true")
+    _add_data(br)
+
     b = sub.add_parser("bench", help="seconds per epoch: this framework, NumPy, PyTorch")
     b.add_argument("--batch-size", type=int, nargs="+", default=[32, 256])
     b.add_argument("--repeats", type=int, default=5)
     b.add_argument("--subset", type=int, default=None, help="images per epoch (default 50000)")
     b.add_argument("--json", action="store_true")
     b.add_argument("--no-memory", action="store_true", help="skip the peak-memory run")
+    b.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     b.add_argument("--data-dir", default=None)
     return parser
 
@@ -188,6 +201,24 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_bridge(args) -> int:
+    from .bridge import format_parity, parity
+    from .checkpoint import load_model_file
+    from .datasets import load_mnist
+
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise RuntimeError("bridge needs PyTorch: pip install torch") from None
+    model = load_model_file(args.model) if args.model else None
+    data = load_mnist(args.dataset or "mnist", args.data_dir)
+    x = data.x_train.reshape(len(data.x_train), -1).astype("float32") / 255
+    r = parity(x, data.y_train, args.steps, args.batch_size, args.optimizer, args.lr,
+               model=model)
+    print(json.dumps(r, indent=2) if args.json else format_parity(r))
+    return 0
+
+
 def cmd_bench(args) -> int:
     from .bench import bench_command
 
@@ -195,7 +226,7 @@ def cmd_bench(args) -> int:
 
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
-            "graph": cmd_graph, "report": cmd_report, "bench": cmd_bench}
+            "graph": cmd_graph, "report": cmd_report, "bridge": cmd_bridge, "bench": cmd_bench}
 
 
 def main(argv=None) -> int:

@@ -201,7 +201,9 @@ def load_mnist(name: str = "mnist", data_dir=None, download: bool = True) -> MNI
 # ----- the notebook's split and batches --------------------------------------------------
 def to_float(images: np.ndarray, dtype=np.float32) -> np.ndarray:
     """(N, 28, 28) uint8 → (N, 784) in [0, 1]."""
-    return (images.reshape(len(images), -1).astype(dtype) / dtype(255)).astype(dtype)
+    out = images.reshape(len(images), -1).astype(dtype)
+    out /= dtype(255)  # in place: one float copy of the images, not three
+    return out
 
 
 def train_val_split(x: np.ndarray, y: np.ndarray, val_size: int = 10_000, seed: int = 42):

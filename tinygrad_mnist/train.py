@@ -100,11 +100,13 @@ def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) ->
 
 
 def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 2000):
-    """Mean cross-entropy, accuracy, predictions and probabilities."""
+    """Mean cross-entropy, accuracy, predictions and probabilities; ``x`` may be
+    uint8 images (converted a chunk at a time) or floats."""
     losses, probs = [], []
     with tensor.no_grad():
         for start in range(0, len(x), batch_size):
-            logits = model(tensor.from_numpy(x[start:start + batch_size]))
+            xb = x[start:start + batch_size]
+            logits = model(tensor.from_numpy(to_float(xb) if xb.dtype == np.uint8 else xb))
             yb = y[start:start + batch_size]
             losses.append(nn.functional.cross_entropy(logits, yb, reduction="sum").item())
             probs.append(logits.softmax(1).data)
@@ -133,13 +135,14 @@ def deferred_sigint():
 
 
 def prepare_data(cfg: Config):
+    """The training and validation sets as (N, 784) uint8 images, converted to
+    floats a batch at a time (a float copy of 50,000 images would cost 150 MB)."""
     data = load_mnist(cfg.dataset, cfg.data_dir)
     x_tr, y_tr, x_val, y_val = train_val_split(data.x_train, data.y_train, cfg.val_size,
                                                cfg.seed)
     if cfg.limit:
         x_tr, y_tr = x_tr[:cfg.limit], y_tr[:cfg.limit]
-    return (to_float(x_tr), y_tr, to_float(x_val), y_val, to_float(data.x_test), data.y_test,
-            data)
+    return x_tr.reshape(len(x_tr), -1), y_tr, x_val.reshape(len(x_val), -1), y_val
 
 
 def train(cfg: Config, out: Path, resume=None, log=print, progress: bool = True,
@@ -154,7 +157,7 @@ def train(cfg: Config, out: Path, resume=None, log=print, progress: bool = True,
 def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
     cfg.validate()
     out.mkdir(parents=True, exist_ok=True)
-    X, y, X_val, y_val, _, _, _ = prepare_data(cfg)
+    X, y, X_val, y_val = prepare_data(cfg)
     model = mlp(seed=cfg.seed)
     optimizer = make_optimizer(cfg, model)
     steps = -(-len(X) // cfg.batch_size)
@@ -182,7 +185,7 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
                 xb = random_shift(xb, aug_rng)  # drawn for every batch, so skips replay
             if i < done:
                 continue
-            loss = nn.functional.cross_entropy(model(tensor.from_numpy(xb)), yb)
+            loss = nn.functional.cross_entropy(model(tensor.from_numpy(to_float(xb))), yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -1,0 +1,58 @@
+"""Train the notebook's MLP with PyTorch.
+
+train_mnist.py is the same program for this framework: the two files differ only in
+their import block. Run: python examples/train_mnist_torch.py [--epochs N] [--limit N]
+"""
+
+# %% Imports: PyTorch, its nn, optim and functional; the data comes from tinygrad_mnist
+import argparse
+
+import torch
+from torch.nn import Linear, ReLU, Sequential
+from torch.nn.functional import cross_entropy
+from torch.optim import SGD
+from tinygrad_mnist.datasets import load_mnist, to_float, train_val_split
+
+# %% Options: the notebook's recipe (batch 32, SGD lr 0.01), fewer epochs by default
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--epochs", type=int, default=5)
+parser.add_argument("--limit", type=int, default=None, help="first N training images")
+parser.add_argument("--batch-size", type=int, default=32)
+parser.add_argument("--lr", type=float, default=0.01)
+args = parser.parse_args()
+torch.manual_seed(42)
+
+# %% Data: 50k/10k stratified train/validation split, the official 10k test set
+data = load_mnist()
+x_train, y_train, x_val, y_val = train_val_split(data.x_train, data.y_train)
+x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+X_train, X_val, X_test = (torch.from_numpy(to_float(x)) for x in (x_train, x_val, data.x_test))
+Y_train, Y_val, Y_test = (torch.from_numpy(y) for y in (y_train, y_val, data.y_test))
+
+# %% Model and optimizer: 784 → 128 → 64 → 10, logits out
+model = Sequential(Linear(784, 128), ReLU(), Linear(128, 64), ReLU(), Linear(64, 10))
+optimizer = SGD(model.parameters(), lr=args.lr)
+
+
+def accuracy(X, Y):
+    with torch.no_grad():
+        return (model(X).argmax(dim=1) == Y).float().mean().item()
+
+
+# %% Training: forward, loss, zero_grad, backward, step
+for epoch in range(args.epochs):
+    model.train()
+    order, total = torch.randperm(len(X_train)), 0.0
+    for start in range(0, len(X_train), args.batch_size):
+        idx = order[start : start + args.batch_size]
+        loss = cross_entropy(model(X_train[idx]), Y_train[idx])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(idx)
+    model.eval()
+    print(f"epoch {epoch + 1}: train loss {total / len(X_train):.4f}, "
+          f"val accuracy {accuracy(X_val, Y_val):.4f}")
+
+# %% Evaluation on the test set
+print(f"test accuracy {accuracy(X_test, Y_test):.4f}")
