@@ -13,8 +13,8 @@ def test_bench_prints_table(capsys):
     for text in ("batch 32", "batch 64", "tinygrad-mnist (float32)", "hand-derived NumPy float32",
                  "hand-derived NumPy float64", "× NumPy f32", "inference", "BLAS"):
         assert text in out, text
-    ratio_rows = [line for line in out.splitlines() if line.startswith("hand-derived NumPy float32")]
-    assert all(line.split()[-1] == "1.00" for line in ratio_rows)
+    ratio_rows = [ln for ln in out.splitlines() if ln.startswith("hand-derived NumPy float32")]
+    assert all(ln.split()[-1] == "1.00" for ln in ratio_rows)
 
 
 def test_bench_json(capsys):
