@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from heapq import heappop, heappush
+
 import numpy as np
 
 from . import function
@@ -9,7 +11,8 @@ from .function import check_finite, grad_mode, inplace_clock, unbroadcast
 
 
 def toposort(root):
-    """Graph nodes reachable from ``root`` (a Function), outputs before inputs.
+    """Graph nodes reachable from ``root`` (a Function), outputs before inputs
+    (used by the tests and tools; backward itself orders nodes by ``seq``).
 
     Iterative depth-first search with an explicit stack, so chains of any length
     work: a node is emitted after all its inputs' nodes (post-order), and the
@@ -72,11 +75,18 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
     anomaly = grad_mode.anomaly
     clock = inplace_clock.now
     make = function.Tensor._make
-    grads = {root._ctx: grad}
+    # Nodes come off a heap newest first. A node is always newer than the nodes of
+    # its inputs, so every consumer of a tensor is done before the tensor's own
+    # node: a topological order without a separate sort, and nodes that receive
+    # no gradient are never visited.
+    heap = [(-root._ctx.seq, root._ctx)]
+    grads = {root._ctx: grad}  # node (or leaf tensor) → its summed gradient
+    leaves = {}
     enabled = grad_mode.enabled
     grad_mode.enabled = False  # backward math is not itself recorded
     try:
-        for node in toposort(root._ctx):
+        while heap:
+            node = heappop(heap)[1]
             g = grads.pop(node)
             if node.out_ref is not None:
                 g = _non_leaf_hooks(node.out_ref(), g)
@@ -94,16 +104,21 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
                 shape = p.data.shape
                 if pg.shape != shape:
                     pg = unbroadcast(pg, shape)
-                key = p._ctx or p
-                if key in grads:
-                    grads[key] = grads[key] + pg
+                ctx = p._ctx
+                if ctx is None:
+                    leaves[p] = leaves[p] + pg if p in leaves else pg
+                elif ctx in grads:
+                    grads[ctx] = grads[ctx] + pg
                 else:
-                    grads[key] = pg
+                    if ctx.parents is None:
+                        raise _freed_error(ctx)
+                    grads[ctx] = pg
+                    heappush(heap, (-ctx.seq, ctx))
             if not retain_graph:
                 node.parents = None  # frees saved arrays and the intermediate tensors
                 node.saved = ()
         seen = set()
-        for leaf, g in grads.items():
+        for leaf, g in leaves.items():
             if leaf._hooks or leaf.grad is not None or g.dtype != leaf.data.dtype:
                 _accumulate_leaf(leaf, g, seen)
                 continue

@@ -17,6 +17,7 @@ gradient is needed). The engine undoes broadcasting, so ops never do.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from operator import attrgetter
 
@@ -95,6 +96,7 @@ def shapes_of(arrays) -> str:
     return " and ".join(str(tuple(a.shape)) for a in arrays)
 
 
+_sequence = itertools.count()  # graph nodes in creation order
 _data = attrgetter("data")
 _requires_grad = attrgetter("requires_grad")
 
@@ -105,9 +107,11 @@ class Function:
 
     # The fields every node has are slots (cheaper than an instance dict): parents
     # (input Tensors), saved (arrays for backward), needs_input_grad, recording,
-    # stamp (the in-place clock when saved). Ops add their own (ctx.dim, …) to the
-    # instance dict; out_ref (for hooks) and dirty are rare and default here.
-    __slots__ = ("parents", "saved", "needs_input_grad", "recording", "stamp", "__dict__")
+    # stamp (the in-place clock when saved), seq (creation order, for backward).
+    # Ops add their own (ctx.dim, …) to the instance dict; out_ref (for hooks) and
+    # dirty are rare and default here.
+    __slots__ = ("parents", "saved", "needs_input_grad", "recording", "stamp", "seq",
+                 "__dict__")
     out_ref = None
     dirty = False
 
@@ -156,6 +160,7 @@ class Function:
         if not record:
             return Tensor._make(out, None)
         ctx.parents = inputs
+        ctx.seq = next(_sequence)
         if ctx.saved:
             ctx.stamp = inplace_clock.now
         return Tensor._make(out, ctx)

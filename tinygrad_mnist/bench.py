@@ -24,6 +24,8 @@ from .datasets import load_mnist, to_float, train_val_split
 from .model import mlp
 from .reference import ReferenceMLP
 
+PAUSE = 0.3  # seconds between timed runs
+
 
 def epoch_ours(state, X, y, order, bs):
     model, opt = state
@@ -131,9 +133,11 @@ def run(batch_sizes=(32, 256), repeats: int = 5, subset: int | None = None,
         names = list(runners)
         for r in range(repeats):
             order = rng.permutation(len(X))
-            # rotate who goes first, so none always runs right after the same neighbour
-            # (PyTorch's OpenMP threads keep spinning for a while after it returns)
+            # rotate who goes first, so none always runs right after the same neighbour,
+            # and pause between runs: PyTorch's OpenMP threads keep spinning for a while
+            # after it returns, which would slow whoever runs next
             for name in names[r % len(names):] + names[:r % len(names)]:
+                time.sleep(PAUSE)
                 state, fn, data_x = runners[name]
                 t = time.perf_counter()
                 fn(state, data_x, y, order, bs)
@@ -153,14 +157,17 @@ def run(batch_sizes=(32, 256), repeats: int = 5, subset: int | None = None,
 def training_memory(epochs: int = 2) -> dict:
     """Peak RSS of a separate process that only trains with this framework, and
     its RSS after each epoch (it must not grow)."""
+    # VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and exec
     code = (
-        "import json,resource,sys\n"
+        "import json\n"
         "from tinygrad_mnist.train import Config, train\n"
         "from pathlib import Path\nimport tempfile\n"
         "rss=[]\n"
         "def log(*a):\n"
-        "    rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)\n"
-        f"train(Config(epochs={epochs}), Path(tempfile.mkdtemp()), log=log, progress=False)\n"
+        "    s=open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+        "    rss.append(int(s)/1024)\n"
+        "with tempfile.TemporaryDirectory() as d:\n"
+        f"    train(Config(epochs={epochs}), Path(d), log=log, progress=False)\n"
         "print(json.dumps(rss))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
