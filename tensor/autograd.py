@@ -37,6 +37,10 @@ def toposort(root):
     return order
 
 
+def _node_or_leaf(t):
+    return t._ctx or t
+
+
 def _freed_error(node) -> RuntimeError:
     return RuntimeError(
         f"backward: trying to backward through the graph a second time ({node.name()} was "
@@ -115,7 +119,10 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
                     grads[ctx] = pg
                     heappush(heap, (-ctx.seq, ctx))
             if not retain_graph:
-                node.parents = None  # frees saved arrays and the intermediate tensors
+                # Free the saved arrays and the intermediate tensors; keep only the
+                # graph's shape (input nodes and leaves) for drawing it afterwards.
+                node.inputs = tuple(map(_node_or_leaf, parents))
+                node.parents = None
                 node.saved = ()
         seen = set()
         for leaf, g in leaves.items():

@@ -107,11 +107,12 @@ class Function:
 
     # The fields every node has are slots (cheaper than an instance dict): parents
     # (input Tensors), saved (arrays for backward), needs_input_grad, recording,
-    # stamp (the in-place clock when saved), seq (creation order, for backward).
+    # stamp (the in-place clock when saved), seq (creation order, for backward),
+    # inputs (after backward freed parents: their nodes, or the leaves themselves).
     # Ops add their own (ctx.dim, …) to the instance dict; out_ref (for hooks) and
     # dirty are rare and default here.
     __slots__ = ("parents", "saved", "needs_input_grad", "recording", "stamp", "seq",
-                 "__dict__")
+                 "inputs", "__dict__")
     out_ref = None
     dirty = False
 

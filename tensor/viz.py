@@ -1,8 +1,10 @@
 """Draw the graph autograd recorded, with graphviz (imported only here, lazily).
 
 One node per tensor (name, shape, dtype, optional value and gradient statistics)
-and one per op; edges follow the data. Call ``backward(retain_graph=True)`` first
-to see gradients on the full graph: a plain ``backward()`` frees it.
+and one per op; edges follow the data. After a plain ``backward()`` the
+intermediate tensors are freed, so the drawing links ops directly and shows the
+leaves with their gradients; ``backward(retain_graph=True)`` (with
+``retain_grad()`` on intermediates) keeps everything.
 """
 
 from __future__ import annotations
@@ -29,22 +31,27 @@ def _stats(a: np.ndarray) -> str:
 
 
 def _walk(root: Tensor):
-    """Tensors and ops reachable from ``root``, without recursion."""
+    """Tensors and ops reachable from ``root``, without recursion. After a
+    ``backward()`` that freed the graph, an op's inputs are the ops that made them
+    (the intermediate tensors are gone) and the leaves, which are still drawn."""
     tensors, ops, edges = {id(root): root}, {}, []
     stack = [root]
     while stack:
-        t = stack.pop()
-        fn = t._ctx
-        if fn is None:
+        item = stack.pop()
+        if isinstance(item, Tensor):
+            fn = item._ctx
+            if fn is None:
+                continue
+            edges.append((id(fn), id(item)))
+            if id(fn) not in ops:
+                ops[id(fn)] = fn
+                stack.append(fn)
             continue
-        edges.append((id(fn), id(t)))
-        if id(fn) in ops:
-            continue
-        ops[id(fn)] = fn
-        for p in fn.parents or ():
-            edges.append((id(p), id(fn)))
-            if id(p) not in tensors:
-                tensors[id(p)] = p
+        for p in item.parents if item.parents is not None else item.inputs:
+            edges.append((id(p), id(item)))
+            seen = tensors if isinstance(p, Tensor) else ops
+            if id(p) not in seen:
+                seen[id(p)] = p
                 stack.append(p)
     return tensors, ops, edges
 

@@ -43,6 +43,21 @@ def test_small_graph_nodes_labels_edges():
     assert "grad" in a_label and "mean 4" in a_label  # da = b + 1 = [4, 5]: mean 4.5
 
 
+def test_after_a_plain_backward_ops_and_leaf_grads_remain():
+    w = tensor.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = tensor.tensor([[1.0, -1.0]])
+    loss = (x @ w).relu().sum()
+    loss.backward()  # frees the intermediate tensors
+    labels, edges = nodes_and_edges(make_dot(loss, params=[("w", w)]).source)
+    names = {k: title(v) for k, v in labels.items()}
+    assert sorted(names.values()) == sorted(["w", "tensor", "output", "MatMul", "ReLU", "Sum"])
+    got = sorted((names[a], names[b]) for a, b in edges)
+    assert got == sorted([("w", "MatMul"), ("tensor", "MatMul"), ("MatMul", "ReLU"),
+                          ("ReLU", "Sum"), ("Sum", "output")])
+    w_label = labels[next(k for k, v in names.items() if v == "w")]
+    assert "grad" in w_label and "freed by backward" in "".join(labels.values())
+
+
 def test_before_backward_no_grad_stats_and_show_data():
     x = tensor.tensor([[1.0, -1.0]], requires_grad=True)
     y = x.relu().sum()
