@@ -36,7 +36,8 @@ def _add_data(p):
 def build_parser() -> Parser:
     from .train import RECIPES
 
-    parser = Parser(prog="tinygrad-mnist", description=__doc__.splitlines()[0])
+    parser = Parser(prog="tinygrad-mnist", description="Train, evaluate and inspect the "
+                    "notebook's MNIST MLP with tinygrad-mnist's own autograd.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     t = sub.add_parser("train", help="train the MLP and write a run folder")
