@@ -7,7 +7,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, function
 from . import ops as O
 from . import ops_fused as F
 from . import ops_shape as S
@@ -17,9 +17,7 @@ MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
 def _tensor(array):
-    from .tensor import Tensor
-
-    return Tensor._make(array, None)
+    return function.Tensor._make(array, None)
 
 
 def _is_tensor(x) -> bool:
