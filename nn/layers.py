@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from tensor import Tensor, dtypes
+from tensor.ops import ReLU as ReLUFn
 from tensor.ops_fused import Linear as LinearFn
 
 from . import functional as F
@@ -59,7 +60,7 @@ class Linear(Module):
 
 class ReLU(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return ReLUFn.apply(x)
 
 
 class Sigmoid(Module):

@@ -37,10 +37,6 @@ def toposort(root):
     return order
 
 
-def _node_or_leaf(t):
-    return t._ctx or t
-
-
 def _freed_error(node) -> RuntimeError:
     return RuntimeError(
         f"backward: trying to backward through the graph a second time ({node.name()} was "
@@ -100,7 +96,10 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
             parents = node.parents
             if len(parents) == 1:
                 in_grads = (in_grads,)
+            inputs = []  # the graph's shape, kept when the graph is freed
             for p, pg in zip(parents, in_grads):
+                ctx = p._ctx
+                inputs.append(ctx or p)
                 if pg is None or not p.requires_grad:
                     continue
                 if anomaly:
@@ -108,7 +107,6 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
                 shape = p.data.shape
                 if pg.shape != shape:
                     pg = unbroadcast(pg, shape)
-                ctx = p._ctx
                 if ctx is None:
                     leaves[p] = leaves[p] + pg if p in leaves else pg
                 elif ctx in grads:
@@ -121,7 +119,7 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
             if not retain_graph:
                 # Free the saved arrays and the intermediate tensors; keep only the
                 # graph's shape (input nodes and leaves) for drawing it afterwards.
-                node.inputs = tuple(map(_node_or_leaf, parents))
+                node.inputs = inputs
                 node.parents = None
                 node.saved = ()
         seen = set()

@@ -146,17 +146,30 @@ class Function:
         into the graph."""
         ctx = cls.__new__(cls)
         ctx.saved = ()
-        needs = list(map(_requires_grad, inputs))
+        # One, two and three inputs written out: this runs for every op of every
+        # step, and comprehensions cost more than the arithmetic of a small op.
+        n = len(inputs)
+        if n == 1:
+            needs, arrays = (inputs[0].requires_grad,), (inputs[0].data,)
+        elif n == 2:
+            a, b = inputs
+            needs, arrays = (a.requires_grad, b.requires_grad), (a.data, b.data)
+        elif n == 3:
+            a, b, c = inputs
+            needs = (a.requires_grad, b.requires_grad, c.requires_grad)
+            arrays = (a.data, b.data, c.data)
+        else:
+            needs = tuple(map(_requires_grad, inputs))
+            arrays = tuple(map(_data, inputs))
         record = grad_mode.enabled and True in needs
         ctx.recording = record
         if record:
             ctx.needs_input_grad = needs
         try:
-            out = cls.forward(ctx, *map(_data, inputs), **kwargs)
+            out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
-            raise cls.error([t.data for t in inputs], exc) from None
+            raise cls.error(arrays, exc) from None
         if grad_mode.anomaly:
-            arrays = [t.data for t in inputs]
             check_finite(out, f"{cls.name()} forward on shapes {shapes_of(arrays)}")
         if not record:
             return Tensor._make(out, None)
