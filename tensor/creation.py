@@ -54,7 +54,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (its dtype kept)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
-    if array.dtype not in dtypes._SUPPORTED_SET:
+    if array.dtype not in dtypes.SUPPORTED_SET:
         dtypes.to_dtype(array.dtype, "from_numpy")  # raises, naming the dtype
     return Tensor._make(array, None)
 

@@ -17,7 +17,7 @@ bool_ = np.dtype("bool")
 
 SUPPORTED = (float32, float64, int64, int32, uint8, bool_)
 DEFAULT_FLOAT = float32
-_SUPPORTED_SET = frozenset(SUPPORTED)
+SUPPORTED_SET = frozenset(SUPPORTED)
 
 # float64 is a synonym a PyTorch user may type; "double"/"long" mirror torch's aliases.
 _ALIASES = {"float": float32, "double": float64, "long": int64, "int": int32, "bool": bool_}
@@ -27,7 +27,7 @@ def to_dtype(dtype, op: str = "tensor") -> np.dtype:
     """Normalise ``dtype`` (np.dtype, numpy type, or name) and reject what is not supported."""
     if dtype is None:
         return None
-    if isinstance(dtype, np.dtype) and dtype in _SUPPORTED_SET:
+    if isinstance(dtype, np.dtype) and dtype in SUPPORTED_SET:
         return dtype
     if isinstance(dtype, str) and dtype in _ALIASES:
         return _ALIASES[dtype]
