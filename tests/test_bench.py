@@ -19,9 +19,10 @@ def test_bench_prints_table(capsys):
 
 def test_bench_json(capsys):
     assert cli.main(["bench", "--subset", "320", "--repeats", "1", "--batch-size", "32",
-                     "--no-memory", "--no-torch", "--json"]) == 0
+                     "--no-memory", "--no-torch", "--json", "--threads", "1"]) == 0
     r = json.loads(capsys.readouterr().out)
     assert r["images"] == 320 and r["torch"] is None
+    assert all(b["num_threads"] == 1 for b in r["blas"])
     rows = r["tables"]["32"]
     assert [row["implementation"] for row in rows][0] == "tinygrad-mnist (float32)"
     assert all(row["median_s"] > 0 for row in rows)

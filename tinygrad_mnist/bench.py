@@ -207,7 +207,13 @@ def bench_command(args) -> int:
         raise ValueError("--repeats and --batch-size must be at least 1")
     if args.subset is not None and args.subset < 1:
         raise ValueError(f"--subset must be at least 1, got {args.subset}")
-    r = run(args.batch_size, args.repeats, args.subset, args.data_dir, not args.no_torch)
+    if args.threads is not None and args.threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {args.threads}")
+    from threadpoolctl import threadpool_limits
+
+    # None keeps the machine's default; PyTorch is given the same count as NumPy's BLAS
+    with threadpool_limits(args.threads, user_api="blas"):
+        r = run(args.batch_size, args.repeats, args.subset, args.data_dir, not args.no_torch)
     if not args.no_memory:
         r["training_memory"] = training_memory()
     print(json.dumps(r, indent=2) if args.json else format_results(r))
