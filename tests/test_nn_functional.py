@@ -44,6 +44,10 @@ def test_cross_entropy_bad_targets():
         F.cross_entropy(x, tensor.tensor([0, 1, 2, 10]))
     with pytest.raises(ValueError, match=r"target of shape \(N,\).*\(4, 10\).*\(3,\)"):
         F.cross_entropy(x, tensor.tensor([0, 1, 2]))
+    with pytest.raises(IndexError, match="cross_entropy: target -1 is out of bounds"):
+        F.cross_entropy(x, tensor.tensor([0, -1, 2, 3]))  # would wrap around if unchecked
+    with pytest.raises(IndexError, match="nll_loss: target -2 is out of bounds for 10"):
+        F.nll_loss(x, tensor.tensor([0, -2, 2, 3]))
     with pytest.raises(ValueError, match="reduction must be one of"):
         F.cross_entropy(x, tensor.tensor([0, 1, 2, 3]), reduction="avg")
 
