@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,9 @@ def test_save_load_round_trip(tmp_path):
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(loaded[k].data, v.data)
     assert not list(tmp_path.glob("*.tmp"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # as open() would, not 0600
 
 
 def test_interrupted_save_leaves_the_old_file(tmp_path, monkeypatch):
