@@ -17,6 +17,7 @@ from . import figures
 from .checkpoint import load_model_file
 from .datasets import CLASS_NAMES, load_mnist, to_float
 from .evaluation import metrics as compute_metrics
+from .graph import render_mlp_graph
 from .model import linear_layers
 from .train import Config, evaluate, write_json
 
@@ -95,12 +96,8 @@ def generate(run, extra: dict | None = None) -> dict:
     return m
 
 
-def write_run_graph(run: Path, model, x, y):
-    """graph.svg (graph.dot when Graphviz's dot is missing); None if neither works."""
-    try:
-        from .graph import render_mlp_graph
-    except ImportError:
-        return None
+def write_run_graph(run: Path, model, x, y) -> Path:
+    """graph.svg, or graph.dot when Graphviz's dot program is missing."""
     return render_mlp_graph(model, x, y, run / "graph.svg", equations=True)
 
 
