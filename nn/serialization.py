@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load as _st_load
+from safetensors import safe_open
 from safetensors.numpy import save as _st_save
 
 import tensor
@@ -33,18 +33,8 @@ def load_arrays(path) -> tuple[dict, dict]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load: no such file: {path}")
-    data = path.read_bytes()
     try:
-        arrays = _st_load(data)
-        meta = _read_metadata(data)
+        with safe_open(path, framework="numpy") as f:
+            return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
     except Exception as exc:  # safetensors raises its own error types
         raise ValueError(f"load: {path} is not a valid safetensors file ({exc})") from None
-    return arrays, meta
-
-
-def _read_metadata(data: bytes) -> dict:
-    import json
-    import struct
-
-    (n,) = struct.unpack("<Q", data[:8])
-    return json.loads(data[8:8 + n]).get("__metadata__", {}) or {}

@@ -74,7 +74,6 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
 
     anomaly = grad_mode.anomaly
     clock = inplace_clock.now
-    make = function.Tensor._make
     # Nodes come off a heap newest first. A node is always newer than the nodes of
     # its inputs, so every consumer of a tensor is done before the tensor's own
     # node: a topological order without a separate sort, and nodes that receive
@@ -124,18 +123,7 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
                 node.saved = ()
         seen = set()
         for leaf, g in leaves.items():
-            if leaf._hooks or leaf.grad is not None or g.dtype != leaf.data.dtype:
-                _accumulate_leaf(leaf, g, seen)
-                continue
-            # the common case, inlined: a first gradient of the right dtype. It must
-            # own its memory alone, as .grad later accumulates in place: copy when
-            # another leaf got the same memory (x + x, a + b, slices of a cat) or
-            # when it is read-only (a broadcast view).
-            owner = g if g.base is None else g.base
-            if id(owner) in seen or not g.flags.writeable:
-                g = owner = g.copy()
-            seen.add(id(owner))
-            leaf.grad = make(g, None)
+            _accumulate_leaf(leaf, g, seen)
     finally:
         grad_mode.enabled = enabled
 
@@ -167,6 +155,9 @@ def _accumulate_leaf(leaf, g, seen: set) -> None:
     if g.dtype != data.dtype:
         g = g.astype(data.dtype)
     if leaf.grad is None:
+        # .grad later accumulates in place, so it must own its memory alone: copy
+        # when another leaf already got the same memory (x + x, a + b, the slices
+        # of a cat) or when it is read-only (a broadcast view).
         owner = g if g.base is None else g.base
         if id(owner) in seen or not g.flags.writeable:
             g = owner = g.copy()

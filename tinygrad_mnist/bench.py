@@ -8,6 +8,7 @@ interleaved (A B C A B C …) after a warm-up, and medians are reported.
 
 from __future__ import annotations
 
+import functools
 import json
 import resource
 import statistics
@@ -27,12 +28,13 @@ from .reference import ReferenceMLP
 PAUSE = 0.3  # seconds between timed runs
 
 
-def epoch_ours(state, X, y, order, bs):
+def epoch_autograd(state, X, y, order, bs, lib=tensor, F=nn.functional):
+    """The PyTorch-style loop; ``lib``/``F`` are this framework's or torch's, whose
+    names are the same by design."""
     model, opt = state
-    F = nn.functional
     for s in range(0, len(order), bs):
         idx = order[s:s + bs]
-        loss = F.cross_entropy(model(tensor.from_numpy(X[idx])), tensor.from_numpy(y[idx]))
+        loss = F.cross_entropy(model(lib.from_numpy(X[idx])), lib.from_numpy(y[idx]))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -45,25 +47,12 @@ def epoch_reference(ref, X, y, order, bs):
         ref.train_step(X[idx], y[idx], 0.01)
 
 
-def epoch_torch(state, X, y, order, bs):
-    import torch
-
-    model, opt = state
-    F = torch.nn.functional
-    for s in range(0, len(order), bs):
-        idx = order[s:s + bs]
-        loss = F.cross_entropy(model(torch.from_numpy(X[idx])), torch.from_numpy(y[idx]))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-
 def make_runners(X, y, X64, with_torch: bool = True):
     """name → (state, epoch function, data) for every implementation available."""
     model = mlp(seed=0)
     runners = {
         "tinygrad-mnist (float32)": ((model, nn.optim.SGD(model.parameters(), lr=0.01)),
-                                     epoch_ours, X),
+                                     epoch_autograd, X),
         "hand-derived NumPy float32": (ReferenceMLP(dtype=np.float32, seed=0),
                                        epoch_reference, X),
         "hand-derived NumPy float64": (ReferenceMLP(dtype=np.float64, seed=0),
@@ -81,7 +70,8 @@ def make_runners(X, y, X64, with_torch: bool = True):
                                torch.nn.Linear(128, 64), torch.nn.ReLU(),
                                torch.nn.Linear(64, 10))
     runners[f"PyTorch {torch.__version__} CPU"] = (
-        (twin, torch.optim.SGD(twin.parameters(), lr=0.01)), epoch_torch, X)
+        (twin, torch.optim.SGD(twin.parameters(), lr=0.01)),
+        functools.partial(epoch_autograd, lib=torch, F=torch.nn.functional), X)
     return runners, torch.__version__
 
 

@@ -49,13 +49,18 @@ def resolve(path) -> Path:
     return path / CHECKPOINT if path.is_dir() else path
 
 
-def load_checkpoint(path, model, optimizer, scheduler) -> dict:
-    """Restore everything ``save_checkpoint`` wrote; returns its ``state``."""
-    path = resolve(path)
+def read_checkpoint(path) -> tuple[dict, dict]:
+    """A checkpoint's arrays and its resume metadata (state, optimizer, scheduler)."""
     arrays, meta = load_arrays(path)
     if "tinygrad_mnist" not in meta:
         raise ValueError(f"{path}: not a training checkpoint (no resume state in it)")
-    meta = json.loads(meta["tinygrad_mnist"])
+    return arrays, json.loads(meta["tinygrad_mnist"])
+
+
+def load_checkpoint(path, model, optimizer, scheduler) -> dict:
+    """Restore everything ``save_checkpoint`` wrote; returns its ``state``."""
+    path = resolve(path)
+    arrays, meta = read_checkpoint(path)
     weights = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}
     try:
         model.load_state_dict(weights)

@@ -143,12 +143,9 @@ def cmd_train(args) -> int:
 
 
 def _checkpoint_config(path: Path) -> dict:
-    from nn.serialization import load_arrays
+    from .checkpoint import read_checkpoint
 
-    _, meta = load_arrays(path)
-    if "tinygrad_mnist" not in meta:
-        raise ValueError(f"{path}: not a training checkpoint (no resume state in it)")
-    return json.loads(meta["tinygrad_mnist"])["state"]["config"]
+    return read_checkpoint(path)[1]["state"]["config"]
 
 
 def _dataset_for(model_path: Path, args) -> tuple[str, str | None]:

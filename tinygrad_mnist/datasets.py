@@ -52,6 +52,8 @@ DATASETS = {
     },
 }
 
+GZIP_MAGIC = b"\x1f\x8b"
+
 MNIST = namedtuple("MNIST", ["x_train", "y_train", "x_test", "y_test"])
 
 
@@ -84,7 +86,7 @@ def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, decompressed when it is gzip (by content, not by name)."""
     raw = Path(path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":
+    if raw[:2] == GZIP_MAGIC:
         try:
             return gzip.decompress(raw)
         except (EOFError, OSError, gzip.BadGzipFile) as exc:
@@ -171,14 +173,15 @@ def fetch(name: str, folder: Path, timeout: float = 30.0) -> None:
             try:
                 with urllib.request.urlopen(url, timeout=timeout) as resp:
                     payload = resp.read()
-                raw = gzip.decompress(payload) if payload[:2] == b"\x1f\x8b" else payload
+                compressed = payload[:2] == GZIP_MAGIC
+                raw = gzip.decompress(payload) if compressed else payload
                 check_sha256(raw, spec["sha256"].get(part), url)
                 parse_idx(raw, url)
             except (OSError, EOFError, DatasetError) as exc:
                 errors.append(f"{url}: {exc}")
                 continue
-            atomic_write_bytes(folder / f"{part}.gz", gzip.compress(raw, mtime=0)
-                               if payload[:2] != b"\x1f\x8b" else payload)
+            atomic_write_bytes(folder / f"{part}.gz",
+                               payload if compressed else gzip.compress(raw, mtime=0))
             break
         else:
             raise DatasetError(f"{name}: could not download {part}: " + "; ".join(errors))

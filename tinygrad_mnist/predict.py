@@ -28,10 +28,9 @@ def load_digit(path) -> np.ndarray:
         raise ImageError(f"{path}: no such image file") from None
     except (UnidentifiedImageError, OSError) as exc:
         raise ImageError(f"{path}: cannot read image ({exc})") from None
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if np.median(border) > 0.5:  # dark ink on light paper: make it light on dark
+    if np.median(_border(gray)) > 0.5:  # dark ink on light paper: make it light on dark
         gray = 1.0 - gray
-    gray = np.clip(gray - np.median(border if np.median(border) <= 0.5 else 1 - border), 0, 1)
+    gray = np.clip(gray - np.median(_border(gray)), 0, 1)  # the paper's level to 0
     ink = gray > 0.2 * gray.max() if gray.max() > 0 else np.zeros_like(gray, bool)
     if gray.max() < 0.1 or not ink.any():
         raise ImageError(f"{path}: no digit found (the image is blank)")
@@ -50,6 +49,10 @@ def load_digit(path) -> np.ndarray:
     cy, cx = (yy * canvas).sum() / total, (xx * canvas).sum() / total
     shift_y, shift_x = int(round(13.5 - cy)), int(round(13.5 - cx))
     return _shift(canvas, shift_y, shift_x).reshape(784)
+
+
+def _border(image: np.ndarray) -> np.ndarray:
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
 
 
 def _shift(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
