@@ -106,13 +106,13 @@ class Function:
     graph node of its result (`tensor.grad_fn`)."""
 
     # The fields every node has are slots (cheaper than an instance dict): parents
-    # (input Tensors), saved (arrays for backward), needs_input_grad, recording,
-    # stamp (the in-place clock when saved), seq (creation order, for backward),
-    # inputs (after backward freed parents: their nodes, or the leaves themselves).
-    # Ops add their own (ctx.dim, …) to the instance dict; out_ref (for hooks) and
-    # dirty are rare and default here.
-    __slots__ = ("parents", "saved", "needs_input_grad", "recording", "stamp", "seq",
-                 "inputs", "__dict__")
+    # (input Tensors), saved (arrays for backward), needs_input_grad, stamp (the
+    # in-place clock when saved), seq (creation order, for backward), inputs (after
+    # backward freed parents: their nodes, or the leaves themselves). Ops add their
+    # own (ctx.dim, …) to the instance dict; out_ref (for hooks) and dirty are rare
+    # and default here.
+    __slots__ = ("parents", "saved", "needs_input_grad", "stamp", "seq", "inputs",
+                 "__dict__")
     out_ref = None
     dirty = False
 
@@ -121,8 +121,9 @@ class Function:
         return cls.__name__.lower()
 
     def save_for_backward(self, *arrays) -> None:
-        if self.recording:
-            self.saved = arrays
+        # Saved unconditionally: when nothing is recorded, apply drops the ctx (and
+        # with it these arrays) as soon as forward returns.
+        self.saved = arrays
 
     @staticmethod
     def forward(ctx, *arrays, **kwargs):  # pragma: no cover - abstract
@@ -144,13 +145,14 @@ class Function:
     def apply(cls, *inputs, **kwargs):
         """Run forward on the inputs' arrays and, when recording, link the result
         into the graph."""
-        ctx = cls.__new__(cls)
+        ctx = _new(cls)
         ctx.saved = ()
         # One, two and three inputs written out: this runs for every op of every
         # step, and comprehensions cost more than the arithmetic of a small op.
         n = len(inputs)
         if n == 1:
-            needs, arrays = (inputs[0].requires_grad,), (inputs[0].data,)
+            a = inputs[0]
+            needs, arrays = (a.requires_grad,), (a.data,)
         elif n == 2:
             a, b = inputs
             needs, arrays = (a.requires_grad, b.requires_grad), (a.data, b.data)
@@ -161,23 +163,20 @@ class Function:
         else:
             needs = tuple(map(_requires_grad, inputs))
             arrays = tuple(map(_data, inputs))
-        record = grad_mode.enabled and True in needs
-        ctx.recording = record
-        if record:
-            ctx.needs_input_grad = needs
+        ctx.needs_input_grad = needs
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
             raise cls.error(arrays, exc) from None
-        if grad_mode.anomaly:
+        mode = grad_mode
+        if mode.anomaly:
             check_finite(out, f"{cls.name()} forward on shapes {shapes_of(arrays)}")
-        if not record:
-            return Tensor._make(out, None)
+        if not (mode.enabled and True in needs):
+            return _make(out, None)
         ctx.parents = inputs
         ctx.seq = next(_sequence)
-        if ctx.saved:
-            ctx.stamp = inplace_clock.now
-        return Tensor._make(out, ctx)
+        ctx.stamp = inplace_clock.now
+        return _make(out, ctx)
 
     def check_saved(self) -> None:
         """Raise if what this node saved was modified in place since forward."""
@@ -209,6 +208,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
-# Tensor's methods call Function.apply and apply makes Tensors; tensor.py fills this
+_new = object.__new__
+
+# Tensor's methods call Function.apply and apply makes Tensors; tensor.py fills these
 # in once the class exists, which breaks the import cycle.
 Tensor = None
+_make = None

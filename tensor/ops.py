@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dtypes import ZERO
 from .function import Function
 
 
@@ -178,19 +179,20 @@ class Sqrt(Function):
 
 
 class ReLU(Function):
-    """y = max(x, 0);  dx = g·1[x > 0]"""
+    """y = max(x, 0);  dx = g·1[y ≠ 0]"""
 
-    # NOTE: the gradient at exactly 0 is 0, as in PyTorch; it is read off the output.
+    # The gradient at exactly 0 is 0 and a NaN passes it through, as in PyTorch: both
+    # are read off the output (y ≥ 0, so y ≠ 0 means y > 0), in one np.where call.
 
     @staticmethod
     def forward(ctx, x):
-        y = np.maximum(x, 0)
+        y = np.maximum(x, ZERO[x.dtype])
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        return g * (ctx.saved[0] > 0)
+        return np.where(ctx.saved[0], g, ZERO[g.dtype])
 
 
 class Sigmoid(Function):

@@ -77,6 +77,22 @@ class Optimizer:
             own.update({k: v for k, v in saved.items() if k != "params"})
 
 
+_SCALARS: dict = {}
+
+
+def _scalar(value: float, dtype) -> np.ndarray:
+    """``value`` as a 0-d array of ``dtype``, cached: NumPy 2 converts a Python float
+    on every operation, which costs more than a small parameter's update. The value
+    is rounded to ``dtype`` exactly as that conversion would round it."""
+    key = (value, dtype)
+    a = _SCALARS.get(key)
+    if a is None:
+        if len(_SCALARS) > 64:  # a schedule makes a new lr every step
+            _SCALARS.clear()
+        a = _SCALARS[key] = np.asarray(value, dtype)
+    return a
+
+
 def _check(what: str, value, ok: bool) -> None:
     """PyTorch's wording: 'Invalid learning rate: -1', 'Invalid momentum value: -0.5'."""
     if not ok:
@@ -100,6 +116,12 @@ class SGD(Optimizer):
     def step(self) -> None:
         for group in self.param_groups:
             lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+            if not (momentum or wd):  # plain SGD, the notebook's update: the hot path
+                for p in group["params"]:
+                    if p.grad is not None:
+                        data = p.data
+                        data -= _scalar(lr, data.dtype) * p.grad.data
+                continue
             for p in group["params"]:
                 if p.grad is None:
                     continue
