@@ -132,8 +132,10 @@ class Sequential(Module):
             yield str(i), m
 
     def forward(self, x):
+        # m.forward(x) is what m(x) runs (Module.__call__ has no hooks to add), without
+        # its *args/**kwargs frame: a step calls five layers
         for m in self._layers:
-            x = m(x)
+            x = m.forward(x)
         return x
 
     def __getitem__(self, index):

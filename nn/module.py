@@ -31,14 +31,6 @@ class Module:
 
     training = True
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        # Calling a module is calling its forward (there are no hooks to run), so a
-        # subclass's __call__ *is* its forward: a layer call costs one Python frame,
-        # not two with *args/**kwargs packing, and a training step makes six of them.
-        if "forward" in cls.__dict__ and "__call__" not in cls.__dict__:
-            cls.__call__ = cls.forward
-
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
