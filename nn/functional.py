@@ -9,13 +9,15 @@ from tensor import Tensor
 from tensor.ops_fused import CrossEntropy, Linear
 
 _REDUCTIONS = ("mean", "sum", "none")
+# Bound once: looking up a classmethod makes a new bound method on every call
+_linear, _cross_entropy = Linear.apply, CrossEntropy.apply
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x·Wᵀ + b as one fused op (one graph node, one matmul each way)."""
     if bias is None:
-        return Linear.apply(input, weight)
-    return Linear.apply(input, weight, bias)
+        return _linear(input, weight)
+    return _linear(input, weight, bias)
 
 
 def relu(input: Tensor) -> Tensor:
@@ -70,7 +72,7 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
     if (type(t) is np.ndarray and t.dtype.kind in "iu" and t.ndim == 1
             and input.data.ndim == 2 and t.shape[0] == input.data.shape[0]
             and reduction in _REDUCTIONS):  # the training loop's case, checked cheaply
-        return CrossEntropy.apply(input, target=t, reduction=reduction)
+        return _cross_entropy(input, target=t, reduction=reduction)
     _check_reduction(reduction, "cross_entropy")
     if input.ndim == 1:  # one sample of C logits and a scalar target
         out = cross_entropy(input.unsqueeze(0), _unsqueeze_target(target), reduction)
@@ -82,7 +84,7 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
         target = target if isinstance(target, Tensor) else tensor.from_numpy(t)
         return _reduce(-(target * input.log_softmax(1)).sum(1), reduction)
     t = _class_targets(input, target, "cross_entropy")
-    return CrossEntropy.apply(input, target=t, reduction=reduction)
+    return _cross_entropy(input, target=t, reduction=reduction)
 
 
 def _unsqueeze_target(target):

@@ -13,6 +13,8 @@ from . import functional as F
 from . import init
 from .module import Module, Parameter
 
+_relu = ReLUFn.apply  # bound once (see nn.functional)
+
 
 class Linear(Module):
     """y = x·Wᵀ + b, with ``weight`` of shape (out_features, in_features).
@@ -37,18 +39,22 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        data = x.data
-        if data.ndim == 0 or data.shape[-1] != self.in_features or \
-                data.dtype != self.weight.data.dtype:
-            self._bad_input(x)
-        return F.linear(x, self.weight, self.bias)
+        if x.data.dtype is not self.weight.data.dtype:  # identity: the cheap common case
+            self._check_input(x)
+        try:
+            return F.linear(x, self.weight, self.bias)
+        except RuntimeError:  # the op names the shapes; the layer names itself too
+            self._check_input(x)
+            raise
 
-    def _bad_input(self, x: Tensor):
+    def _check_input(self, x: Tensor) -> None:
+        """Raise the layer's own error for an input of the wrong width or dtype."""
         name = f"Linear(in_features={self.in_features}, out_features={self.out_features})"
         if x.data.ndim == 0 or x.data.shape[-1] != self.in_features:
             raise RuntimeError(f"{name} got input of shape {tuple(x.shape)}")
-        raise RuntimeError(f"{name} has {self.weight.dtype.name} weights but got "
-                           f"{x.dtype.name} input; convert one with .float() or .double()")
+        if x.data.dtype != self.weight.data.dtype:
+            raise RuntimeError(f"{name} has {self.weight.dtype.name} weights but got "
+                               f"{x.dtype.name} input; convert one with .float() or .double()")
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -57,7 +63,7 @@ class Linear(Module):
 
 class ReLU(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return ReLUFn.apply(x)
+        return _relu(x)
 
 
 class Sigmoid(Module):

@@ -7,7 +7,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from . import function
-from .function import check_finite, grad_mode, inplace_clock, unbroadcast
+from .function import anomaly_mode, check_finite, grad_mode, inplace_clock, unbroadcast
 
 
 def toposort(root):
@@ -45,87 +45,93 @@ def _freed_error(node) -> RuntimeError:
 
 
 def backward(root, gradient=None, retain_graph: bool = False) -> None:
-    """Accumulate d(root)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    """``Tensor.backward``: accumulate d(root)/d(leaf) into the ``.grad`` of every leaf
+    that requires grad. ``gradient`` is d(something)/d(root), needed unless root has
+    one element; ``retain_graph`` keeps the graph for another backward."""
     if not root.requires_grad:
         raise RuntimeError(
             "backward: tensor does not require grad and has no grad_fn "
             f"(shape {tuple(root.shape)})"
         )
+    data = root.data
     if gradient is None:
-        if root.data.size != 1:
+        if data.size != 1:
             raise RuntimeError(
                 "backward: grad can be implicitly created only for scalar outputs; "
                 f"got shape {tuple(root.shape)}, pass gradient="
             )
-        grad = np.empty(root.data.shape, root.data.dtype)  # np.ones adds a Python frame
+        grad = np.empty(data.shape, data.dtype)  # np.ones adds a Python frame
         grad.fill(1)
     else:
-        grad = np.array(getattr(gradient, "data", gradient), dtype=root.dtype)
-        if grad.shape != root.data.shape:
+        grad = np.array(getattr(gradient, "data", gradient), dtype=data.dtype)
+        if grad.shape != data.shape:
             raise RuntimeError(
                 f"backward: gradient has shape {grad.shape} but the tensor has shape "
                 f"{tuple(root.shape)}"
             )
-    if root._ctx is None:
-        _accumulate_leaf(root, grad, set())
+    node = root._ctx
+    if node is None:
+        _accumulate_leaves({root: grad})
         return
-    if root._ctx.parents is None:
-        raise _freed_error(root._ctx)
+    if node.parents is None:
+        raise _freed_error(node)
+    enabled = grad_mode.enabled
+    grad_mode.enabled = False  # backward math is not itself recorded
+    try:
+        _accumulate_leaves(_backprop(node, grad, retain_graph))
+    finally:
+        grad_mode.enabled = enabled
 
-    anomaly = grad_mode.anomaly
+
+def _backprop(root, grad, retain_graph: bool) -> dict:
+    """Run every node's backward, newest first; return leaf → summed gradient."""
+    anomaly = anomaly_mode.enabled
     clock = inplace_clock.now
     # Nodes come off a heap newest first. A node is always newer than the nodes of
     # its inputs, so every consumer of a tensor is done before the tensor's own
     # node: a topological order without a separate sort, and nodes that receive
     # no gradient are never visited.
-    heap = [(-root._ctx.seq, root._ctx)]
-    grads = {root._ctx: grad}  # node (or leaf tensor) → its summed gradient
+    heap = [(-root.seq, root)]
+    grads = {root: grad}  # node → its summed gradient
     leaves = {}
-    enabled = grad_mode.enabled
-    grad_mode.enabled = False  # backward math is not itself recorded
-    try:
-        while heap:
-            node = heappop(heap)[1]
-            g = grads.pop(node)
-            if node.out_ref is not None:
-                g = _non_leaf_hooks(node.out_ref(), g)
-            if node.saved and node.stamp != clock:
-                node.check_saved()
-            in_grads = node.backward(node, g)
-            parents = node.parents
-            if len(parents) == 1:
-                in_grads = (in_grads,)
-            inputs = []  # the graph's shape, kept when the graph is freed
-            for p, pg in zip(parents, in_grads):
-                ctx = p._ctx
-                inputs.append(ctx or p)
-                if pg is None or not p.requires_grad:
-                    continue
-                if anomaly:
-                    check_finite(pg, f"{node.name()} backward (input of shape {p.shape})")
-                shape = p.data.shape
-                if pg.shape != shape:
-                    pg = unbroadcast(pg, shape)
-                if ctx is None:
-                    leaves[p] = leaves[p] + pg if p in leaves else pg
-                elif ctx in grads:
-                    grads[ctx] = grads[ctx] + pg
-                else:
-                    if ctx.parents is None:
-                        raise _freed_error(ctx)
-                    grads[ctx] = pg
-                    heappush(heap, (-ctx.seq, ctx))
-            if not retain_graph:
-                # Free the saved arrays and the intermediate tensors; keep only the
-                # graph's shape (input nodes and leaves) for drawing it afterwards.
-                node.inputs = inputs
-                node.parents = None
-                node.saved = ()
-        seen = set()
-        for leaf, g in leaves.items():
-            _accumulate_leaf(leaf, g, seen)
-    finally:
-        grad_mode.enabled = enabled
+    while heap:
+        node = heappop(heap)[1]
+        g = grads.pop(node)
+        if node.out_ref is not None:
+            g = _non_leaf_hooks(node.out_ref(), g)
+        if node.saved and node.stamp != clock:
+            node.check_saved()
+        in_grads = node.backward(node, g)
+        parents = node.parents
+        # one input (a bare gradient) without building a zip
+        edges = ((parents[0], in_grads),) if len(parents) == 1 else zip(parents, in_grads)
+        inputs = []  # the graph's shape, kept when the graph is freed
+        for p, pg in edges:
+            ctx = p._ctx
+            inputs.append(ctx or p)
+            if pg is None or not p.requires_grad:
+                continue
+            if anomaly:
+                check_finite(pg, f"{node.name()} backward (input of shape {p.shape})")
+            if pg.shape != p.data.shape:
+                pg = unbroadcast(pg, p.data.shape)
+            if ctx is None:
+                prev = leaves.get(p)
+                leaves[p] = pg if prev is None else prev + pg
+            elif ctx in grads:
+                grads[ctx] = grads[ctx] + pg
+            else:
+                if ctx.parents is None:
+                    raise _freed_error(ctx)
+                grads[ctx] = pg
+                heappush(heap, (-ctx.seq, ctx))
+        if not retain_graph:
+            # Free the saved arrays and the intermediate tensors; keep only the
+            # graph's shape (input nodes and leaves) for drawing it afterwards.
+            node.inputs = inputs
+            node.parents = None
+            node.saved = ()
+    return leaves
 
 
 def _non_leaf_hooks(t, g):
@@ -144,28 +150,34 @@ def _non_leaf_hooks(t, g):
     return g
 
 
-def _accumulate_leaf(leaf, g, seen: set) -> None:
-    """Hooks, dtype, then a new ``.grad`` (owning its memory) or in-place accumulation."""
-    if leaf._hooks:
-        for hook in leaf._hooks:
-            out = hook(_wrap(g))
-            if out is not None:
-                g = out.data
-    data = leaf.data
-    if g.dtype != data.dtype:
-        g = g.astype(data.dtype)
-    if leaf.grad is None:
+def _accumulate_leaves(leaves: dict) -> None:
+    """Per leaf: hooks, dtype, then a new ``.grad`` (owning its memory) or in-place
+    accumulation into the existing one."""
+    seen = set()
+    make = function._make
+    for leaf, g in leaves.items():
+        if leaf._hooks:
+            for hook in leaf._hooks:
+                out = hook(_wrap(g))
+                if out is not None:
+                    g = out.data
+        dtype = leaf.data.dtype
+        if g.dtype is not dtype and g.dtype != dtype:
+            g = g.astype(dtype)
+        if leaf.grad is not None:
+            leaf.grad.data += g
+            continue
         # .grad later accumulates in place, so it must own its memory alone: copy
         # when another leaf already got the same memory (x + x, a + b, the slices
         # of a cat) or when it is read-only (a broadcast view).
-        owner = g if g.base is None else g.base
+        owner = g.base
+        if owner is None:
+            owner = g
         if id(owner) in seen or not g.flags.writeable:
             g = owner = g.copy()
         seen.add(id(owner))
-        leaf.grad = _wrap(g)
-    else:
-        leaf.grad.data += g
+        leaf.grad = make(g, None)
 
 
 def _wrap(array):
-    return function.Tensor._make(array, None)
+    return function._make(array, None)

@@ -26,10 +26,19 @@ import numpy as np
 
 class _GradMode(threading.local):
     enabled = True
-    anomaly = False
 
 
 grad_mode = _GradMode()
+
+
+class _AnomalyMode:
+    """Process-wide, as PyTorch's (grad mode is per thread): a plain attribute read
+    on every op, cheaper than a thread-local one."""
+
+    enabled = False
+
+
+anomaly_mode = _AnomalyMode()
 
 
 class _InplaceClock:
@@ -78,11 +87,11 @@ class detect_anomaly(contextlib.ContextDecorator):
     """Raise as soon as any op's forward or backward produces NaN or inf."""
 
     def __enter__(self):
-        self.prev = grad_mode.anomaly
-        grad_mode.anomaly = True
+        self.prev = anomaly_mode.enabled
+        anomaly_mode.enabled = True
 
     def __exit__(self, *exc):
-        grad_mode.anomaly = self.prev
+        anomaly_mode.enabled = self.prev
         return False
 
 
@@ -168,10 +177,9 @@ class Function:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
             raise cls.error(arrays, exc) from None
-        mode = grad_mode
-        if mode.anomaly:
+        if anomaly_mode.enabled:
             check_finite(out, f"{cls.name()} forward on shapes {shapes_of(arrays)}")
-        if not (mode.enabled and True in needs):
+        if not (grad_mode.enabled and True in needs):
             return _make(out, None)
         ctx.parents = inputs
         ctx.seq = next(_sequence)

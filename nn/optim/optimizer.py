@@ -117,10 +117,14 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
             if not (momentum or wd):  # plain SGD, the notebook's update: the hot path
+                step = dtype = None
                 for p in group["params"]:
                     if p.grad is not None:
                         data = p.data
-                        data -= _scalar(lr, data.dtype) * p.grad.data
+                        if data.dtype is not dtype:
+                            dtype = data.dtype
+                            step = _scalar(lr, dtype)
+                        data -= step * p.grad.data
                 continue
             for p in group["params"]:
                 if p.grad is None:
