@@ -32,6 +32,12 @@ def _constant(value, dtype) -> np.ndarray:
 ZERO = {dt: _constant(0, dt) for dt in SUPPORTED}
 ONE = {dt: _constant(1, dt) for dt in SUPPORTED}
 
+
+def raw(func):
+    """A NumPy function without its ``__array_function__`` dispatch (a Python frame
+    per call): ops pass it plain ndarrays only, so the dispatch never changes a result."""
+    return getattr(func, "_implementation", func)
+
 # float64 is a synonym a PyTorch user may type; "double"/"long" mirror torch's aliases.
 _ALIASES = {"float": float32, "double": float64, "long": int64, "int": int32, "bool": bool_}
 

@@ -157,28 +157,31 @@ class Function:
         ctx = _new(cls)
         ctx.saved = ()
         # One, two and three inputs written out: this runs for every op of every
-        # step, and comprehensions cost more than the arithmetic of a small op.
+        # step, and packing the arrays into a tuple to unpack them again costs more
+        # than the arithmetic of a small op.
         n = len(inputs)
-        if n == 1:
-            a = inputs[0]
-            needs, arrays = (a.requires_grad,), (a.data,)
-        elif n == 2:
-            a, b = inputs
-            needs, arrays = (a.requires_grad, b.requires_grad), (a.data, b.data)
-        elif n == 3:
-            a, b, c = inputs
-            needs = (a.requires_grad, b.requires_grad, c.requires_grad)
-            arrays = (a.data, b.data, c.data)
-        else:
-            needs = tuple(map(_requires_grad, inputs))
-            arrays = tuple(map(_data, inputs))
-        ctx.needs_input_grad = needs
         try:
-            out = cls.forward(ctx, *arrays, **kwargs)
+            if n == 1:
+                a = inputs[0]
+                needs = ctx.needs_input_grad = (a.requires_grad,)
+                out = cls.forward(ctx, a.data, **kwargs)
+            elif n == 2:
+                a, b = inputs
+                needs = ctx.needs_input_grad = (a.requires_grad, b.requires_grad)
+                out = cls.forward(ctx, a.data, b.data, **kwargs)
+            elif n == 3:
+                a, b, c = inputs
+                needs = ctx.needs_input_grad = (a.requires_grad, b.requires_grad,
+                                                c.requires_grad)
+                out = cls.forward(ctx, a.data, b.data, c.data, **kwargs)
+            else:
+                needs = ctx.needs_input_grad = tuple(map(_requires_grad, inputs))
+                out = cls.forward(ctx, *map(_data, inputs), **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
-            raise cls.error(arrays, exc) from None
+            raise cls.error(tuple(map(_data, inputs)), exc) from None
         if anomaly_mode.enabled:
-            check_finite(out, f"{cls.name()} forward on shapes {shapes_of(arrays)}")
+            check_finite(out, f"{cls.name()} forward on shapes "
+                              f"{shapes_of(tuple(map(_data, inputs)))}")
         if not (grad_mode.enabled and True in needs):
             return _make(out, None)
         ctx.parents = inputs

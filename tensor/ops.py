@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import ZERO
+from .dtypes import ZERO, raw
 from .function import Function
 
 
@@ -178,6 +178,9 @@ class Sqrt(Function):
             return g / (2 * ctx.saved[0])
 
 
+_where = raw(np.where)
+
+
 class ReLU(Function):
     """y = max(x, 0);  dx = g·1[y ≠ 0]"""
 
@@ -192,7 +195,7 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return np.where(ctx.saved[0], g, ZERO[g.dtype])
+        return _where(ctx.saved[0], g, ZERO[g.dtype])
 
 
 class Sigmoid(Function):

