@@ -2,10 +2,29 @@
 
 import json
 
-from tinygrad_mnist import cli
+import pytest
+
+from tinygrad_mnist import bench, cli
 
 
-def test_bench_prints_table(capsys):
+@pytest.fixture
+def no_pause(monkeypatch):
+    """The rests between timed slices only matter for the figures, not for the table."""
+    monkeypatch.setattr(bench, "PAUSE", 0.0)
+
+
+@pytest.mark.parametrize("n, bs, parts", [(50000, 32, 5), (640, 32, 5), (100, 32, 5),
+                                          (31, 32, 5), (257, 256, 3)])
+def test_epoch_slices_cover_the_epoch_at_batch_boundaries(n, bs, parts):
+    slices = bench.epoch_slices(n, bs, parts)
+    assert [a for a, _ in slices] == [0] + [b for _, b in slices[:-1]]  # contiguous
+    assert slices[-1][1] == n and len(slices) <= parts
+    # the batches of the sliced epoch are those of the whole epoch
+    sliced = [(s, min(s + bs, b)) for a, b in slices for s in range(a, b, bs)]
+    assert sliced == [(s, min(s + bs, n)) for s in range(0, n, bs)]
+
+
+def test_bench_prints_table(capsys, no_pause):
     code = cli.main(["bench", "--subset", "640", "--repeats", "2", "--batch-size", "32", "64",
                      "--no-memory"])
     assert code == 0
@@ -17,7 +36,7 @@ def test_bench_prints_table(capsys):
     assert all(ln.split()[-2:] == ["1.00", "1.00"] for ln in ratio_rows)
 
 
-def test_bench_json(capsys):
+def test_bench_json(capsys, no_pause):
     assert cli.main(["bench", "--subset", "320", "--repeats", "1", "--batch-size", "32",
                      "--no-memory", "--no-torch", "--json", "--threads", "1"]) == 0
     r = json.loads(capsys.readouterr().out)

@@ -2,8 +2,11 @@
 
 Implementations, all on the same data in the same batch order: this framework
 (the ordinary PyTorch-style loop), the notebook's hand-derived NumPy network in
-float32 and float64, and PyTorch on the CPU when it is installed. Repeats are
-interleaved (A B C A B C …) after a warm-up, and medians are reported.
+float32 and float64, and PyTorch on the CPU when it is installed. After a warm-up,
+every repeat is one epoch per implementation, timed in slices that are
+interleaved (A₁ B₁ C₁ D₁, B₂ C₂ D₂ A₂, …): the machine's drift, which on these
+shared machines is larger than the differences measured, hits all of them alike.
+Medians over repeats are reported, with each repeat's own ratio to the notebook.
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ from .datasets import load_mnist, to_float, train_val_split
 from .model import mlp
 from .reference import ReferenceMLP
 
-PAUSE = 0.3  # seconds between timed runs
+SLICES = 5  # interleaved slices per epoch
+# Seconds of rest before and after PyTorch's slices: its OpenMP/BLAS threads (and
+# NumPy's) spin for a while after returning, and would slow whoever runs next.
+PAUSE = 0.3
 
 
 def epoch_autograd(state, X, y, order, bs, lib=tensor, F=nn.functional):
@@ -45,6 +51,14 @@ def epoch_reference(ref, X, y, order, bs):
     for s in range(0, len(order), bs):
         idx = order[s:s + bs]
         ref.train_step(X[idx], y[idx], 0.01)
+
+
+def epoch_slices(n: int, bs: int, parts: int) -> list:
+    """(start, stop) of ``parts`` consecutive slices of an epoch of ``n`` images,
+    cut at batch boundaries, so the batches are exactly those of the whole epoch."""
+    batches = -(-n // bs)
+    cuts = [round(i * batches / parts) * bs for i in range(parts)] + [n]
+    return [(a, min(b, n)) for a, b in zip(cuts, cuts[1:]) if a < b]
 
 
 def make_runners(X, y, X64, with_torch: bool = True):
@@ -123,15 +137,20 @@ def run(batch_sizes=(32, 256), repeats: int = 5, subset: int | None = None,
         names = list(runners)
         for r in range(repeats):
             order = rng.permutation(len(X))
-            # rotate who goes first, so none always runs right after the same neighbour,
-            # and pause between runs: PyTorch's OpenMP threads keep spinning for a while
-            # after it returns, which would slow whoever runs next
-            for name in names[r % len(names):] + names[:r % len(names)]:
-                time.sleep(PAUSE)
-                state, fn, data_x = runners[name]
-                t = time.perf_counter()
-                fn(state, data_x, y, order, bs)
-                times[name].append(time.perf_counter() - t)
+            spent = dict.fromkeys(names, 0.0)
+            for k, (a, b) in enumerate(epoch_slices(len(order), bs, SLICES)):
+                # rotate who goes first, so none always runs right after the same one
+                turn = (r + k) % len(names)
+                for name in names[turn:] + names[:turn]:
+                    state, fn, data_x = runners[name]
+                    time.sleep(PAUSE if name.startswith("PyTorch") else PAUSE / 10)
+                    t = time.perf_counter()
+                    fn(state, data_x, y, order[a:b], bs)
+                    spent[name] += time.perf_counter() - t
+                    if name.startswith("PyTorch"):
+                        time.sleep(PAUSE)
+            for name in names:
+                times[name].append(spent[name])
         ref = times["hand-derived NumPy float32"]
         results["tables"][bs] = [
             {"implementation": name, "median_s": statistics.median(v), "min_s": min(v),
