@@ -69,7 +69,7 @@ class Linear(Function):
         x, w = ctx.saved
         need = ctx.needs_input_grad
         if x.ndim != 2:  # leading batch dims fold into one
-            dx = g @ w if need[0] else None
+            dx = _dot(g, w) if need[0] else None
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
         else:
             dx = _dot(g, w) if need[0] else None
