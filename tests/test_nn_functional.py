@@ -105,6 +105,7 @@ def test_fused_linear_gradcheck_and_vs_composed(rng):
         leaf(rng.standard_normal(2))
     assert tensor.gradcheck(F.linear, (x, w, b))
     assert tensor.gradcheck(F.linear, (leaf(rng.standard_normal((2, 3, 5))), w))
+    assert tensor.gradcheck(F.linear, (leaf(rng.standard_normal(5)), w, b))  # one sample
     F.linear(x, w, b).sum().backward()
     fused = [t.grad.data.copy() for t in (x, w, b)]
     for t in (x, w, b):
