@@ -91,14 +91,19 @@ def make_runners(X, y, X64, with_torch: bool = True):
 
 
 def blas_threads() -> int | None:
-    info = blas_info()
+    """Threads of NumPy's BLAS (SciPy, loaded by scikit-learn, has its own)."""
+    info = sorted(blas_info(), key=lambda b: b["package"] != "numpy")
     return info[0]["num_threads"] if info else None
 
 
 def blas_info() -> list:
+    """The BLAS libraries loaded, each with the package that brought it."""
+    from pathlib import Path
+
     from threadpoolctl import threadpool_info
 
-    return [{k: i.get(k) for k in ("internal_api", "version", "num_threads")}
+    return [{"package": Path(i.get("filepath") or "?").parent.name.split(".")[0],
+             **{k: i.get(k) for k in ("internal_api", "version", "num_threads")}}
             for i in threadpool_info() if i.get("user_api") == "blas"]
 
 
@@ -198,7 +203,7 @@ def training_memory(epochs: int = 2) -> dict:
 def format_results(r: dict) -> str:
     lines = [f"{r['images']} images per epoch, {r['repeats']} interleaved repeats, medians; "
              f"numpy {r['numpy']}; BLAS: " + ", ".join(
-                 f"{b['internal_api']} {b['version']} ({b['num_threads']} threads)"
+                 f"{b['package']}'s {b['internal_api']} {b['version']} ({b['num_threads']} threads)"
                  for b in r["blas"])]
     if r["torch"] is None:
         lines.append("PyTorch is not installed (pip install torch) or --no-torch: no row for it")
@@ -235,6 +240,11 @@ def bench_command(args) -> int:
         raise ValueError(f"--threads must be at least 1, got {args.threads}")
     from threadpoolctl import threadpool_limits
 
+    if not args.no_torch:
+        try:  # loaded before the limit, so that the limit covers PyTorch's BLAS too
+            import torch  # noqa: F401
+        except ImportError:
+            pass
     # None keeps the machine's default; PyTorch is given the same count as NumPy's BLAS
     with threadpool_limits(args.threads, user_api="blas"):
         r = run(args.batch_size, args.repeats, args.subset, args.data_dir, not args.no_torch)
