@@ -20,8 +20,8 @@ DEFAULT_FLOAT = float32
 SUPPORTED_SET = frozenset(SUPPORTED)
 
 
-def _constant(value, dtype) -> np.ndarray:
-    a = np.full((), value, dtype)
+def _zero(dtype) -> np.ndarray:
+    a = np.zeros((), dtype)
     a.flags.writeable = False
     return a
 
@@ -29,14 +29,7 @@ def _constant(value, dtype) -> np.ndarray:
 # 0-d constants of each dtype: NumPy 2 converts a Python scalar operand on every call,
 # which costs more than the arithmetic of a small array (np.maximum(x, ZERO[x.dtype])
 # runs in three quarters of the instructions of np.maximum(x, 0)).
-ZERO = {dt: _constant(0, dt) for dt in SUPPORTED}
-ONE = {dt: _constant(1, dt) for dt in SUPPORTED}
-
-
-def raw(func):
-    """A NumPy function without its ``__array_function__`` dispatch (a Python frame
-    per call): ops pass it plain ndarrays only, so the dispatch never changes a result."""
-    return getattr(func, "_implementation", func)
+ZERO = {dt: _zero(dt) for dt in SUPPORTED}
 
 # float64 is a synonym a PyTorch user may type; "double"/"long" mirror torch's aliases.
 _ALIASES = {"float": float32, "double": float64, "long": int64, "int": int32, "bool": bool_}

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import raw
 from .function import Function
 
 # The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
 _sum = np.add.reduce
 _max = np.maximum.reduce
-_ravel_multi_index = raw(np.ravel_multi_index)
+# Without its __array_function__ dispatch (a Python frame per call): the op passes
+# plain ndarrays, for which the dispatch never changes the result.
+_ravel_multi_index = getattr(np.ravel_multi_index, "_implementation", np.ravel_multi_index)
 
 
 def _mT(a):
