@@ -133,3 +133,15 @@ def test_matmul_vs_torch(rng):
 
     assert_same_as_torch([rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5))], matmul)
     assert_same_as_torch([rng.standard_normal(4), rng.standard_normal((2, 4, 3))], matmul)
+
+
+def test_relu_at_zero_and_nan_vs_torch():
+    """The gradient is 0 at exactly 0 and passes through a NaN, as torch's
+    threshold_backward gives it (the mask is read off the output)."""
+    torch = pytest.importorskip("torch")
+    x = np.array([-1.0, 0.0, 2.0, np.nan])
+    ours = tensor.tensor(x, dtype=tensor.float64, requires_grad=True)
+    ours.relu().backward(tensor.tensor([1.0, 2.0, 3.0, 4.0], dtype=tensor.float64))
+    theirs = torch.tensor(x, requires_grad=True)
+    theirs.relu().backward(torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64))
+    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
