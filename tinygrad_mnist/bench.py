@@ -127,6 +127,31 @@ def inference_times(X, repeats: int) -> dict:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
+def time_epochs(runners: dict, y, bs: int, repeats: int, rng) -> dict:
+    """name → seconds of each repeat's epoch, whose slices are interleaved across
+    the implementations."""
+    names = list(runners)
+    times = {name: [] for name in names}
+    n = len(y)
+    for r in range(repeats):
+        order = rng.permutation(n)
+        spent = dict.fromkeys(names, 0.0)
+        for k, (a, b) in enumerate(epoch_slices(n, bs, SLICES)):
+            # rotate who goes first, so none always runs right after the same one
+            turn = (r + k) % len(names)
+            for name in names[turn:] + names[:turn]:
+                state, fn, data_x = runners[name]
+                time.sleep(PAUSE if name.startswith("PyTorch") else PAUSE / 10)
+                t = time.perf_counter()
+                fn(state, data_x, y, order[a:b], bs)
+                spent[name] += time.perf_counter() - t
+                if name.startswith("PyTorch"):
+                    time.sleep(PAUSE)
+        for name in names:
+            times[name].append(spent[name])
+    return times
+
+
 def run(batch_sizes=(32, 256), repeats: int = 5, subset: int | None = None,
         data_dir=None, with_torch: bool = True) -> dict:
     data = load_mnist("mnist", data_dir)
@@ -143,24 +168,7 @@ def run(batch_sizes=(32, 256), repeats: int = 5, subset: int | None = None,
         warm = rng.permutation(len(X))[: min(len(X), 50 * bs)]
         for state, fn, data_x in runners.values():
             fn(state, data_x, y, warm, bs)
-        times = {name: [] for name in runners}
-        names = list(runners)
-        for r in range(repeats):
-            order = rng.permutation(len(X))
-            spent = dict.fromkeys(names, 0.0)
-            for k, (a, b) in enumerate(epoch_slices(len(order), bs, SLICES)):
-                # rotate who goes first, so none always runs right after the same one
-                turn = (r + k) % len(names)
-                for name in names[turn:] + names[:turn]:
-                    state, fn, data_x = runners[name]
-                    time.sleep(PAUSE if name.startswith("PyTorch") else PAUSE / 10)
-                    t = time.perf_counter()
-                    fn(state, data_x, y, order[a:b], bs)
-                    spent[name] += time.perf_counter() - t
-                    if name.startswith("PyTorch"):
-                        time.sleep(PAUSE)
-            for name in names:
-                times[name].append(spent[name])
+        times = time_epochs(runners, y, bs, repeats, rng)
         ref, ours = times["hand-derived NumPy float32"], times[OURS]
         results["tables"][bs] = [
             {"implementation": name, "median_s": statistics.median(v), "min_s": min(v),
