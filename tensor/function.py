@@ -116,7 +116,7 @@ class Function:
 
     # The fields every node has are slots (cheaper than an instance dict): parents
     # (input Tensors), saved (arrays for backward), needs_input_grad, stamp (the
-    # in-place clock when saved), seq (creation order, for backward), inputs (after
+    # in-place clock when recorded), seq (creation order, for backward), inputs (after
     # backward freed parents: their nodes, or the leaves themselves). Ops add their
     # own (ctx.dim, …) to the instance dict; out_ref (for hooks) and dirty are rare
     # and default here.

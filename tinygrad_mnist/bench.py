@@ -248,11 +248,6 @@ def bench_command(args) -> int:
         raise ValueError(f"--threads must be at least 1, got {args.threads}")
     from threadpoolctl import threadpool_limits
 
-    if not args.no_torch:
-        try:  # loaded before the limit, so that the limit covers PyTorch's BLAS too
-            import torch  # noqa: F401
-        except ImportError:
-            pass
     # None keeps the machine's default; PyTorch is given the same count as NumPy's BLAS
     with threadpool_limits(args.threads, user_api="blas"):
         r = run(args.batch_size, args.repeats, args.subset, args.data_dir, not args.no_torch)

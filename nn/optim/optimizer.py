@@ -77,22 +77,6 @@ class Optimizer:
             own.update({k: v for k, v in saved.items() if k != "params"})
 
 
-_SCALARS: dict = {}
-
-
-def _scalar(value: float, dtype) -> np.ndarray:
-    """``value`` as a 0-d array of ``dtype``, cached: NumPy 2 converts a Python float
-    on every operation, which costs more than a small parameter's update. The value
-    is rounded to ``dtype`` exactly as that conversion would round it."""
-    key = (value, dtype)
-    a = _SCALARS.get(key)
-    if a is None:
-        if len(_SCALARS) > 64:  # a schedule makes a new lr every step
-            _SCALARS.clear()
-        a = _SCALARS[key] = np.asarray(value, dtype)
-    return a
-
-
 def _check(what: str, value, ok: bool) -> None:
     """PyTorch's wording: 'Invalid learning rate: -1', 'Invalid momentum value: -0.5'."""
     if not ok:
@@ -117,13 +101,16 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
             if not (momentum or wd):  # plain SGD, the notebook's update: the hot path
+                # lr as a 0-d array of the parameter's dtype, made once per dtype: NumPy 2
+                # converts a Python float on every operation, at more cost than a small
+                # parameter's update (the rounding is the same)
                 step = dtype = None
                 for p in group["params"]:
                     if p.grad is not None:
                         data = p.data
                         if data.dtype is not dtype:
                             dtype = data.dtype
-                            step = _scalar(lr, dtype)
+                            step = np.asarray(lr, dtype)
                         data -= step * p.grad.data
                 continue
             for p in group["params"]:
