@@ -102,6 +102,7 @@ def _backprop(root, grad, retain_graph: bool) -> dict:
         if node.saved and node.stamp != clock:
             node.check_saved()
         in_grads = node.backward(node, g)
+        broadcasts = node.broadcasts
         parents = node.parents
         # one input (a bare gradient) without building a zip
         edges = ((parents[0], in_grads),) if len(parents) == 1 else zip(parents, in_grads)
@@ -113,7 +114,7 @@ def _backprop(root, grad, retain_graph: bool) -> dict:
                 continue
             if anomaly:
                 check_finite(pg, f"{node.name()} backward (input of shape {p.shape})")
-            if pg.shape != p.data.shape:
+            if broadcasts and pg.shape != p.data.shape:
                 pg = unbroadcast(pg, p.data.shape)
             if ctx is None:
                 prev = leaves.get(p)

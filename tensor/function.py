@@ -124,6 +124,10 @@ class Function:
                  "__dict__")
     out_ref = None
     dirty = False
+    # Whether backward may return a gradient of the broadcast (output) shape, for the
+    # engine to sum back to the input's shape. Ops whose gradients always have their
+    # inputs' shapes say False, and the engine skips comparing shapes for them.
+    broadcasts = True
 
     @classmethod
     def name(cls) -> str:

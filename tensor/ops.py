@@ -125,6 +125,8 @@ class PowScalar(Function):
 class Neg(Function):
     """y = −x;  dx = −g"""
 
+    broadcasts = False
+
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -136,6 +138,8 @@ class Neg(Function):
 
 class Exp(Function):
     """y = eˣ;  dx = g·y"""
+
+    broadcasts = False
 
     @staticmethod
     def forward(ctx, x):
@@ -151,6 +155,8 @@ class Exp(Function):
 class Log(Function):
     """y = ln x;  dx = g / x"""
 
+    broadcasts = False
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -164,6 +170,8 @@ class Log(Function):
 
 class Sqrt(Function):
     """y = √x;  dx = g / (2y)"""
+
+    broadcasts = False
 
     @staticmethod
     def forward(ctx, x):
@@ -180,6 +188,8 @@ class Sqrt(Function):
 
 class ReLU(Function):
     """y = max(x, 0);  dx = g·1[y ≠ 0]"""
+
+    broadcasts = False
 
     # The gradient at exactly 0 is 0 and a NaN passes it through, as in PyTorch: both
     # are read off the output (y ≥ 0, so y ≠ 0 means y > 0). g·mask, not np.where:
@@ -200,6 +210,8 @@ class ReLU(Function):
 class Sigmoid(Function):
     """y = 1 / (1 + e⁻ˣ);  dx = g·y·(1 − y)"""
 
+    broadcasts = False
+
     @staticmethod
     def forward(ctx, x):
         # exp of a negative argument only, so large |x| neither overflows nor warns
@@ -217,6 +229,8 @@ class Sigmoid(Function):
 class Tanh(Function):
     """y = tanh x;  dx = g·(1 − y²)"""
 
+    broadcasts = False
+
     @staticmethod
     def forward(ctx, x):
         y = np.tanh(x)
@@ -231,6 +245,8 @@ class Tanh(Function):
 
 class Abs(Function):
     """y = |x|;  dx = g·sign(x)  (0 at x = 0, as PyTorch)"""
+
+    broadcasts = False
 
     @staticmethod
     def forward(ctx, x):
@@ -264,6 +280,8 @@ class Clamp(Function):
 
 class Cast(Function):
     """y = x as another dtype;  dx = g cast back"""
+
+    broadcasts = False
 
     @staticmethod
     def forward(ctx, x, dtype):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .function import Function
+from .function import Function, unbroadcast
 
 # The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
 _sum = np.add.reduce
@@ -53,12 +53,14 @@ class MatMul(Function):
 class Linear(Function):
     """y = x·Wᵀ + b;  dx = g·W,  dW = gᵀ·x,  db = Σₙ g"""
 
+    broadcasts = False  # db is summed here, to b's own shape
+
     # @ (np.matmul), not np.dot: np.dot zeroes its output before the BLAS call, which
     # zeroes it again; for dW of the first layer that is a wasted 400 KB pass per step
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        ctx.save_for_backward(x, w)
+        ctx.save_for_backward(x, w, b)
         y = x @ w.T
         if b is not None:
             y += b
@@ -66,17 +68,25 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved
+        x, w, b = ctx.saved
         need = ctx.needs_input_grad
-        dx = g @ w if need[0] else None
-        if x.ndim != 2:  # leading batch dims fold into one
-            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-        # (xᵀ·g)ᵀ rather than gᵀ·x: the product lands in the layout of a column-major
-        # weight (see nn.Linear), so the optimizer's update needs no transposing copy
-        dw = (x.T @ g).T if need[1] else None
-        if len(need) == 2:
-            return dx, dw
-        return dx, dw, (_sum(g, 0) if need[2] else None)
+        if b is None or not need[2]:
+            db = None
+        elif b.ndim == 1 and g.ndim == 2:  # the usual (out,) bias of a batch
+            db = _sum(g, 0)
+        else:  # any bias that broadcasts against the output: (), (1, out), (n, out), …
+            db = unbroadcast(g, b.shape)
+        if w.ndim == 1:  # a weight vector (in,): one output per row, y = x·w
+            dx = g[..., None] * w if need[0] else None
+            dw = np.tensordot(g, x, g.ndim) if need[1] else None
+        else:
+            dx = g @ w if need[0] else None
+            if x.ndim != 2:  # leading batch dims fold into one
+                g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+            # (xᵀ·g)ᵀ rather than gᵀ·x: the product lands in the layout of a column-major
+            # weight (see nn.Linear), so the optimizer's update needs no transposing copy
+            dw = (x.T @ g).T if need[1] else None
+        return (dx, dw) if b is None else (dx, dw, db)
 
     @classmethod
     def error(cls, arrays, exc):
@@ -95,6 +105,8 @@ def _log_softmax(x, axis):
 class LogSoftmax(Function):
     """y = x − max − log Σ e^(x − max);  dx = g − softmax(x)·Σ g"""
 
+    broadcasts = False
+
     @staticmethod
     def forward(ctx, x, dim):
         y = _log_softmax(x, dim)
@@ -110,6 +122,8 @@ class LogSoftmax(Function):
 
 class Softmax(Function):
     """y = e^(x − max) / Σ e^(x − max);  dx = y·(g − Σ g·y)"""
+
+    broadcasts = False
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -139,6 +153,8 @@ def _arange(n: int) -> np.ndarray:
 
 class CrossEntropy(Function):
     """ℓₙ = −log softmax(xₙ)[tₙ], reduced;  dxₙ = (softmax(xₙ) − one_hot(tₙ))·g (/ N for mean)"""
+
+    broadcasts = False
 
     @staticmethod
     def forward(ctx, x, target, reduction):

@@ -114,3 +114,22 @@ def test_fused_linear_gradcheck_and_vs_composed(rng):
     for f, t in zip(fused, (x, w, b)):
         np.testing.assert_allclose(f, t.grad.data, rtol=1e-12)
     assert tensor.ops_fused.Linear.__doc__.startswith("y = x·Wᵀ + b")
+
+
+@pytest.mark.parametrize("w_shape, b_shape", [((2, 5), ()), ((2, 5), (1, 2)), ((2, 5), (3, 2)),
+                                              ((5,), None)])
+def test_linear_any_bias_shape_and_weight_vector_like_torch(rng, w_shape, b_shape):
+    """PyTorch accepts any bias that broadcasts against the output and a 1-D weight;
+    every gradient must have its input's shape and torch's values."""
+    torch = pytest.importorskip("torch")
+    arrays = [rng.standard_normal((3, 5)), rng.standard_normal(w_shape)]
+    if b_shape is not None:
+        arrays.append(rng.standard_normal(b_shape))
+    ours = [leaf(a) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    assert tensor.gradcheck(F.linear, tuple(ours))
+    (F.linear(*ours) ** 2).sum().backward()
+    (torch.nn.functional.linear(*theirs) ** 2).sum().backward()
+    for o, t in zip(ours, theirs):
+        assert o.grad.shape == tuple(t.grad.shape)
+        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-10)
