@@ -35,7 +35,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        # a ** call costs a dict merge; the usual model(x) has no keywords
+        return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
 
     # ----- walking the tree -------------------------------------------------------------
     def _members(self):

@@ -157,7 +157,8 @@ def _accumulate_leaves(leaves: dict) -> None:
     seen = set()
     make = function._make
     for leaf, g in leaves.items():
-        if leaf._hooks:
+        hooked = leaf._hooks
+        if hooked:
             for hook in leaf._hooks:
                 out = hook(_wrap(g))
                 if out is not None:
@@ -170,11 +171,14 @@ def _accumulate_leaves(leaves: dict) -> None:
             continue
         # .grad later accumulates in place, so it must own its memory alone: copy
         # when another leaf already got the same memory (x + x, a + b, the slices
-        # of a cat) or when it is read-only (a broadcast view).
+        # of a cat) or when it is read-only (a broadcast view; an op's fresh result
+        # is writeable, a hook's may not be).
         owner = g.base
         if owner is None:
             owner = g
-        if id(owner) in seen or not g.flags.writeable:
+            if id(g) in seen or (hooked and not g.flags.writeable):
+                g = owner = g.copy()
+        elif id(owner) in seen or not g.flags.writeable:
             g = owner = g.copy()
         seen.add(id(owner))
         leaf.grad = make(g, None)

@@ -160,38 +160,45 @@ class Function:
         into the graph."""
         ctx = _new(cls)
         ctx.saved = ()
-        # One, two and three inputs written out: this runs for every op of every
-        # step, and packing the arrays into a tuple to unpack them again costs more
-        # than the arithmetic of a small op.
+        # One, two and three inputs written out (keywords only where an op takes them):
+        # this runs for every op of every step, and packing the arrays into a tuple
+        # (or a ** call) to unpack them again costs more than a small op's arithmetic.
         n = len(inputs)
         try:
             if n == 1:
                 a = inputs[0]
                 needs = ctx.needs_input_grad = (a.requires_grad,)
-                out = cls.forward(ctx, a.data, **kwargs)
+                out = cls.forward(ctx, a.data, **kwargs) if kwargs else cls.forward(ctx, a.data)
+            elif kwargs or n > 3:
+                needs = ctx.needs_input_grad = tuple(map(_requires_grad, inputs))
+                out = cls.forward(ctx, *map(_data, inputs), **kwargs)
             elif n == 2:
                 a, b = inputs
                 needs = ctx.needs_input_grad = (a.requires_grad, b.requires_grad)
-                out = cls.forward(ctx, a.data, b.data, **kwargs)
-            elif n == 3:
+                out = cls.forward(ctx, a.data, b.data)
+            else:
                 a, b, c = inputs
                 needs = ctx.needs_input_grad = (a.requires_grad, b.requires_grad,
                                                 c.requires_grad)
-                out = cls.forward(ctx, a.data, b.data, c.data, **kwargs)
-            else:
-                needs = ctx.needs_input_grad = tuple(map(_requires_grad, inputs))
-                out = cls.forward(ctx, *map(_data, inputs), **kwargs)
+                out = cls.forward(ctx, a.data, b.data, c.data)
         except (ValueError, IndexError, TypeError) as exc:
             raise cls.error(tuple(map(_data, inputs)), exc) from None
         if anomaly_mode.enabled:
             check_finite(out, f"{cls.name()} forward on shapes "
                               f"{shapes_of(tuple(map(_data, inputs)))}")
-        if not (grad_mode.enabled and True in needs):
-            return _make(out, None)
-        ctx.parents = inputs
-        ctx.seq = next(_sequence)
-        ctx.stamp = inplace_clock.now
-        return _make(out, ctx)
+        t = _new(Tensor)  # Tensor._make written out: one call fewer per op
+        t.data = out
+        t.grad = None
+        if grad_mode.enabled and True in needs:
+            ctx.parents = inputs
+            ctx.seq = next(_sequence)
+            ctx.stamp = inplace_clock.now
+            t.requires_grad = True
+            t._ctx = ctx
+        else:
+            t.requires_grad = False
+            t._ctx = None
+        return t
 
     def check_saved(self) -> None:
         """Raise if what this node saved was modified in place since forward."""
