@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dtypes import ONE
 from .function import Function, unbroadcast
 
 # The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
@@ -180,7 +181,8 @@ class CrossEntropy(Function):
         e, s = ctx.saved
         dx = e / s  # softmax(x), a fresh array
         picked = ctx.picked
-        dx.put(picked, dx.take(picked) - 1)  # − one_hot(t); take/put skip fancy indexing
+        # − one_hot(t); take/put skip fancy indexing
+        dx.put(picked, dx.take(picked) - ONE[dx.dtype])
         if ctx.reduction == "none":
             dx *= g[:, None]
         else:
