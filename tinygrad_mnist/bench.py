@@ -209,10 +209,15 @@ def training_memory(epochs: int = 2) -> dict:
 
 
 def format_results(r: dict) -> str:
-    lines = [f"{r['images']} images per epoch, {r['repeats']} interleaved repeats, medians; "
-             f"numpy {r['numpy']}; BLAS: " + ", ".join(
-                 f"{b['package']}'s {b['internal_api']} {b['version']} ({b['num_threads']} threads)"
-                 for b in r["blas"])]
+    def count(n, noun):
+        return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+    def blas(b):
+        threads = count(b["num_threads"], "thread")
+        return f"{b['package']}'s {b['internal_api']} {b['version']} ({threads})"
+
+    lines = [f"{r['images']} images per epoch, {count(r['repeats'], 'interleaved repeat')}, "
+             f"medians; numpy {r['numpy']}; BLAS: " + ", ".join(map(blas, r["blas"]))]
     if r["torch"] is None:
         lines.append("PyTorch is not installed (pip install torch) or --no-torch: no row for it")
     for bs, rows in r["tables"].items():
