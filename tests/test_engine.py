@@ -147,6 +147,31 @@ def test_hooks_and_retain_grad():
     np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
 
 
+def test_leaf_grads_own_their_memory():
+    """.grad accumulates in place, so no two leaves may share a gradient array and
+    none may be read-only: not when Add hands one array to both inputs (a fresh
+    one here, a read-only broadcast view from sum's backward below), and not when
+    a hook returns a read-only array."""
+    a, b, c = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([5.0, 6.0])
+    ((a + b) * c).sum().backward()  # mul's backward makes g·c; add passes it to a and b
+    (a + b).sum().backward()  # sum's backward: a read-only view, passed to a and b
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (x + y).sum().backward()
+    frozen = np.array([7.0, 8.0])
+    frozen.flags.writeable = False
+    z = leaf([1.0, 2.0])
+    z.register_hook(lambda g: tensor.from_numpy(frozen))
+    (z * 2).sum().backward()
+    grads = [t.grad.data for t in (a, b, c, x, y, z)]
+    for i, g in enumerate(grads):
+        assert g.flags.writeable
+        assert not any(np.shares_memory(g, h) for h in grads[i + 1:] + [frozen])
+    np.testing.assert_allclose(a.grad.data, [6.0, 7.0])  # c + 1, accumulated
+    np.testing.assert_allclose(z.grad.data, frozen)
+    z.grad.data += 1  # in place, as an optimizer or a second backward would
+    np.testing.assert_allclose(frozen, [7.0, 8.0])
+
+
 def test_log_softmax_is_stable_and_matches_composition():
     x = leaf([[1e4, 0.0, -1e4], [3.0, 1.0, 0.2]])
     y = x.log_softmax(1)
