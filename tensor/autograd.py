@@ -159,7 +159,7 @@ def _accumulate_leaves(leaves: dict) -> None:
     for leaf, g in leaves.items():
         hooked = leaf._hooks
         if hooked:
-            for hook in leaf._hooks:
+            for hook in hooked:
                 out = hook(_wrap(g))
                 if out is not None:
                     g = out.data

@@ -11,7 +11,9 @@ An op is a subclass with two static methods side by side:
 
 ``forward`` gets NumPy arrays and returns one array; ``backward`` gets the
 gradient of the output and returns one gradient per input (``None`` where no
-gradient is needed). The engine undoes broadcasting, so ops never do.
+gradient is needed). The engine undoes broadcasting (`unbroadcast`), so ops
+need not; an op whose gradients always have their inputs' shapes says
+``broadcasts = False`` and the engine skips comparing them.
 """
 
 from __future__ import annotations

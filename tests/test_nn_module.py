@@ -36,6 +36,17 @@ def test_names_match_torch():
     assert repr(nn.LogSoftmax(dim=1)) == repr(torch.nn.LogSoftmax(dim=1))
 
 
+def test_call_passes_positional_and_keyword_arguments_to_forward():
+    class Scaled(nn.Module):
+        def forward(self, x, scale=1.0, *, shift=0.0):
+            return x * scale + shift
+
+    m, x = Scaled(), tensor.tensor([1.0, 2.0])
+    np.testing.assert_allclose(m(x).data, [1.0, 2.0])
+    np.testing.assert_allclose(m(x, 3.0).data, [3.0, 6.0])
+    np.testing.assert_allclose(m(x, scale=3.0, shift=1.0).data, [4.0, 7.0])
+
+
 def test_linear_repr_shape_and_bad_input():
     lin = nn.Linear(784, 128)
     assert repr(lin) == "Linear(in_features=784, out_features=128, bias=True)"
