@@ -19,7 +19,7 @@ def save(state_dict, path, metadata: dict | None = None) -> None:
     arrays = {}
     for name, value in state_dict.items():
         arr = np.asarray(getattr(value, "data", value))
-        arrays[name] = np.ascontiguousarray(arr)
+        arrays[name] = np.asarray(arr, order="C")  # ascontiguousarray makes 0-d 1-d
     atomic_write_bytes(path, _st_save(arrays, metadata=metadata))
 
 
@@ -31,8 +31,10 @@ def load(path) -> dict:
 def load_arrays(path) -> tuple[dict, dict]:
     """name → ndarray and the file's string metadata; clear errors for bad files."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"load: no such file: {path}")
+    if not path.is_file():
+        raise IsADirectoryError(f"load: {path} is a directory, not a safetensors file")
     try:
         with safe_open(path, framework="numpy") as f:
             return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}

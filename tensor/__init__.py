@@ -1,13 +1,7 @@
 """tensor: a NumPy autograd engine with PyTorch's names and semantics."""
 
-from .function import (  # noqa: I001  (function must load before tensor: they link up)
-    Function,
-    detect_anomaly,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    set_grad_enabled,
-)
+from .function import Function, detect_anomaly  # noqa: I001  (before tensor: they link up)
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor
 from .dtypes import bool_, float32, float64, int32, int64, uint8
 from .creation import (

@@ -7,7 +7,8 @@ from heapq import heappop, heappush
 import numpy as np
 
 from . import function
-from .function import anomaly_mode, check_finite, grad_mode, inplace_clock, unbroadcast
+from .function import anomaly_mode, check_finite, inplace_clock, unbroadcast
+from .grad_mode import grad_mode
 
 
 def toposort(root):
@@ -140,9 +141,7 @@ def _non_leaf_hooks(t, g):
     if t is None:
         return g
     for hook in t._hooks or ():
-        out = hook(_wrap(g))
-        if out is not None:
-            g = out.data
+        g = _run_hook(hook, g)
     if t._retains_grad:
         if t.grad is None:
             t.grad = _wrap(g.copy())
@@ -160,9 +159,7 @@ def _accumulate_leaves(leaves: dict) -> None:
         hooked = leaf._hooks
         if hooked:
             for hook in hooked:
-                out = hook(_wrap(g))
-                if out is not None:
-                    g = out.data
+                g = _run_hook(hook, g)
         dtype = leaf.data.dtype
         if g.dtype is not dtype and g.dtype != dtype:
             g = g.astype(dtype)
@@ -182,6 +179,25 @@ def _accumulate_leaves(leaves: dict) -> None:
             g = owner = g.copy()
         seen.add(id(owner))
         leaf.grad = make(g, None)
+
+
+def _run_hook(hook, g: np.ndarray) -> np.ndarray:
+    """A hook's replacement gradient, held to PyTorch's rules: a Tensor of the same
+    shape and dtype, or None to keep ``g``."""
+    out = hook(_wrap(g))
+    if out is None:
+        return g
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(out, function.Tensor):
+        raise TypeError(f"backward: expected a Tensor or None, but hook '{name}' returned "
+                        f"{type(out).__name__}")
+    if out.shape != g.shape:
+        raise RuntimeError(f"backward: hook '{name}' has changed the size of value (from "
+                           f"{g.shape} to {out.shape})")
+    if out.dtype != g.dtype:
+        raise RuntimeError(f"backward: hook '{name}' has changed the type of value (was "
+                           f"{g.dtype.name}, got {out.dtype.name})")
+    return out.data
 
 
 def _wrap(array):

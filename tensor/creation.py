@@ -30,6 +30,8 @@ def as_array(data, dtype=None, copy: bool = False) -> np.ndarray:
         data = data.data
     if isinstance(data, np.ndarray):
         target = dtype or dtypes.infer_dtype(data)
+        if target.kind in "iu" and data.dtype.kind in "iu":
+            _check_fits(data, target)
         if copy or target != data.dtype:
             return np.array(data, dtype=target)
         return data
@@ -42,7 +44,20 @@ def as_array(data, dtype=None, copy: bool = False) -> np.ndarray:
         raise TypeError(f"tensor: cannot make a tensor from data of type {type(data).__name__}")
     if dtype is None:
         dtype = dtypes.DEFAULT_FLOAT if arr.dtype.kind == "f" else dtypes.infer_dtype(arr)
+    if arr.dtype.kind == "u" and arr.dtype.itemsize == 8:  # Python ints ≥ 2⁶³
+        _check_fits(arr, dtypes.int64)
     return arr.astype(dtype, copy=False)
+
+
+def _check_fits(data: np.ndarray, target: np.dtype) -> None:
+    """Integers that would wrap in ``target`` raise instead (PyTorch: overflow)."""
+    if data.size and data.dtype.itemsize >= target.itemsize and data.dtype != target:
+        info = np.iinfo(target)
+        lo, hi = data.min(), data.max()
+        if lo < info.min or hi > info.max:
+            bad = hi if hi > info.max else lo
+            raise OverflowError(f"tensor: value {bad} does not fit in {target.name} "
+                                "(overflow)")
 
 
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -106,9 +121,14 @@ def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     return _new(_rng.random(_size(size), dtype=dtype), requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None) -> Tensor:
+def randint(low, high=None, size=None, dtype=None) -> Tensor:
+    """Integers in [low, high); ``randint(high, size)`` as PyTorch's short form."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    if size is None:
+        raise TypeError("randint: missing the required argument 'size'")
     return Tensor._make(_rng.integers(low, high, _size((size,)),
                                       dtype=dtypes.to_dtype(dtype) or dtypes.int64), None)
 

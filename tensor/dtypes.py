@@ -68,7 +68,8 @@ def infer_dtype(array: np.ndarray, op: str = "tensor") -> np.dtype:
     return to_dtype(array.dtype, op)
 
 
-def _category(dt: np.dtype) -> int:
+def category(dt: np.dtype) -> int:
+    """PyTorch's dtype categories: bool 0 < integer 1 < floating point 2."""
     return 0 if dt.kind == "b" else 2 if dt.kind == "f" else 1
 
 
@@ -78,7 +79,7 @@ def result_type(a: np.dtype, b: np.dtype, a_dim: bool = True, b_dim: bool = True
     (``a_dim``/``b_dim`` say whether each operand has dimensions)."""
     if a == b:
         return a
-    ca, cb = _category(a), _category(b)
+    ca, cb = category(a), category(b)
     if ca != cb:
         return a if ca > cb else b
     if a_dim != b_dim:
@@ -94,6 +95,18 @@ def scalar_dtype(value, other: np.dtype) -> np.dtype:
         kind = 1
     else:
         kind = 2
-    if kind <= _category(other):
+    if kind <= category(other):
         return other
     return DEFAULT_FLOAT if kind == 2 else int64
+
+
+def scalar_array(value, dtype: np.dtype, op: str) -> np.ndarray:
+    """A Python number as a 0-d array of ``dtype``. Integers wrap into a narrower
+    integer dtype as in PyTorch (uint8 + (−3) is uint8 + 253), but a number beyond
+    int64 raises rather than wrapping."""
+    if isinstance(value, int) and not isinstance(value, bool) and not (
+            -(2**63) <= value < 2**63):
+        raise RuntimeError(f"{op}: value {value} cannot be converted to type int64 without "
+                           "overflow")
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(value).astype(dtype)

@@ -20,17 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import threading
+import weakref
 from operator import attrgetter
 
 import numpy as np
 
-
-class _GradMode(threading.local):
-    enabled = True
-
-
-grad_mode = _GradMode()
+from .grad_mode import grad_mode
 
 
 class _AnomalyMode:
@@ -44,45 +39,40 @@ anomaly_mode = _AnomalyMode()
 
 
 class _InplaceClock:
-    """Counts in-place tensor updates. A tensor's ``_version`` is the clock at its
-    last in-place update; a node saved at clock ``stamp`` is stale if an input's
-    version is newer. One integer compare skips the check when nothing changed."""
+    """Counts in-place tensor updates. A node records the clock when it is made
+    (``stamp``); if the clock has not moved since, nothing it saved can have
+    changed and one integer compare skips the check."""
 
     now = 0
 
 
 inplace_clock = _InplaceClock()
+# id(storage) → the clock at its last in-place update. Keyed by the array that owns
+# the memory, so views, reshapes and detached tensors share one version, as in
+# PyTorch: writing through any of them is seen by every node that saved another.
+_versions: dict[int, int] = {}
 
 
-def is_grad_enabled() -> bool:
-    return grad_mode.enabled
+def storage(array: np.ndarray) -> np.ndarray:
+    """The array that owns ``array``'s memory (itself if it is not a view)."""
+    base = array.base
+    while isinstance(base, np.ndarray):
+        array, base = base, base.base
+    return array
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Context manager / decorator that turns graph recording on or off."""
-
-    def __init__(self, mode: bool):
-        self.mode = bool(mode)
-
-    def __enter__(self):
-        self.prev = grad_mode.enabled
-        grad_mode.enabled = self.mode
-
-    def __exit__(self, *exc):
-        grad_mode.enabled = self.prev
-        return False
+def bump_version(array: np.ndarray) -> None:
+    """Record an in-place update of ``array``'s memory."""
+    owner = storage(array)
+    key = id(owner)
+    if key not in _versions:  # forget it with the array, before its id is reused
+        weakref.finalize(owner, _versions.pop, key, None)
+    inplace_clock.now += 1
+    _versions[key] = inplace_clock.now
 
 
-class no_grad(set_grad_enabled):
-    """Record nothing: results have ``requires_grad=False`` and ops save nothing."""
-
-    def __init__(self):
-        super().__init__(False)
-
-
-class enable_grad(set_grad_enabled):
-    def __init__(self):
-        super().__init__(True)
+def version(array: np.ndarray) -> int:
+    return _versions.get(id(storage(array)), 0)
 
 
 class detect_anomaly(contextlib.ContextDecorator):
@@ -120,12 +110,11 @@ class Function:
     # (input Tensors), saved (arrays for backward), needs_input_grad, stamp (the
     # in-place clock when recorded), seq (creation order, for backward), inputs (after
     # backward freed parents: their nodes, or the leaves themselves). Ops add their
-    # own (ctx.dim, …) to the instance dict; out_ref (for hooks) and dirty are rare
-    # and default here.
+    # own (ctx.dim, …) to the instance dict; out_ref (for hooks) is rare and
+    # defaults here.
     __slots__ = ("parents", "saved", "needs_input_grad", "stamp", "seq", "inputs",
                  "__dict__")
     out_ref = None
-    dirty = False
     # Whether backward may return a gradient of the broadcast (output) shape, for the
     # engine to sum back to the input's shape. Ops whose gradients always have their
     # inputs' shapes say False, and the engine skips comparing shapes for them.
@@ -203,18 +192,18 @@ class Function:
         return t
 
     def check_saved(self) -> None:
-        """Raise if what this node saved was modified in place since forward."""
-        if self.dirty:
+        """Raise if an array this node saved was modified in place since forward."""
+        for array in self.saved:
+            if array is None or version(array) <= self.stamp:
+                continue
+            owner = storage(array)
+            what = next((f"input {i} of shape {tuple(t.shape)}"
+                         for i, t in enumerate(self.parents) if storage(t.data) is owner),
+                        f"its output of shape {array.shape}")
             raise RuntimeError(
-                f"{self.name()}: its output, needed for gradient computation, was modified "
-                "by an in-place operation"
+                f"{self.name()}: {what}, needed for gradient computation, was modified by "
+                "an in-place operation after the forward pass"
             )
-        for i, t in enumerate(self.parents):
-            if t._version > self.stamp:
-                raise RuntimeError(
-                    f"{self.name()}: input {i} of shape {tuple(t.shape)}, needed for gradient "
-                    "computation, was modified by an in-place operation after the forward pass"
-                )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"

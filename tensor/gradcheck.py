@@ -66,7 +66,7 @@ def _analytic_jacobian(out: Tensor, xs: list) -> list:
 
 
 def _numeric_jacobian(fn, xs: list, i: int, k: int, eps: float) -> np.ndarray:
-    from .function import no_grad
+    from .grad_mode import no_grad
 
     x = xs[i].data
     flat = x.reshape(-1)

@@ -11,7 +11,7 @@ from . import dtypes, function
 from . import ops as O
 from . import ops_fused as F
 from . import ops_shape as S
-from .ops import normalize_dims
+from .ops import normalize_dims, reduce_dims
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -32,6 +32,9 @@ class TensorMethods:
         dt = dtypes.to_dtype(dtype, "to")
         if dt == self.data.dtype:
             return self
+        if dt.kind != "f":  # integers and bools carry no gradient (as PyTorch)
+            with np.errstate(invalid="ignore"):  # NaN/inf become INT_MIN, as PyTorch
+                return _tensor(self.data.astype(dt))
         return O.Cast.apply(self, dtype=dt)
 
     def float(self):
@@ -64,7 +67,7 @@ class TensorMethods:
             return self._operands(_tensor(other.astype(dtypes.infer_dtype(other))), reverse, op)
         elif isinstance(other, (int, float, bool, np.number)):
             dt = dtypes.scalar_dtype(other, self.data.dtype)
-            a, b = self.to(dt), _tensor(np.asarray(other, dt))
+            a, b = self.to(dt), _tensor(dtypes.scalar_array(other, dt, op))
         else:
             raise TypeError(f"{op}: unsupported operand type {type(other).__name__}")
         return (b, a) if reverse else (a, b)
@@ -87,17 +90,26 @@ class TensorMethods:
     def __rmul__(self, other):
         return O.Mul.apply(*self._operands(other, True, "mul"))
 
-    def __truediv__(self, other):
-        a, b = self._operands(other, op="div")
+    def _div_operands(self, other, reverse):
+        if isinstance(other, (int, float, bool, np.number)) and self.data.dtype.kind != "f":
+            # true division happens in floating point: the number keeps its value
+            # (−3 / uint8 is not 253 / uint8)
+            return self.to(dtypes.DEFAULT_FLOAT)._operands(other, reverse, "div")
+        a, b = self._operands(other, reverse, "div")
         if a.data.dtype.kind != "f":  # true division of integers gives the default float
             a, b = a.to(dtypes.DEFAULT_FLOAT), b.to(dtypes.DEFAULT_FLOAT)
-        return O.Div.apply(a, b)
+        return a, b
+
+    def __truediv__(self, other):
+        return O.Div.apply(*self._div_operands(other, False))
 
     def __rtruediv__(self, other):
-        return _tensor(np.asarray(other)).to(
-            dtypes.scalar_dtype(other, self.dtype)).__truediv__(self)
+        return O.Div.apply(*self._div_operands(other, True))
 
     def __pow__(self, other):
+        if self.data.dtype.kind == "b" and getattr(other, "dtype", type(other)) in (
+                bool, dtypes.bool_):
+            raise RuntimeError("pow: not implemented for two bool operands")
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             dt = dtypes.scalar_dtype(other, self.data.dtype)
             return O.PowScalar.apply(self.to(dt), p=other)
@@ -189,52 +201,82 @@ class TensorMethods:
     clip = clamp
 
     # ----- reductions -----------------------------------------------------------------
+    def _reduce(self, op, dim, keepdim, **kwargs):
+        return op.apply(self, axes=reduce_dims(dim, self.ndim, op.name()), keepdim=keepdim,
+                        **kwargs)
+
     def sum(self, dim=None, keepdim=False):
-        return O.Sum.apply(self, axes=normalize_dims(dim, self.ndim, "sum"), keepdim=keepdim)
+        return self._reduce(O.Sum, dim, keepdim)
 
     def mean(self, dim=None, keepdim=False):
         if self.data.dtype.kind != "f":
             raise RuntimeError(f"mean: input dtype must be floating point, got {self.dtype.name}")
-        return O.Mean.apply(self, axes=normalize_dims(dim, self.ndim, "mean"), keepdim=keepdim)
+        return self._reduce(O.Mean, dim, keepdim)
 
     def amax(self, dim=None, keepdim=False):
-        return O.Amax.apply(self, axes=normalize_dims(dim, self.ndim, "amax"), keepdim=keepdim)
+        return self._reduce(O.Amax, dim, keepdim)
 
     def amin(self, dim=None, keepdim=False):
-        return -((-self).amax(dim, keepdim))
+        return self._reduce(O.Amin, dim, keepdim)
 
-    def max(self, dim=None, keepdim=False):
-        """Without ``dim``: the largest value. With ``dim``: (values, indices)."""
+    def _extreme(self, op, arg, dim, keepdim):
         if dim is None:
-            return self.amax()
-        idx = self.argmax(dim, keepdim=True)
+            if self.data.size == 0:
+                raise RuntimeError(f"{op.name()[1:]}(): expected a reduction dim for an "
+                                   f"empty tensor of shape {self.shape}")
+            return op.apply(self, axes=tuple(range(self.ndim)), keepdim=False,
+                            nan_shares=True)
+        idx = arg(dim, keepdim=True)
         values = self.gather(dim, idx)
         if not keepdim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
         return MaxResult(values, idx)
 
+    def max(self, dim=None, keepdim=False):
+        """Without ``dim``: the largest value. With ``dim``: (values, indices)."""
+        return self._extreme(O.Amax, self.argmax, dim, keepdim)
+
     def min(self, dim=None, keepdim=False):
+        """Without ``dim``: the smallest value. With ``dim``: (values, indices)."""
+        return self._extreme(O.Amin, self.argmin, dim, keepdim)
+
+    def _arg(self, fn, name, dim, keepdim):
+        if self.data.dtype.kind == "b":
+            raise RuntimeError(f"{name}(): does not support bool input")
         if dim is None:
-            return self.amin()
-        values, idx = (-self).max(dim, keepdim)
-        return MaxResult(-values, idx)
+            if self.data.size == 0:
+                raise IndexError(f"{name}(): expected a reduction dim for an empty tensor")
+            return _tensor(np.asarray(fn(self.data), dtype=dtypes.int64))
+        if self.ndim == 0:
+            normalize_dims(dim, 0, name)
+            return _tensor(np.zeros((), dtypes.int64))
+        (d,) = normalize_dims(dim, self.ndim, name)
+        if self.shape[d] == 0:
+            raise IndexError(f"{name}(): expected reduction dim {dim} to have non-zero size "
+                             f"(shape {self.shape})")
+        return _tensor(fn(self.data, axis=d, keepdims=keepdim).astype(dtypes.int64))
 
     def argmax(self, dim=None, keepdim=False):
-        if dim is None:
-            return _tensor(np.asarray(np.argmax(self.data), dtype=dtypes.int64))
-        (d,) = normalize_dims(dim, self.ndim, "argmax")
-        return _tensor(np.argmax(self.data, axis=d, keepdims=keepdim).astype(dtypes.int64))
+        return self._arg(np.argmax, "argmax", dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
-        return (-self).argmax(dim, keepdim)
+        return self._arg(np.argmin, "argmin", dim, keepdim)
+
+    def _softmax(self, op, dim):
+        if self.data.dtype.kind != "f":
+            raise RuntimeError(f"{op.name()}: not implemented for {self.dtype.name} (needs a "
+                               "floating point tensor)")
+        if self.ndim == 0:  # one element: softmax 1, log-softmax 0 (as PyTorch)
+            normalize_dims(dim, 0, op.name())
+            return op.apply(self.reshape(1), dim=0).reshape(())
+        (d,) = normalize_dims(dim, self.ndim, op.name())
+        return op.apply(self, dim=d)
 
     def softmax(self, dim):
-        (d,) = normalize_dims(dim, self.ndim, "softmax")
-        return F.Softmax.apply(self, dim=d)
+        return self._softmax(F.Softmax, dim)
 
     def log_softmax(self, dim):
-        (d,) = normalize_dims(dim, self.ndim, "log_softmax")
-        return F.LogSoftmax.apply(self, dim=d)
+        return self._softmax(F.LogSoftmax, dim)
 
     # ----- shape ----------------------------------------------------------------------
     def reshape(self, *shape):
@@ -264,6 +306,8 @@ class TensorMethods:
 
     def transpose(self, dim0, dim1):
         d0, d1 = normalize_dims((dim0, dim1), self.ndim, "transpose")
+        if self.ndim == 0:
+            return self
         axes = list(range(self.ndim))
         axes[d0], axes[d1] = axes[d1], axes[d0]
         return S.Permute.apply(self, dims=tuple(axes))
@@ -297,7 +341,8 @@ class TensorMethods:
 
     def gather(self, dim, index):
         (d,) = normalize_dims(dim, self.ndim, "gather")
-        return S.Gather.apply(self, dim=d, index=np.asarray(getattr(index, "data", index)))
+        return S.Gather.apply(self, dim=d, index=S.gather_index(
+            np.asarray(getattr(index, "data", index)), self.shape, d))
 
     def __getitem__(self, index):
         return S.Index.apply(self, key=S.index_key(index))

@@ -29,6 +29,15 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple:
     return tuple(out)
 
 
+def reduce_dims(dim, ndim: int, op: str) -> tuple:
+    """The axes a reduction runs over: ``None``, ``()`` and ``[]`` mean all of them,
+    as in PyTorch; a 0-d tensor accepts dim 0 or −1 and has no axis to reduce."""
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        dim = None
+    axes = normalize_dims(dim, ndim, op)
+    return axes if ndim else ()
+
+
 # ----- binary ------------------------------------------------------------------------
 class Add(Function):
     """z = x + y;  dx = g,  dy = g"""
@@ -97,7 +106,10 @@ class Pow(Function):
     def backward(ctx, g):
         x, y, z = ctx.saved
         nx, ny = ctx.needs_input_grad
-        dx = g * y * x ** (y - 1) if nx else None
+        dx = None
+        if nx:  # 0 where y = 0, not 0·x⁻¹ (NaN at x = 0), as PyTorch
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dx = np.where(y == 0, 0, g * y * x ** (y - 1)).astype(g.dtype, copy=False)
         dy = None
         if ny:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -118,6 +130,8 @@ class PowScalar(Function):
     def backward(ctx, g):
         (x,) = ctx.saved
         p = ctx.p
+        if p == 0:  # not 0·x⁻¹, which is NaN at x = 0 (PyTorch gives 0)
+            return np.zeros_like(g)
         return g * (2 * x) if p == 2 else g * (p * x ** (p - 1))
 
 
@@ -304,7 +318,9 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes = x.shape, axes
-        return np.sum(x, axis=axes, keepdims=keepdim)
+        # integers and bools sum to int64, as PyTorch (NumPy gives uint64 for uint8)
+        dtype = None if x.dtype.kind == "f" else np.int64
+        return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -337,18 +353,26 @@ class Mean(Function):
 class Amax(Function):
     """y = max x over axes;  dx = g shared evenly among the maxima (as torch.amax)"""
 
+    extreme = staticmethod(np.amax)  # Amin reuses all of it with np.amin
+
     @staticmethod
-    def forward(ctx, x, axes, keepdim):
-        if x.size == 0:
-            raise ValueError("cannot take the max of an empty tensor")
-        y = np.amax(x, axis=axes, keepdims=True)
+    def forward(ctx, x, axes, keepdim, nan_shares=False):
+        y = ctx.extreme(x, axis=axes, keepdims=True)
         ctx.save_for_backward(x, y)
-        ctx.axes = axes
+        ctx.axes, ctx.nan_shares = axes, nan_shares
         return y if keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in axes])
 
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved
-        mask = x == y
+        # torch.max() of the whole tensor shares a NaN result's gradient among the
+        # NaNs; amax/amin (and torch's) give NaN gradients there
+        mask = np.isnan(x) if ctx.nan_shares and np.isnan(y).any() else x == y
         g = g.reshape(y.shape)
         return mask * (g / mask.sum(axis=ctx.axes, keepdims=True))
+
+
+class Amin(Amax):
+    """y = min x over axes;  dx = g shared evenly among the minima (as torch.amin)"""
+
+    extreme = staticmethod(np.amin)

@@ -99,6 +99,8 @@ class Linear(Function):
 
 
 def _log_softmax(x, axis):
+    if x.size == 0:
+        return x.copy()
     z = x - x.max(axis=axis, keepdims=True)  # max subtracted: e^z never overflows
     return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 
@@ -128,6 +130,10 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            ctx.dim = dim
+            return x.copy()
         e = np.exp(x - np.amax(x, axis=dim, keepdims=True))
         y = e / e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(y)
@@ -174,7 +180,9 @@ class CrossEntropy(Function):
         if reduction == "none":
             return np.log(s).reshape(n) - z.take(picked)
         total = _sum(np.log(s), None) - _sum(z.take(picked))
-        return np.asarray(total / n if reduction == "mean" else total)
+        if reduction == "mean":
+            total = total / n if n else np.nan  # an empty batch's mean is NaN, as PyTorch
+        return np.asarray(total, x.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -186,7 +194,7 @@ class CrossEntropy(Function):
         if ctx.reduction == "none":
             dx *= g[:, None]
         else:
-            dx *= float(g) / len(dx) if ctx.reduction == "mean" else float(g)
+            dx *= float(g) / max(len(dx), 1) if ctx.reduction == "mean" else float(g)
         return dx
 
     @classmethod

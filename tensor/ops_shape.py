@@ -19,8 +19,8 @@ def _index_part(i):
     data = getattr(i, "data", None)
     if isinstance(data, np.ndarray):
         return data
-    if isinstance(i, list):
-        return np.asarray(i)
+    if isinstance(i, list):  # [] is an empty integer index, not a float array
+        return np.asarray(i) if i else np.zeros(0, np.intp)
     return i
 
 
@@ -108,7 +108,8 @@ class Cat(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.split(g, ctx.splits, axis=ctx.dim))
+        parts = np.split(g, ctx.splits, axis=ctx.dim)
+        return parts[0] if len(parts) == 1 else tuple(parts)  # one input: a bare gradient
 
     @classmethod
     def error(cls, arrays, exc):
@@ -131,17 +132,44 @@ class Where(Function):
                 np.where(ctx.cond, zero, g) if nb else None)
 
 
+def gather_index(index: np.ndarray, shape: tuple, dim: int) -> np.ndarray:
+    """Check ``index`` by torch.gather's rules (no broadcasting, no wrapping of
+    negative indices) and return it ready for ``take_along_axis``."""
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"gather: expected an integer index, got {index.dtype.name}")
+    if index.ndim != max(len(shape), 1) and not (index.ndim == 0 and not shape):
+        raise RuntimeError(f"gather: index of shape {index.shape} must have as many "
+                           f"dimensions as the input of shape {shape}")
+    for d, (n, m) in enumerate(zip(index.shape, shape)):
+        if d != dim and n > m:
+            raise RuntimeError(f"gather: index of shape {index.shape} is larger than the input "
+                               f"of shape {shape} apart from dimension {dim}")
+    size = shape[dim] if shape else 1
+    bad = index[(index < 0) | (index >= size)]
+    if bad.size:
+        raise RuntimeError(f"gather: index {bad.flat[0]} is out of bounds for dimension {dim} "
+                           f"with size {size}")
+    return index.astype(np.intp, copy=False)
+
+
 class Gather(Function):
     """y = x gathered along dim at index (torch.gather);  dx = g added back at index"""
 
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
-        return np.take_along_axis(x, index, axis=dim)
+        if x.ndim == 0:
+            return x.copy()
+        # the index may be smaller than x in the other dims: gather from that corner
+        corner = tuple(slice(0, n) if d != dim else slice(None)
+                       for d, n in enumerate(index.shape))
+        return np.take_along_axis(x[corner], index, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
         dx = np.zeros(ctx.shape, g.dtype)
+        if not ctx.shape:
+            return dx + g
         grids = list(np.indices(ctx.index.shape, sparse=True))
         grids[ctx.dim] = ctx.index
         np.add.at(dx, tuple(grids), g)

@@ -7,7 +7,8 @@ import weakref
 import numpy as np
 
 from . import autograd, dtypes, function
-from .function import _new, grad_mode
+from .function import _new, bump_version, version
+from .grad_mode import grad_mode
 from .methods import TensorMethods
 
 
@@ -24,7 +25,6 @@ class Tensor(TensorMethods):
     # then four attribute stores, not seven.
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "__dict__", "__weakref__")
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor
-    _version = 0  # the in-place clock at this tensor's last in-place update
     _hooks = None  # list of backward hooks
     _retains_grad = False
 
@@ -60,6 +60,12 @@ class Tensor(TensorMethods):
     @property
     def ndim(self) -> int:
         return self.data.ndim
+
+    @property
+    def _version(self) -> int:
+        """The in-place clock at the last in-place update of this tensor's memory
+        (through it or any view of it), 0 if never."""
+        return version(self.data)
 
     @property
     def grad_fn(self):
@@ -184,7 +190,25 @@ class Tensor(TensorMethods):
         return _HookHandle(self._hooks, hook)
 
     # ----- in-place ops ---------------------------------------------------------------
-    def _inplace(self, op: str, fn, other=None) -> Tensor:
+    def _inplace_operand(self, op: str, value, true_div: bool = False):
+        """``value`` checked as PyTorch checks an in-place op's result dtype: it must
+        not need a higher category (bool < integer < float) than this tensor's."""
+        if isinstance(value, (bool, int, float, np.number)):
+            dt = dtypes.scalar_dtype(value, self.data.dtype)
+        else:
+            value = np.asarray(value)
+            dt = dtypes.result_type(self.data.dtype, dtypes.infer_dtype(value),
+                                    self.data.ndim > 0, value.ndim > 0)
+        if true_div and dt.kind != "f":
+            dt = dtypes.DEFAULT_FLOAT
+        if dtypes.category(dt) > dtypes.category(self.data.dtype):
+            raise RuntimeError(f"{op}: result type {dt.name} can't be cast to the desired "
+                               f"output type {self.data.dtype.name}")
+        if isinstance(value, (bool, int, float)):
+            return dtypes.scalar_array(value, self.data.dtype, op)
+        return value
+
+    def _inplace(self, op: str, fn, other=None, arithmetic: bool = False) -> Tensor:
         if grad_mode.enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
             if self._ctx is None and self.requires_grad:
                 raise RuntimeError(
@@ -194,16 +218,15 @@ class Tensor(TensorMethods):
             raise RuntimeError(f"{op}: in-place operations on tensors that are part of a "
                                "graph are not supported; use the out-of-place op")
         value = other.data if isinstance(other, Tensor) else other
+        if arithmetic:
+            value = self._inplace_operand(op, value, true_div=op == "div_")
         try:
             fn(self.data, value)
         except (ValueError, TypeError) as exc:
             shape = getattr(value, "shape", ())
             raise RuntimeError(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
                                f"{self.dtype.name} with shape {tuple(shape)}: {exc}") from None
-        function.inplace_clock.now += 1
-        self._version = function.inplace_clock.now
-        if self._ctx is not None:
-            self._ctx.dirty = True
+        bump_version(self.data)
         return self
 
     def zero_(self) -> Tensor:
@@ -213,20 +236,22 @@ class Tensor(TensorMethods):
         return self._inplace("fill_", lambda a, v: a.fill(v), value)
 
     def add_(self, other, alpha=1) -> Tensor:
-        return self._inplace("add_", lambda a, v: np.add(a, v * alpha if alpha != 1 else v,
-                                                          out=a, casting="unsafe"), other)
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace("add_", lambda a, v: np.add(a, v, out=a, casting="unsafe"),
+                             other, arithmetic=True)
 
     def sub_(self, other) -> Tensor:
         return self._inplace("sub_", lambda a, v: np.subtract(a, v, out=a, casting="unsafe"),
-                             other)
+                             other, arithmetic=True)
 
     def mul_(self, other) -> Tensor:
         return self._inplace("mul_", lambda a, v: np.multiply(a, v, out=a, casting="unsafe"),
-                             other)
+                             other, arithmetic=True)
 
     def div_(self, other) -> Tensor:
         return self._inplace("div_", lambda a, v: np.divide(a, v, out=a, casting="unsafe"),
-                             other)
+                             other, arithmetic=True)
 
     def copy_(self, other) -> Tensor:
         return self._inplace("copy_", lambda a, v: np.copyto(a, v, casting="unsafe"), other)
