@@ -28,9 +28,10 @@ from .gradcheck import GradcheckError, gradcheck
 float = float32  # noqa: A001  torch.float is float32
 double = float64
 long = int64
+bool = bool_  # noqa: A001  torch.bool
 
 __all__ = [
-    "Function", "GradcheckError", "Tensor", "arange", "bool_", "cat", "detect_anomaly",
+    "Function", "GradcheckError", "Tensor", "arange", "bool", "bool_", "cat", "detect_anomaly",
     "double", "enable_grad", "float32", "float64", "from_numpy", "full", "generator",
     "gradcheck", "int32", "int64", "is_grad_enabled", "long", "manual_seed", "no_grad", "ones",
     "ones_like", "rand", "randint", "randn", "randperm", "set_grad_enabled", "stack", "tensor",

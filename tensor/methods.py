@@ -79,10 +79,17 @@ class TensorMethods:
         return O.Add.apply(*self._operands(other, True, "add"))
 
     def __sub__(self, other):
-        return O.Sub.apply(*self._operands(other, op="sub"))
+        return O.Sub.apply(*self._no_bool_sub(other)._operands(other, op="sub"))
 
     def __rsub__(self, other):
-        return O.Sub.apply(*self._operands(other, True, "sub"))
+        return O.Sub.apply(*self._no_bool_sub(other)._operands(other, True, "sub"))
+
+    def _no_bool_sub(self, other):
+        if self.data.dtype.kind == "b" or getattr(other, "dtype", type(other)) in (
+                bool, dtypes.bool_):
+            raise RuntimeError("sub: subtraction with a bool tensor is not supported; "
+                               "use ~ or logical_xor() for masks")
+        return self
 
     def __mul__(self, other):
         return O.Mul.apply(*self._operands(other, op="mul"))
@@ -119,7 +126,12 @@ class TensorMethods:
         return O.Pow.apply(*self._operands(other, True, "pow"))
 
     def __neg__(self):
-        return O.Neg.apply(self)
+        return O.Neg.apply(self._no_bool("neg"))
+
+    def _no_bool(self, op):
+        if self.data.dtype.kind == "b":
+            raise RuntimeError(f"{op}: not supported for bool tensors")
+        return self
 
     def __matmul__(self, other):
         return self.matmul(other)
@@ -136,6 +148,8 @@ class TensorMethods:
         if self.data.dtype != other.data.dtype:
             raise RuntimeError(f"matmul: expected both operands to have the same dtype, got "
                                f"{self.dtype.name} and {other.dtype.name}")
+        if self.data.dtype.kind == "b":
+            raise RuntimeError("matmul: not implemented for bool tensors")
         return F.MatMul.apply(self, other)
 
     add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
@@ -185,18 +199,31 @@ class TensorMethods:
         return self._float_op(O.Tanh)
 
     def relu(self):
-        return O.ReLU.apply(self)
+        return O.ReLU.apply(self._no_bool("relu"))
 
     def abs(self):
-        return O.Abs.apply(self)
+        return O.Abs.apply(self._no_bool("abs"))
 
-    def neg(self):
-        return O.Neg.apply(self)
+    neg = __neg__
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        return O.Clamp.apply(self, lo=min, hi=max)
+        # the bounds promote like operands (an integer tensor clamped to 0.5 is float)
+        # and are then cast to that dtype, as PyTorch's
+        bounds = [getattr(b, "data", b) for b in (min, max)]
+        dt = self.data.dtype
+        for b in bounds:
+            if isinstance(b, np.ndarray):
+                dt = dtypes.result_type(dt, b.dtype, True, b.ndim > 0)
+            elif b is not None:
+                dt = dtypes.scalar_dtype(b, dt)
+        lo, hi = (b if b is None or isinstance(b, np.ndarray) else
+                  dtypes.scalar_array(b, dt, "clamp") for b in bounds)
+        return O.Clamp.apply(self.to(dt), lo=lo, hi=hi)
 
     clip = clamp
 
@@ -226,7 +253,7 @@ class TensorMethods:
                                    f"empty tensor of shape {self.shape}")
             return op.apply(self, axes=tuple(range(self.ndim)), keepdim=False,
                             nan_shares=True)
-        idx = arg(dim, keepdim=True)
+        idx = self._arg(arg, op.name()[1:], dim, True, bool_ok=True)
         values = self.gather(dim, idx)
         if not keepdim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
@@ -234,14 +261,14 @@ class TensorMethods:
 
     def max(self, dim=None, keepdim=False):
         """Without ``dim``: the largest value. With ``dim``: (values, indices)."""
-        return self._extreme(O.Amax, self.argmax, dim, keepdim)
+        return self._extreme(O.Amax, np.argmax, dim, keepdim)
 
     def min(self, dim=None, keepdim=False):
         """Without ``dim``: the smallest value. With ``dim``: (values, indices)."""
-        return self._extreme(O.Amin, self.argmin, dim, keepdim)
+        return self._extreme(O.Amin, np.argmin, dim, keepdim)
 
-    def _arg(self, fn, name, dim, keepdim):
-        if self.data.dtype.kind == "b":
+    def _arg(self, fn, name, dim, keepdim, bool_ok=False):
+        if self.data.dtype.kind == "b" and not bool_ok:
             raise RuntimeError(f"{name}(): does not support bool input")
         if dim is None:
             if self.data.size == 0:
@@ -289,11 +316,12 @@ class TensorMethods:
     view = reshape
 
     def flatten(self, start_dim=0, end_dim=-1):
+        s, e = normalize_dims((start_dim, end_dim), self.ndim, "flatten")
         if self.ndim == 0:
             return self.reshape(1)
-        s, e = normalize_dims((start_dim, end_dim), self.ndim, "flatten")
         shape = self.shape
-        return self.reshape(shape[:s] + (-1,) + shape[e + 1:]) if s <= e else self
+        joined = int(np.prod(shape[s:e + 1]))  # not -1: ambiguous when a size is 0
+        return self.reshape(shape[:s] + (joined,) + shape[e + 1:]) if s <= e else self
 
     def permute(self, *dims):
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
@@ -325,7 +353,9 @@ class TensorMethods:
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def squeeze(self, dim=None):
-        axes = normalize_dims(dim, self.ndim, "squeeze") if self.ndim else ()
+        axes = normalize_dims(dim, self.ndim, "squeeze")
+        if self.ndim == 0:
+            return self
         shape = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
         return self.reshape(shape)
 

@@ -35,6 +35,8 @@ def reduce_dims(dim, ndim: int, op: str) -> tuple:
     if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
         dim = None
     axes = normalize_dims(dim, ndim, op)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"{op}: dim {dim} names a dimension more than once")
     return axes if ndim else ()
 
 
@@ -94,7 +96,7 @@ class Div(Function):
 
 
 class Pow(Function):
-    """z = xʸ;  dx = g·y·xʸ⁻¹,  dy = g·z·ln x  (taken as 0 where x ≤ 0, like PyTorch's x = 0)"""
+    """z = xʸ;  dx = g·y·xʸ⁻¹,  dy = g·z·ln x"""
 
     @staticmethod
     def forward(ctx, x, y):
@@ -111,9 +113,10 @@ class Pow(Function):
             with np.errstate(divide="ignore", invalid="ignore"):
                 dx = np.where(y == 0, 0, g * y * x ** (y - 1)).astype(g.dtype, copy=False)
         dy = None
-        if ny:
+        if ny:  # 0 at x = 0 for y ≥ 0 (not 0·log 0), NaN below 0: PyTorch's choices
             with np.errstate(divide="ignore", invalid="ignore"):
-                dy = g * z * np.where(x > 0, np.log(np.where(x > 0, x, 1)), 0)
+                dy = np.where((x == 0) & (y >= 0), 0, g * z * np.log(x)).astype(g.dtype,
+                                                                                 copy=False)
         return dx, dy
 
 
@@ -132,6 +135,8 @@ class PowScalar(Function):
         p = ctx.p
         if p == 0:  # not 0·x⁻¹, which is NaN at x = 0 (PyTorch gives 0)
             return np.zeros_like(g)
+        if p == 0.5:  # as 1/(2√x), like PyTorch: −inf at −0, NaN at −inf
+            return g * (0.5 / np.sqrt(x))
         return g * (2 * x) if p == 2 else g * (p * x ** (p - 1))
 
 
@@ -258,7 +263,7 @@ class Tanh(Function):
 
 
 class Abs(Function):
-    """y = |x|;  dx = g·sign(x)  (0 at x = 0, as PyTorch)"""
+    """y = |x|;  dx = g·sign(x)  (0 at x = 0 and at NaN, as PyTorch)"""
 
     broadcasts = False
 
@@ -269,7 +274,8 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * np.sign(ctx.saved[0])
+        x = ctx.saved[0]
+        return g * ((x > 0).astype(g.dtype) - (x < 0))
 
 
 class Clamp(Function):

@@ -141,7 +141,7 @@ def gather_index(index: np.ndarray, shape: tuple, dim: int) -> np.ndarray:
         raise RuntimeError(f"gather: index of shape {index.shape} must have as many "
                            f"dimensions as the input of shape {shape}")
     for d, (n, m) in enumerate(zip(index.shape, shape)):
-        if d != dim and n > m:
+        if d != dim and n > m and index.size:
             raise RuntimeError(f"gather: index of shape {index.shape} is larger than the input "
                                f"of shape {shape} apart from dimension {dim}")
     size = shape[dim] if shape else 1
@@ -160,6 +160,8 @@ class Gather(Function):
         ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
         if x.ndim == 0:
             return x.copy()
+        if index.size == 0:
+            return np.empty(index.shape, x.dtype)
         # the index may be smaller than x in the other dims: gather from that corner
         corner = tuple(slice(0, n) if d != dim else slice(None)
                        for d, n in enumerate(index.shape))

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,13 @@ def rng():
 def pytest_addoption(parser):
     parser.addoption("--run-slow", action="store_true",
                      help="also run the opt-in tests that need ../shared/data")
+    parser.addoption("--fuzz", type=int, default=0, metavar="N",
+                     help="run the differential fuzzer with N fresh examples per op")
+
+
+def pytest_configure(config):
+    if config.getoption("--fuzz"):  # read by test_fuzz_torch.py when it is imported
+        os.environ["TINYGRAD_FUZZ"] = str(config.getoption("--fuzz"))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,53 @@
+"""The known, intended differences from PyTorch, each with its reason, in one place.
+
+The differential fuzzer (test_fuzz_torch.py) skips exactly the cases these
+predicates name and nothing else; the README's "Documented deviations" points here.
+A predicate gets the op's name, the NumPy inputs and the op's keyword arguments.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _arrays(arrays):
+    return [a for a in arrays if isinstance(a, np.ndarray)]
+
+
+DEVIATIONS = {
+    "softmax of an empty integer tensor": (
+        "PyTorch has no integer softmax kernel and raises for an integer tensor, except an "
+        "empty one, which never reaches the kernel. Here every integer tensor raises: the "
+        "same rule for every size.",
+        lambda op, arrays, kw: op in ("softmax", "log_softmax")
+        and _arrays(arrays)[0].dtype.kind != "f" and _arrays(arrays)[0].size == 0,
+    ),
+    "cat skipping a 1-D empty tensor": (
+        "PyTorch's cat still skips a tensor of shape (0,) beside tensors of other ranks, a "
+        "legacy rule it keeps for old code. Here cat needs equal ranks, like NumPy.",
+        lambda op, arrays, kw: op == "cat" and any(
+            a.shape == (0,) for a in _arrays(arrays))
+        and len({a.ndim for a in _arrays(arrays)}) > 1,
+    ),
+    "a float tensor raised to a bool tensor": (
+        "PyTorch computes the power but its backward then fails (it subtracts 1 from the "
+        "bool exponent). Here the bool exponent is promoted to float, as in the forward, "
+        "so the gradient exists.",
+        lambda op, arrays, kw: op == "pow" and _arrays(arrays)[1].dtype.kind == "b"
+        and _arrays(arrays)[0].dtype.kind == "f",
+    ),
+    "two Ellipsis in one index": (
+        "PyTorch accepts x[..., ...] as one Ellipsis; NumPy, and so this engine, raises "
+        "'an index can only have a single ellipsis'.",
+        lambda op, arrays, kw: op == "index" and isinstance(kw.get("key"), tuple)
+        and sum(k is Ellipsis for k in kw["key"]) > 1,
+    ),
+}
+
+
+def deviation(op: str, arrays, kw) -> str | None:
+    """The name of the documented deviation that covers this case, or None."""
+    for name, (_, applies) in DEVIATIONS.items():
+        if applies(op, arrays, kw):
+            return name
+    return None

@@ -1,0 +1,335 @@
+"""Differential fuzzer: every op of the README's PyTorch table, run on this engine and
+on PyTorch with the same generated inputs. Compared: whether an error is raised,
+the result's shape, dtype and values, and the gradient of a weighted sum of the
+result. Inputs: shapes with 0 to 3 dims and 0-size dims, broadcasting pairs,
+float32/float64/int64/uint8/bool, values with NaN, ±inf, huge, tiny and zero,
+``dim`` in every form (int, negative, tuple, ``()``, out of range), and indexing
+(negative, repeated, boolean, empty).
+
+CI runs a fixed budget with a fixed seed (``FUZZ_EXAMPLES`` per op, below);
+``pytest --fuzz N`` runs N examples per op with fresh randomness. Known, intended
+deviations live in ``deviations.py`` and are skipped there, by name.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from deviations import deviation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tensor
+
+torch = pytest.importorskip("torch")
+
+# Examples per op. CI: 40 with a fixed seed; `pytest --fuzz N` (or TINYGRAD_FUZZ=N)
+# runs N with fresh randomness.
+FUZZ_LONG = int(os.environ.get("TINYGRAD_FUZZ", "0"))
+FUZZ_EXAMPLES = FUZZ_LONG or 40
+
+DTYPES = ["float32", "float64", "int64", "uint8", "bool"]
+SPECIAL = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e30, -1e30, 1e-30, 1e-40, 3.0e38]
+
+
+def _elements(dtype: str):
+    if dtype == "bool":
+        return st.booleans()
+    if dtype == "uint8":
+        return st.integers(0, 255)
+    if dtype == "int64":
+        return st.one_of(st.integers(-20, 20), st.sampled_from([0, 2**62, -(2**62)]))
+    width = 32 if dtype == "float32" else 64
+    return st.one_of(st.floats(-5, 5, width=width),
+                     st.sampled_from(SPECIAL).map(lambda v: float(np.dtype(dtype).type(v))))
+
+
+shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)
+
+
+@st.composite
+def arrays(draw, shape=None, dtype=None):
+    dtype = dtype or draw(st.sampled_from(DTYPES))
+    shape = draw(shapes) if shape is None else shape
+    return draw(hnp.arrays(np.dtype(dtype), shape, elements=_elements(dtype)))
+
+
+@st.composite
+def dims(draw, ndim: int, allow_none=True, allow_tuple=True):
+    lo, hi = -max(ndim, 1) - 1, max(ndim, 1)  # one past each end: out of range too
+    one = st.integers(lo, hi)
+    options = [one]
+    if allow_none:
+        options.append(st.none())
+    if allow_tuple:
+        options.append(st.lists(one, max_size=3, unique=True).map(tuple))
+    return draw(st.one_of(*options))
+
+
+# ----- running one case on both sides ------------------------------------------------
+def _run(lib, fn, arrays_in, grad: bool):
+    """(result, grads) or the exception; ``grad`` makes float inputs require grad."""
+    if lib is torch:
+        leaves = [torch.tensor(a) if isinstance(a, np.ndarray) else a for a in arrays_in]
+    else:
+        leaves = [tensor.tensor(a) if isinstance(a, np.ndarray) else a for a in arrays_in]
+    wants = [grad and hasattr(t, "dtype") and t.dtype in (lib.float32, lib.float64)
+             for t in leaves]
+    for t, w in zip(leaves, wants):
+        if w:
+            t.requires_grad_(True)
+    try:
+        out = fn(lib, *leaves)
+        if isinstance(out, tuple):
+            out = out[0]
+        if not any(wants) or not out.requires_grad:
+            return out, None
+        weights = lib.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)))
+        (out * weights.to(out.dtype)).sum().backward()
+        return out, [t.grad if w else None for t, w in zip(leaves, wants)]
+    except Exception as exc:  # noqa: BLE001 - any error counts, compared with torch's
+        return exc
+
+
+def _numpy(t):
+    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+def _tolerance(arrays_in, dtype):
+    finite = [np.abs(a[np.isfinite(a)]).max(initial=0) for a in arrays_in
+              if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+    scale = 1.0 + max(finite, default=0.0)
+    return (1e-5, 1e-5 * scale) if dtype == np.float32 else (1e-11, 1e-11 * scale)
+
+
+def _close(ours, theirs, arrays_in, what):
+    ours, theirs = _numpy(ours), _numpy(theirs)
+    assert ours.shape == theirs.shape, f"{what}: shape {ours.shape} vs torch {theirs.shape}"
+    assert ours.dtype == theirs.dtype, f"{what}: dtype {ours.dtype} vs torch {theirs.dtype}"
+    if ours.dtype.kind == "f":
+        rtol, atol = _tolerance(arrays_in, ours.dtype)
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, equal_nan=True,
+                                   err_msg=what)
+    else:
+        np.testing.assert_array_equal(ours, theirs, err_msg=what)
+
+
+def compare(name, fn, arrays_in, kw=None, grad=True):
+    """Run ``fn`` on both libraries and assert they agree, unless documented."""
+    if deviation(name, arrays_in, kw or {}):
+        return
+    with np.errstate(all="ignore"):
+        ours = _run(tensor, fn, arrays_in, grad)
+    theirs = _run(torch, fn, arrays_in, grad)
+    case = f"{name} on {[getattr(a, 'dtype', a) for a in arrays_in]} " \
+           f"{[getattr(a, 'shape', ()) for a in arrays_in]} {kw or ''}"
+    if isinstance(theirs, Exception) or isinstance(ours, Exception):
+        assert isinstance(ours, Exception) == isinstance(theirs, Exception), (
+            f"{case}: torch {'raised ' + repr(theirs) if isinstance(theirs, Exception) else 'ran'}"
+            f", this engine {'raised ' + repr(ours) if isinstance(ours, Exception) else 'ran'}")
+        return
+    (out, grads), (tout, tgrads) = ours, theirs
+    _close(out, tout, arrays_in, f"{case}: forward")
+    assert (grads is None) == (tgrads is None), f"{case}: gradient computed on one side only"
+    for i, (g, tg) in enumerate(zip(grads or (), tgrads or ())):
+        assert (g is None) == (tg is None), f"{case}: input {i} got a gradient on one side"
+        if g is not None:
+            _close(g, tg, arrays_in, f"{case}: gradient of input {i}")
+
+
+def fuzz(test):
+    """The budget: fixed and derandomized in CI, ``--fuzz N`` for longer runs."""
+    return settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=not FUZZ_LONG,
+                    suppress_health_check=list(HealthCheck), database=None)(test)
+
+
+# ----- the ops ------------------------------------------------------------------------
+UNARY = {
+    "neg": lambda lib, x: -x,
+    "abs": lambda lib, x: x.abs(),
+    "exp": lambda lib, x: x.exp(),
+    "log": lambda lib, x: x.log(),
+    "sqrt": lambda lib, x: x.sqrt(),
+    "relu": lambda lib, x: x.relu(),
+    "sigmoid": lambda lib, x: x.sigmoid(),
+    "tanh": lambda lib, x: x.tanh(),
+    "float": lambda lib, x: x.float(),
+    "double": lambda lib, x: x.double(),
+    "long": lambda lib, x: x.long() * 1,
+    "bool": lambda lib, x: x.bool(),
+    "T": lambda lib, x: (x.T if x.ndim <= 2 else x.mT) * 1,
+    "flatten": lambda lib, x: x.flatten(),
+    "squeeze": lambda lib, x: x.squeeze(),
+    "pow2": lambda lib, x: x**2,
+    "pow0": lambda lib, x: x**0,
+    "pow_half": lambda lib, x: x**0.5,
+    "rsub": lambda lib, x: 3 - x,
+    "rdiv_int": lambda lib, x: -3 / x,
+    "rdiv_float": lambda lib, x: 1.5 / x,
+    "mul_int": lambda lib, x: x * 2,
+    "add_float": lambda lib, x: x + 0.5,
+    "add_bool": lambda lib, x: x + True,
+    "lt": lambda lib, x: x < 0.5,
+    "eq_int": lambda lib, x: x == 1,
+    "clamp": lambda lib, x: x.clamp(-1, 2),
+    "clamp_min": lambda lib, x: x.clamp(min=0.5),
+    "sum_all": lambda lib, x: x.sum(),
+    "mean_all": lambda lib, x: x.mean(),
+    "max_all": lambda lib, x: x.max(),
+    "min_all": lambda lib, x: x.min(),
+    "amax_all": lambda lib, x: x.amax(),
+    "argmax_all": lambda lib, x: x.argmax(),
+    "argmin_all": lambda lib, x: x.argmin(),
+    "item_sum": lambda lib, x: lib.tensor(float(x.sum().item())) if x.is_floating_point()
+    else x.sum() * 1,
+}
+
+REDUCE = {  # take dim (and keepdim)
+    "sum": lambda lib, x, dim, keep: x.sum(dim=dim, keepdim=keep),
+    "mean": lambda lib, x, dim, keep: x.mean(dim=dim, keepdim=keep),
+    "amax": lambda lib, x, dim, keep: x.amax(dim=dim, keepdim=keep),
+    "amin": lambda lib, x, dim, keep: x.amin(dim=dim, keepdim=keep),
+}
+
+ONE_DIM = {  # take a single int dim
+    "max_dim": lambda lib, x, d, keep: x.max(dim=d, keepdim=keep),
+    "min_dim": lambda lib, x, d, keep: x.min(dim=d, keepdim=keep),
+    "argmax": lambda lib, x, d, keep: x.argmax(dim=d, keepdim=keep),
+    "argmin": lambda lib, x, d, keep: x.argmin(dim=d, keepdim=keep),
+    "softmax": lambda lib, x, d, keep: x.softmax(d),
+    "log_softmax": lambda lib, x, d, keep: x.log_softmax(dim=d),
+    "unsqueeze": lambda lib, x, d, keep: x.unsqueeze(d),
+    "squeeze_dim": lambda lib, x, d, keep: x.squeeze(d),
+    "transpose0": lambda lib, x, d, keep: x.transpose(0, d) if x.ndim else x.transpose(0, 0),
+    "flatten_from": lambda lib, x, d, keep: x.flatten(d),
+}
+
+BINARY = {
+    "add": lambda lib, a, b: a + b,
+    "sub": lambda lib, a, b: a - b,
+    "mul": lambda lib, a, b: a * b,
+    "div": lambda lib, a, b: a / b,
+    "pow": lambda lib, a, b: a**b,
+    "gt": lambda lib, a, b: a > b,
+    "where": lambda lib, a, b: lib.where(a > b, a, b),
+    "matmul": lambda lib, a, b: a @ b,
+    "cat": lambda lib, a, b: lib.cat([a, b], dim=0),
+    "stack": lambda lib, a, b: lib.stack([a, b], dim=-1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@fuzz
+@given(x=arrays())
+def test_unary_matches_torch(name, x):
+    compare(name, UNARY[name], [x])
+
+
+@pytest.mark.parametrize("name", sorted(REDUCE))
+@fuzz
+@given(data=st.data(), x=arrays(), keep=st.booleans())
+def test_reduction_matches_torch(name, data, x, keep):
+    dim = data.draw(dims(x.ndim))
+    compare(name, lambda lib, t: REDUCE[name](lib, t, dim, keep), [x], {"dim": dim})
+
+
+@pytest.mark.parametrize("name", sorted(ONE_DIM))
+@fuzz
+@given(data=st.data(), x=arrays(), keep=st.booleans())
+def test_dim_op_matches_torch(name, data, x, keep):
+    d = data.draw(dims(x.ndim, allow_none=False, allow_tuple=False))
+    compare(name, lambda lib, t: ONE_DIM[name](lib, t, d, keep), [x], {"dim": d})
+
+
+@st.composite
+def operand_pairs(draw):
+    """Two arrays whose shapes broadcast (mostly) or not (sometimes)."""
+    if draw(st.integers(0, 5)) == 0:
+        sa, sb = draw(shapes), draw(shapes)
+    else:
+        sa, sb = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_side=0,
+                                                        max_side=4)).input_shapes
+    return draw(arrays(shape=sa)), draw(arrays(shape=sb))
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@fuzz
+@given(pair=operand_pairs())
+def test_binary_matches_torch(name, pair):
+    compare(name, BINARY[name], list(pair))
+
+
+@fuzz
+@given(x=arrays(), data=st.data())
+def test_shape_ops_match_torch(x, data):
+    n = x.ndim
+    perm = tuple(data.draw(st.permutations(range(n)))) if n else ()
+    sizes = tuple(data.draw(st.sampled_from([-1, s, 1])) if s == 1 else s for s in x.shape)
+    lead = data.draw(st.lists(st.integers(0, 3), max_size=2))
+    compare("permute", lambda lib, t: t.permute(perm) * 1, [x], {"dims": perm})
+    compare("expand", lambda lib, t: t.expand((*lead, *sizes)) * 1, [x], {"sizes": sizes})
+    compare("reshape", lambda lib, t: t.reshape(-1) * 1, [x])
+    compare("view", lambda lib, t: t.view(x.shape[::-1]) * 1, [x])
+
+
+@st.composite
+def index_keys(draw, shape):
+    """A __getitem__ key: ints (negative too), slices, lists (repeated, empty),
+    boolean masks, None and Ellipsis."""
+    if not shape:
+        return draw(st.sampled_from([(), Ellipsis, None]))
+    n = shape[0]
+    part = st.one_of(
+        st.integers(-n - 1, n),
+        st.builds(slice, st.none() | st.integers(-n - 1, n + 1),
+                  st.none() | st.integers(-n - 1, n + 1),
+                  st.none() | st.integers(1, 3)),
+        st.lists(st.integers(-n, n - 1), max_size=5) if n else st.just([]),
+        st.just(Ellipsis), st.none())
+    first = draw(part)
+    if draw(st.booleans()):
+        return first
+    if draw(st.booleans()):
+        return ("mask", draw(hnp.arrays(np.bool_, shape)))
+    return (first, draw(part))
+
+
+@fuzz
+@given(x=arrays(), data=st.data())
+def test_indexing_matches_torch(x, data):
+    key = data.draw(index_keys(x.shape))
+    if isinstance(key, tuple) and key and isinstance(key[0], str):
+        mask = key[1]
+        compare("index_mask", lambda lib, t: t[lib.tensor(mask)] * 1, [x])
+        return
+    compare("index", lambda lib, t: t[key] * 1, [x], {"key": key})
+
+
+@fuzz
+@given(x=arrays(dtype="float64", shape=st.sampled_from([(3, 4), (2, 3, 2), (4,)])),
+       data=st.data())
+def test_gather_matches_torch(x, data):
+    d = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    shape = tuple(data.draw(st.integers(0, s + 1)) for s in x.shape)
+    idx = data.draw(hnp.arrays(np.int64, shape, elements=st.integers(-2, x.shape[d])))
+    compare("gather", lambda lib, t: t.gather(d, lib.tensor(idx)), [x], {"dim": d})
+
+
+@fuzz
+@given(data=st.data(), dtype=st.sampled_from(["float32", "float64"]))
+def test_losses_match_torch(data, dtype):
+    n, c = data.draw(st.integers(0, 4)), data.draw(st.integers(1, 4))
+    x = data.draw(arrays(shape=(n, c), dtype=dtype))
+    target = data.draw(hnp.arrays(np.int64, (n,), elements=st.integers(-1, c)))
+    reduction = data.draw(st.sampled_from(["mean", "sum", "none"]))
+    import nn.functional as ours_f
+    import torch.nn.functional as torch_f
+
+    def fn(lib, t, tt):
+        f = torch_f if lib is torch else ours_f
+        return f.cross_entropy(t, tt, reduction=reduction)
+
+    compare("cross_entropy", fn, [x, target], {"reduction": reduction})
