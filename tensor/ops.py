@@ -343,7 +343,8 @@ class Mean(Function):
         for a in axes:
             n *= x.shape[a]
         if n == 0:
-            return np.asarray(np.mean(x, axis=axes, keepdims=keepdim))  # nan, as PyTorch
+            with np.errstate(invalid="ignore"):  # nan, as PyTorch, without a warning
+                return np.asarray(np.sum(x, axis=axes, keepdims=keepdim) / x.dtype.type(0))
         # sum / n rather than np.mean, whose Python wrapper costs more than the sum
         return np.asarray(x.sum(axis=axes, keepdims=keepdim) / x.dtype.type(n))
 

@@ -150,9 +150,12 @@ _ARANGE = {}
 
 
 def _arange(n: int) -> np.ndarray:
-    """0…n−1, cached: the same few batch sizes come back every step."""
+    """0…n−1, cached: the same few batch sizes come back every step. At most 8
+    sizes are kept, so a sweep over batch sizes cannot grow it without bound."""
     rows = _ARANGE.get(n)
     if rows is None:
+        if len(_ARANGE) >= 8:
+            _ARANGE.clear()
         rows = _ARANGE[n] = np.arange(n)
         rows.flags.writeable = False
     return rows

@@ -25,6 +25,7 @@ from hypothesis.extra import numpy as hnp
 import tensor
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")
 
 # Examples per op. CI: 40 with a fixed seed; `pytest --fuzz N` (or TINYGRAD_FUZZ=N)
 # runs N with fresh randomness.
@@ -325,8 +326,9 @@ def test_losses_match_torch(data, dtype):
     x = data.draw(arrays(shape=(n, c), dtype=dtype))
     target = data.draw(hnp.arrays(np.int64, (n,), elements=st.integers(-1, c)))
     reduction = data.draw(st.sampled_from(["mean", "sum", "none"]))
-    import nn.functional as ours_f
     import torch.nn.functional as torch_f
+
+    import nn.functional as ours_f
 
     def fn(lib, t, tt):
         f = torch_f if lib is torch else ours_f

@@ -3,6 +3,7 @@ history in one safetensors file (arrays as tensors, the rest as JSON metadata)."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import numpy as np
 
 import nn
 from nn.serialization import load_arrays
+
+from .config import Config
 
 CHECKPOINT = "checkpoint.safetensors"
 MODEL = "model.safetensors"
@@ -54,7 +57,16 @@ def read_checkpoint(path) -> tuple[dict, dict]:
     arrays, meta = load_arrays(path)
     if "tinygrad_mnist" not in meta:
         raise ValueError(f"{path}: not a training checkpoint (no resume state in it)")
-    return arrays, json.loads(meta["tinygrad_mnist"])
+    try:
+        resume = json.loads(meta["tinygrad_mnist"])
+        missing = {"state", "optim_groups", "optim_scalars", "scheduler"} - set(resume)
+        if missing:
+            raise ValueError(f"missing {', '.join(sorted(missing))}")
+        resume["state"]["config"] = dataclasses.asdict(Config(**resume["state"]["config"]))
+        resume["state"]["epoch"] = int(resume["state"]["epoch"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: corrupt resume metadata ({exc})") from None
+    return arrays, resume
 
 
 def load_checkpoint(path, model, optimizer, scheduler) -> dict:
@@ -75,13 +87,17 @@ def load_checkpoint(path, model, optimizer, scheduler) -> dict:
     for key, value in meta["optim_scalars"].items():
         i, name = key.split(".", 1)
         state.setdefault(i, {})[name] = value
-    groups = meta["optim_groups"]
-    for g in groups:
-        if "betas" in g:
-            g["betas"] = tuple(g["betas"])
-    optimizer.load_state_dict({"state": state, "param_groups": groups})
-    if scheduler is not None and meta["scheduler"] is not None:
-        scheduler.load_state_dict(meta["scheduler"])
+    try:
+        groups = meta["optim_groups"]
+        for g in groups:
+            if "betas" in g:
+                g["betas"] = tuple(g["betas"])
+        optimizer.load_state_dict({"state": state, "param_groups": groups})
+        if scheduler is not None and meta["scheduler"] is not None:
+            scheduler.load_state_dict(meta["scheduler"])
+    except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise ValueError(f"{path}: the optimizer or scheduler state does not fit this run "
+                         f"({exc})") from None
     return meta["state"]
 
 
@@ -97,5 +113,5 @@ def load_model_file(path):
         arrays = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}
     try:
         return mlp_from_state_dict(arrays, dtype=np.float32)
-    except (ValueError, RuntimeError) as exc:
+    except (ValueError, RuntimeError, KeyError, IndexError, TypeError) as exc:
         raise ValueError(f"{path}: not a checkpoint of this MLP ({exc})") from None

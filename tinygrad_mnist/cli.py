@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from .datasets import DatasetError
 
-EXPECTED = (DatasetError, ValueError, FileNotFoundError, IsADirectoryError, PermissionError,
-            RuntimeError)
+# OSError covers a full disk, a missing folder, an unreadable file: its message names
+# the file, and atomic writes leave nothing half-written.
+EXPECTED = (DatasetError, ValueError, OSError, RuntimeError, KeyError)
 
 
 class UsageError(Exception):
@@ -41,8 +43,9 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     t = sub.add_parser("train", help="train the MLP and write a run folder")
-    t.add_argument("--recipe", choices=sorted(RECIPES), default="seed",
-                   help="seed: the notebook's SGD recipe; best: AdamW + one-cycle + shifts")
+    t.add_argument("--recipe", choices=sorted(RECIPES), default=None,
+                   help="seed (default): the notebook's SGD recipe; best: AdamW + one-cycle "
+                   "+ shifts")
     t.add_argument("--epochs", type=int)
     t.add_argument("--batch-size", type=int)
     t.add_argument("--lr", type=float)
@@ -52,10 +55,12 @@ def build_parser() -> Parser:
     t.add_argument("--schedule", choices=["none", "cosine", "onecycle"])
     t.add_argument("--augment", action="store_true", default=None,
                    help="random shifts of up to 2 pixels")
-    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--seed", type=int, default=None, help="default 42")
     t.add_argument("--limit", type=int, help="train on the first N training images")
     t.add_argument("--out", type=Path, help="run folder (default runs/<timestamp>)")
     t.add_argument("--resume", type=Path, help="checkpoint or run folder to continue")
+    t.add_argument("--overwrite", action="store_true",
+                   help="replace the run already in --out (otherwise refused)")
     t.add_argument("--no-progress", action="store_true", help="no tqdm progress bars")
     _add_data(t)
 
@@ -103,57 +108,94 @@ def build_parser() -> Parser:
     return parser
 
 
+# Options a resumed run takes from its checkpoint; giving one with --resume is refused.
+RESUME_FIXED = ("recipe", "batch_size", "lr", "optimizer", "momentum", "weight_decay",
+                "schedule", "augment", "seed", "limit", "dataset")
+
+
 def cmd_train(args) -> int:
     from . import report
-    from .checkpoint import resolve
-    from .train import RECIPES, Config, Interrupted, data_source, train, write_json
+    from .checkpoint import MODEL, read_checkpoint, resolve
+    from .runfolder import claim, holds_run
+    from .train import RECIPES, Config, Interrupted, data_source, train
 
     if args.resume is not None:
-        meta_cfg = _checkpoint_config(resolve(args.resume))
-        if args.epochs:
-            meta_cfg["epochs"] = args.epochs
-        cfg = Config(**meta_cfg)
-        out = args.out or resolve(args.resume).parent
+        path = resolve(args.resume)
+        meta = read_checkpoint(path)[1]
+        fixed = [f"--{f.replace('_', '-')}" for f in RESUME_FIXED
+                 if getattr(args, f) is not None]
+        if fixed:
+            raise ValueError(f"--resume continues {path} with its own options; "
+                             f"{', '.join(fixed)} cannot change (only --epochs can, to "
+                             "train longer)")
+        cfg = Config(**meta["state"]["config"])
+        done = meta["state"]["epoch"]
+        if args.epochs is not None:
+            if args.epochs <= done:
+                raise ValueError(f"--epochs {args.epochs}: {path} has already trained "
+                                 f"{done} epochs; give more to continue it")
+            cfg.epochs = args.epochs
+        elif done >= cfg.epochs:
+            raise ValueError(f"{path} has finished its {cfg.epochs} epochs; pass --epochs N "
+                             f"(more than {cfg.epochs}) to train longer")
+        out = args.out or path.parent
     else:
-        options = dict(RECIPES[args.recipe], recipe=args.recipe, seed=args.seed,
-                       limit=args.limit, dataset=args.dataset or "mnist", data_dir=args.data_dir)
+        options = dict(RECIPES[args.recipe or "seed"], recipe=args.recipe or "seed",
+                       seed=42 if args.seed is None else args.seed, limit=args.limit,
+                       dataset=args.dataset or "mnist", data_dir=args.data_dir)
         for field in ("epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay",
                       "schedule", "augment"):
             if getattr(args, field) is not None:
                 options[field] = getattr(args, field)
         cfg = Config(**options)
         out = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    if args.data_dir is not None:
+        cfg.data_dir = args.data_dir
     cfg.validate()
     source = data_source(cfg)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "config.json", dataclasses.asdict(cfg))
-    print(f"training on {cfg.dataset} ({source}); run folder {out}")
-    try:
-        state = train(cfg, out, args.resume, progress=not args.no_progress)
-    except Interrupted as exc:
-        print(str(exc), file=sys.stderr)
-        return 130
-    m = report.generate(out, {"best_epoch": state["best_epoch"],
-                              "best_val_accuracy": state["best_val_acc"],
-                              "training_seconds": round(state["seconds"], 2),
-                              "data_source": source, "config": dataclasses.asdict(cfg)})
+    continuing = args.resume is not None and out.resolve() == path.parent.resolve()
+    if args.resume is not None and not continuing and out.exists() and holds_run(out):
+        raise ValueError(f"--out {out} already holds a run; choose an empty folder for the "
+                         "continuation")
+    with claim(out, resume=continuing, overwrite=args.overwrite):
+        if args.resume is not None and not continuing:
+            # the continuation starts from the source run's best weights and history
+            for name in (MODEL, "history.csv"):
+                if (path.parent / name).is_file():
+                    atomic_copy(path.parent / name, out / name)
+        elif args.overwrite:
+            for name in (MODEL, "checkpoint.safetensors", "history.csv", "metrics.json"):
+                (out / name).unlink(missing_ok=True)
+        print(f"training on {cfg.dataset} ({source}); run folder {out}")
+        try:
+            state = train(cfg, out, args.resume, progress=not args.no_progress)
+        except Interrupted as exc:
+            print(str(exc), file=sys.stderr)
+            return 130
+        m = report.generate(out, {"best_epoch": state["best_epoch"],
+                                  "best_val_accuracy": state["best_val_acc"],
+                                  "training_seconds": round(state["seconds"], 2),
+                                  "data_source": source, "config": dataclasses.asdict(cfg)})
     print(f"test accuracy {m['test_accuracy'] * 100:.2f} % (best epoch {state['best_epoch']}); "
           f"report: {out / 'report.html'}")
     return 0
 
 
-def _checkpoint_config(path: Path) -> dict:
-    from .checkpoint import read_checkpoint
+def atomic_copy(src: Path, dst: Path) -> None:
+    from nn.serialization import atomic_write_bytes
 
-    return read_checkpoint(path)[1]["state"]["config"]
+    atomic_write_bytes(dst, src.read_bytes())
 
 
 def _dataset_for(model_path: Path, args) -> tuple[str, str | None]:
     folder = model_path if model_path.is_dir() else model_path.parent
     saved = folder / "config.json"
     if args.dataset is None and saved.is_file():
-        cfg = json.loads(saved.read_text())
-        return cfg["dataset"], args.data_dir or cfg.get("data_dir")
+        try:
+            cfg = json.loads(saved.read_text())
+            return cfg["dataset"], args.data_dir or cfg.get("data_dir")
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(f"{saved}: no dataset named in it; pass --dataset") from None
     return args.dataset or "mnist", args.data_dir
 
 
@@ -180,9 +222,12 @@ def cmd_predict(args) -> int:
     if args.json:
         print(json.dumps(results, indent=2))
     for r in results if not args.json else ():
+        if "error" in r:
+            print(f"tinygrad-mnist: error: {r['error']}", file=sys.stderr)
+            continue
         top = "  ".join(f"{k}: {v * 100:.1f}%" for k, v in r["probabilities"].items())
         print(f"{r['file']}: {r['prediction']}   ({top})")
-    return 0
+    return 2 if any("error" in r for r in results) else 0
 
 
 def cmd_graph(args) -> int:
@@ -230,16 +275,34 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict
 
 
 def main(argv=None) -> int:
+    argv = _negative_values(sys.argv[1:] if argv is None else list(argv))
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"tinygrad-mnist: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `… --json | head` closed the pipe: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except EXPECTED as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"tinygrad-mnist: error: {message}", file=sys.stderr)
+        # one line, but all of it: a state-dict mismatch lists the shapes on later lines
+        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        print(f"tinygrad-mnist: error: {message or type(exc).__name__}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("tinygrad-mnist: interrupted", file=sys.stderr)
         return 130
+
+
+def _negative_values(argv: list) -> list:
+    """``--lr -inf``: argparse would read ``-inf`` as an unknown option (it only
+    knows digits make a negative number), so join it to its option."""
+    out = []
+    for arg in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and \
+                arg.lower().lstrip("-") in ("inf", "infinity", "nan") and arg.startswith("-"):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out

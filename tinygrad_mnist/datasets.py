@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import os
 import urllib.request
+import zlib
 from collections import namedtuple
 from pathlib import Path
 
@@ -84,14 +85,30 @@ def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed when it is gzip (by content, not by name)."""
-    raw = Path(path).read_bytes()
-    if raw[:2] == GZIP_MAGIC:
-        try:
-            return gzip.decompress(raw)
-        except (EOFError, OSError, gzip.BadGzipFile) as exc:
-            raise DatasetError(f"{path}: corrupt or truncated gzip file ({exc})") from None
-    return raw
+    """The file's bytes, decompressed when it is gzip (by content, not by name).
+    Decompression stops one byte past the size the IDX header declares, so a small
+    file that inflates to gigabytes (a gzip bomb) costs no more than a real one."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            if f.read(2) != GZIP_MAGIC:
+                f.seek(0)
+                return f.read()
+            f.seek(0)
+            with gzip.GzipFile(fileobj=f) as z:
+                head = z.read(4)
+                ndim = head[3] if len(head) == 4 else 0
+                head += z.read(4 * ndim)
+                dims = np.frombuffer(head, ">u4", count=ndim, offset=4) if len(head) == (
+                    4 + 4 * ndim) else np.zeros(0)
+                declared = int(np.prod(dims.astype(np.int64))) if ndim else 0
+                return head + z.read(declared + 1)  # +1: "too long" is still detected
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise DatasetError(f"{path}: corrupt or truncated gzip file ({exc})") from None
+    except IsADirectoryError:
+        raise DatasetError(f"{path}: is a folder, not a dataset file") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def check_sha256(raw: bytes, expected: str | None, name: str) -> None:

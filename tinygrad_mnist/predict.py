@@ -8,6 +8,10 @@ import numpy as np
 
 import tensor
 
+# Far above any digit photo (a 24-megapixel camera), far below what would exhaust
+# memory: a 10000×10000 PNG would need 1.3 GB to decode.
+MAX_PIXELS = 40_000_000
+
 
 class ImageError(ValueError):
     pass
@@ -22,11 +26,15 @@ def load_digit(path) -> np.ndarray:
     path = Path(path)
     try:
         with Image.open(path) as im:
-            im.load()
-            gray = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+            if im.width * im.height > MAX_PIXELS:  # checked before decoding a pixel
+                raise ImageError(f"{path}: image of {im.width}×{im.height} pixels is larger "
+                                 f"than the {MAX_PIXELS:,}-pixel limit; scale it down")
+            gray = _grayscale(im)
     except FileNotFoundError:
         raise ImageError(f"{path}: no such image file") from None
-    except (UnidentifiedImageError, OSError) as exc:
+    except IsADirectoryError:
+        raise ImageError(f"{path}: is a folder, not an image") from None
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ImageError(f"{path}: cannot read image ({exc})") from None
     if np.median(_border(gray)) > 0.5:  # dark ink on light paper: make it light on dark
         gray = 1.0 - gray
@@ -51,6 +59,23 @@ def load_digit(path) -> np.ndarray:
     return _shift(canvas, shift_y, shift_x).reshape(784)
 
 
+def _grayscale(im) -> np.ndarray:
+    """Pixels in [0, 1]. Transparency is laid on white paper (a drawing app's black
+    ink on a transparent background is dark-on-light), and 16- or 32-bit gray
+    keeps its levels (Pillow's "L" conversion would clip them to two)."""
+    from PIL import Image
+
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        values = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if im.mode.startswith("I;16") or values.max() > 255 else 255.0
+        return (np.clip(values, 0, top) / top).astype(np.float32)
+    if "A" in im.getbands() or im.info.get("transparency") is not None:
+        rgba = im.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(paper, rgba)
+    return np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+
+
 def _border(image: np.ndarray) -> np.ndarray:
     return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
 
@@ -64,14 +89,27 @@ def _shift(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
 
 
 def predict(model, paths, names=None, top: int = 3) -> list[dict]:
-    """Prediction and top probabilities for each image file."""
-    images = np.stack([load_digit(p) for p in paths])
-    with tensor.no_grad():
-        probs = model(tensor.from_numpy(images)).softmax(1).data
-    names = names or [str(i) for i in range(probs.shape[1])]
+    """Prediction and top probabilities for each image file; a file that cannot be
+    used gets ``{"file", "error"}`` instead, and the others are still predicted."""
+    images, errors = {}, {}
+    for p in paths:
+        try:
+            images[str(p)] = load_digit(p)
+        except ImageError as exc:
+            errors[str(p)] = str(exc)
+    probs = {}
+    if images:
+        with tensor.no_grad():
+            out = model(tensor.from_numpy(np.stack(list(images.values())))).softmax(1).data
+        probs = dict(zip(images, out))
     results = []
-    for path, p in zip(paths, probs):
+    for path in map(str, paths):
+        if path in errors:
+            results.append({"file": path, "error": errors[path]})
+            continue
+        p = probs[path]
+        labels = names or [str(i) for i in range(len(p))]
         order = np.argsort(p)[::-1][:top]
-        results.append({"file": str(path), "prediction": names[order[0]],
-                        "probabilities": {names[i]: round(float(p[i]), 6) for i in order}})
+        results.append({"file": path, "prediction": labels[order[0]],
+                        "probabilities": {labels[i]: round(float(p[i]), 6) for i in order}})
     return results

@@ -20,53 +20,9 @@ import tensor
 from nn.serialization import atomic_write_bytes
 
 from . import checkpoint as ckpt
+from .config import RECIPES, Config  # noqa: F401  (RECIPES: the CLI's import)
 from .datasets import batches, load_mnist, locate, to_float, train_val_split
 from .model import mlp
-
-RECIPES = {
-    # The seed notebook: mini-batch SGD, batch 32, lr 0.01, 20 epochs.
-    "seed": dict(epochs=20, batch_size=32, lr=0.01, optimizer="sgd", momentum=0.0,
-                 weight_decay=0.0, schedule="none", augment=False),
-    # Same MLP; AdamW with a one-cycle schedule and random ±2-pixel shifts.
-    "best": dict(epochs=30, batch_size=128, lr=3e-3, optimizer="adamw", momentum=0.0,
-                 weight_decay=1e-4, schedule="onecycle", augment=True),
-}
-
-
-@dataclasses.dataclass
-class Config:
-    epochs: int = 20
-    batch_size: int = 32
-    lr: float = 0.01
-    optimizer: str = "sgd"
-    momentum: float = 0.0
-    weight_decay: float = 0.0
-    schedule: str = "none"
-    augment: bool = False
-    dataset: str = "mnist"
-    data_dir: str | None = None
-    seed: int = 42
-    limit: int | None = None  # train on the first N training images (quick runs)
-    val_size: int = 10_000
-    recipe: str = "seed"
-
-    def validate(self) -> None:
-        checks = [(self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
-                  (self.batch_size >= 1,
-                   f"--batch-size must be at least 1, got {self.batch_size}"),
-                  (self.lr > 0, f"--lr must be positive, got {self.lr}"),
-                  (self.momentum >= 0, f"--momentum must be >= 0, got {self.momentum}"),
-                  (self.weight_decay >= 0, f"--weight-decay must be >= 0, got {self.weight_decay}"),
-                  (self.optimizer in ("sgd", "adam", "adamw"),
-                   f"--optimizer must be sgd, adam or adamw, got {self.optimizer!r}"),
-                  (self.schedule in ("none", "cosine", "onecycle"),
-                   f"--schedule must be none, cosine or onecycle, got {self.schedule!r}"),
-                  (self.limit is None or self.limit >= 1,
-                   f"--limit must be >= 1, got {self.limit}"),
-                  (self.recipe in RECIPES, f"--recipe must be one of {', '.join(RECIPES)}")]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
 
 
 def make_optimizer(cfg: Config, model):
@@ -119,6 +75,10 @@ class Interrupted(Exception):
     """Raised after Ctrl-C once a resumable checkpoint is on disk."""
 
 
+class Diverged(RuntimeError):
+    """The training loss became NaN or infinite; the last good checkpoint is kept."""
+
+
 @contextlib.contextmanager
 def deferred_sigint():
     """Ctrl-C sets a flag instead of raising, so the loop stops between two steps
@@ -167,8 +127,12 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
              "rng": np.random.default_rng(cfg.seed).bit_generator.state}
     if resume is not None:
         state = ckpt.load_checkpoint(resume, model, optimizer, scheduler)
+        state["config"] = dataclasses.asdict(cfg)  # a continuation may add epochs
         log(f"resuming from {ckpt.resolve(resume)} at epoch {state['epoch'] + 1}, "
             f"batch {state['step']}")
+    # written only now that the data and any checkpoint have loaded: a command that
+    # fails on bad input leaves no config.json behind
+    write_json(out / "config.json", dataclasses.asdict(cfg))
     rng = np.random.default_rng()
     while state["epoch"] < cfg.epochs:
         epoch = state["epoch"]
@@ -186,6 +150,12 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
             if i < done:
                 continue
             loss = nn.functional.cross_entropy(model(tensor.from_numpy(to_float(xb))), yb)
+            if not np.isfinite(loss.data):  # stop before a NaN update reaches any file
+                bar.close()
+                kept = (f"the last good checkpoint is {out / ckpt.CHECKPOINT} (epoch "
+                        f"{state['epoch']})" if state["epoch"] else "no checkpoint was written")
+                raise Diverged(f"training diverged: the loss is {loss.item()} at epoch "
+                               f"{epoch + 1}, step {i + 1}; {kept}; try a smaller --lr")
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
