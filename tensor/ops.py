@@ -81,18 +81,21 @@ class Mul(Function):
 
 
 class Div(Function):
-    """z = x / y;  dx = g / y,  dy = −g·x / y²"""
+    """z = x / y;  dx = g / y,  dy = −g·z / y"""
+
+    # −g·z/y rather than −g·x/y²: y² underflows to 0 for |y| < 1e-19 in float32
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return x / y
+        z = x / y
+        ctx.save_for_backward(y, z)
+        return z
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved
+        y, z = ctx.saved
         nx, ny = ctx.needs_input_grad
-        return (g / y if nx else None), (-g * x / (y * y) if ny else None)
+        return (g / y if nx else None), (-g * z / y if ny else None)
 
 
 class Pow(Function):

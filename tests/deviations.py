@@ -36,6 +36,14 @@ DEVIATIONS = {
         lambda op, arrays, kw: op == "pow" and _arrays(arrays)[1].dtype.kind == "b"
         and _arrays(arrays)[0].dtype.kind == "f",
     ),
+    "an integer tensor raised to a negative integer tensor": (
+        "PyTorch raises for a negative integer scalar exponent but computes a negative "
+        "integer tensor exponent (with truncation); NumPy, and so this engine, raises for "
+        "both: the same rule for both forms.",
+        lambda op, arrays, kw: op == "pow" and all(
+            a.dtype.kind in "iub" for a in _arrays(arrays)) and bool(
+            (_arrays(arrays)[1] < 0).any()),
+    ),
     "two Ellipsis in one index": (
         "PyTorch accepts x[..., ...] as one Ellipsis; NumPy, and so this engine, raises "
         "'an index can only have a single ellipsis'.",

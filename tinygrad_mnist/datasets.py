@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import urllib.request
 import zlib
@@ -99,9 +100,11 @@ def read_bytes(path: Path) -> bytes:
                 head = z.read(4)
                 ndim = head[3] if len(head) == 4 else 0
                 head += z.read(4 * ndim)
-                dims = np.frombuffer(head, ">u4", count=ndim, offset=4) if len(head) == (
-                    4 + 4 * ndim) else np.zeros(0)
-                declared = int(np.prod(dims.astype(np.int64))) if ndim else 0
+                dims = [int.from_bytes(head[i:i + 4], "big") for i in range(4, len(head), 4)]
+                declared = math.prod(dims) if dims else 0
+                if declared > 1 << 32:
+                    raise DatasetError(f"{path}: the IDX header declares dimensions {dims}, "
+                                       "more than 4 GiB: not an MNIST file")
                 return head + z.read(declared + 1)  # +1: "too long" is still detected
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise DatasetError(f"{path}: corrupt or truncated gzip file ({exc})") from None

@@ -41,7 +41,13 @@ def mlp_from_state_dict(state: dict, dtype=tensor.float32) -> nn.Sequential:
     if not weights or [i for i, _ in weights] != list(range(0, 2 * len(weights), 2)):
         raise ValueError("not an MLP checkpoint: expected keys 0.weight, 2.weight, …, got "
                          + ", ".join(sorted(state)))
+    if any(w.ndim != 2 for _, w in weights):
+        raise ValueError("not an MLP checkpoint: every weight must be a matrix, got shapes "
+                         + ", ".join(str(w.shape) for _, w in weights))
     sizes = (weights[0][1].shape[1], *(w.shape[0] for _, w in weights))
+    if sizes[0] != 784 or sizes[-1] != 10:
+        raise ValueError(f"not an MLP for 28×28 images and 10 classes: layer sizes "
+                         f"{' → '.join(map(str, sizes))}")
     model = mlp(sizes, dtype=dtype)
     model.load_state_dict(state)
     return model

@@ -110,7 +110,9 @@ def train(cfg: Config, out: Path, resume=None, log=print, progress: bool = True,
     """Train, keep the best-validation weights, checkpoint every epoch (and on
     Ctrl-C), and write history.csv. Returns the run's state. ``on_step(epoch,
     step)`` is called after every optimizer step."""
-    with deferred_sigint() as stop:
+    # overflow on the way to a NaN loss is reported once, as Diverged, not as warnings
+    with deferred_sigint() as stop, np.errstate(over="ignore", invalid="ignore",
+                                                divide="ignore"):
         return _train(cfg, out, resume, log, progress, on_step, stop)
 
 
