@@ -98,14 +98,17 @@ class TensorMethods:
         return O.Mul.apply(*self._operands(other, True, "mul"))
 
     def _div_operands(self, other, reverse):
-        if isinstance(other, (int, float, bool, np.number)) and self.data.dtype.kind != "f":
-            # true division happens in floating point: the number keeps its value
-            # (−3 / uint8 is not 253 / uint8)
-            return self.to(dtypes.DEFAULT_FLOAT)._operands(other, reverse, "div")
-        a, b = self._operands(other, reverse, "div")
-        if a.data.dtype.kind != "f":  # true division of integers gives the default float
-            a, b = a.to(dtypes.DEFAULT_FLOAT), b.to(dtypes.DEFAULT_FLOAT)
-        return a, b
+        # True division of integers happens in the default float, each operand converted
+        # from its own value: −3 / uint8 is not 253 / uint8.
+        if isinstance(other, np.ndarray):
+            other = _tensor(other.astype(dtypes.infer_dtype(other)))
+        other_kind = other.data.dtype.kind if _is_tensor(other) else "f" if isinstance(
+            other, (float, np.floating)) else "i"
+        if self.data.dtype.kind != "f" and other_kind != "f":
+            self = self.to(dtypes.DEFAULT_FLOAT)
+            if _is_tensor(other):
+                other = other.to(dtypes.DEFAULT_FLOAT)
+        return self._operands(other, reverse, "div")
 
     def __truediv__(self, other):
         return O.Div.apply(*self._div_operands(other, False))
@@ -156,8 +159,12 @@ class TensorMethods:
 
     # ----- comparisons (no gradient) --------------------------------------------------
     def _compare(self, other, fn):
-        other = other.data if _is_tensor(other) else other
-        return _tensor(fn(self.data, other))
+        # in the promoted dtype, as PyTorch: float32 vs a 0-d float64 compares in float32
+        try:
+            a, b = self._operands(other, op=fn.__name__)
+        except TypeError:  # x == None is False, as in PyTorch, not an error
+            return NotImplemented
+        return _tensor(fn(a.data, b.data))
 
     def __lt__(self, other):
         return self._compare(other, np.less)

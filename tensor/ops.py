@@ -87,7 +87,8 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        z = x / y
+        with np.errstate(divide="ignore", invalid="ignore"):  # ±inf and NaN, no warning
+            z = x / y
         ctx.save_for_backward(y, z)
         return z
 
@@ -114,7 +115,7 @@ class Pow(Function):
         dx = None
         if nx:  # 0 where y = 0, not 0·x⁻¹ (NaN at x = 0), as PyTorch
             with np.errstate(divide="ignore", invalid="ignore"):
-                dx = np.where(y == 0, 0, g * y * x ** (y - 1)).astype(g.dtype, copy=False)
+                dx = np.where(y == 0, 0, g * (y * x ** (y - 1))).astype(g.dtype, copy=False)
         dy = None
         if ny:  # 0 at x = 0 for y ≥ 0 (not 0·log 0), NaN below 0: PyTorch's choices
             with np.errstate(divide="ignore", invalid="ignore"):

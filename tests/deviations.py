@@ -15,12 +15,13 @@ def _arrays(arrays):
 
 
 DEVIATIONS = {
-    "softmax of an empty integer tensor": (
-        "PyTorch has no integer softmax kernel and raises for an integer tensor, except an "
-        "empty one, which never reaches the kernel. Here every integer tensor raises: the "
-        "same rule for every size.",
-        lambda op, arrays, kw: op in ("softmax", "log_softmax")
-        and _arrays(arrays)[0].dtype.kind != "f" and _arrays(arrays)[0].size == 0,
+    "an op without a kernel for the dtype, on an empty tensor": (
+        "PyTorch has no integer softmax and no bool matmul, and raises for them, except on "
+        "an empty tensor, which never reaches the kernel. Here they raise for every size: "
+        "one rule.",
+        lambda op, arrays, kw: any(a.size == 0 for a in _arrays(arrays)) and (
+            op in ("softmax", "log_softmax") and _arrays(arrays)[0].dtype.kind != "f"
+            or op == "matmul" and all(a.dtype.kind == "b" for a in _arrays(arrays))),
     ),
     "cat skipping a 1-D empty tensor": (
         "PyTorch's cat still skips a tensor of shape (0,) beside tensors of other ranks, a "
