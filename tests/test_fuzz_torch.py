@@ -27,8 +27,8 @@ import tensor
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")
 
-# Examples per op. CI: 150 with a fixed seed (64 tests, 9,600 examples); `pytest --fuzz N` (or TINYGRAD_FUZZ=N)
-# runs N with fresh randomness.
+# Examples per op. CI: 150 with a fixed seed (64 tests, 9,600 examples);
+# `pytest --fuzz N` (or TINYGRAD_FUZZ=N) runs N with fresh randomness.
 FUZZ_LONG = int(os.environ.get("TINYGRAD_FUZZ", "0"))
 FUZZ_EXAMPLES = FUZZ_LONG or 150
 
