@@ -1,0 +1,91 @@
+"""Reductions: sum, mean, amax and amin over any set of axes, forward and backward
+side by side (max/min and their indices are built on these in ``methods.py``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .function import Function
+from .ops import normalize_dims
+
+
+def reduce_dims(dim, ndim: int, op: str) -> tuple:
+    """The axes a reduction runs over: ``None``, ``()`` and ``[]`` mean all of them,
+    as in PyTorch; a 0-d tensor accepts dim 0 or −1 and has no axis to reduce."""
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        dim = None
+    axes = normalize_dims(dim, ndim, op)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"{op}: dim {dim} names a dimension more than once")
+    return axes if ndim else ()
+
+
+def _keepdim_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """y = Σ x over axes;  dx = g broadcast back to x's shape"""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes = x.shape, axes
+        # integers and bools sum to int64, as PyTorch (NumPy gives uint64 for uint8)
+        dtype = None if x.dtype.kind == "f" else np.int64
+        return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.broadcast_to(g.reshape(_keepdim_shape(ctx.shape, ctx.axes)), ctx.shape)
+
+
+class Mean(Function):
+    """y = Σ x / n over axes;  dx = g / n broadcast back"""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes = x.shape, axes
+        n = 1
+        for a in axes:
+            n *= x.shape[a]
+        if n == 0:
+            with np.errstate(invalid="ignore"):  # nan, as PyTorch, without a warning
+                return np.asarray(np.sum(x, axis=axes, keepdims=keepdim) / x.dtype.type(0))
+        # sum / n rather than np.mean, whose Python wrapper costs more than the sum
+        return np.asarray(x.sum(axis=axes, keepdims=keepdim) / x.dtype.type(n))
+
+    @staticmethod
+    def backward(ctx, g):
+        n = 1
+        for a in ctx.axes:
+            n *= ctx.shape[a]
+        g = g.reshape(_keepdim_shape(ctx.shape, ctx.axes)) / n
+        return np.broadcast_to(g, ctx.shape)
+
+
+class Amax(Function):
+    """y = max x over axes;  dx = g shared evenly among the maxima (as torch.amax)"""
+
+    extreme = staticmethod(np.amax)  # Amin reuses all of it with np.amin
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, nan_shares=False):
+        y = ctx.extreme(x, axis=axes, keepdims=True)
+        ctx.save_for_backward(x, y)
+        ctx.axes, ctx.nan_shares = axes, nan_shares
+        return y if keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        # torch.max() of the whole tensor shares a NaN result's gradient among the
+        # NaNs; amax/amin (and torch's) give NaN gradients there
+        mask = np.isnan(x) if ctx.nan_shares and np.isnan(y).any() else x == y
+        g = g.reshape(y.shape)
+        return mask * (g / mask.sum(axis=ctx.axes, keepdims=True))
+
+
+class Amin(Amax):
+    """y = min x over axes;  dx = g shared evenly among the minima (as torch.amin)"""
+
+    extreme = staticmethod(np.amin)

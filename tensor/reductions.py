@@ -1,0 +1,102 @@
+"""The reduction methods of `Tensor`: ``sum mean amax amin max min argmax argmin
+softmax log_softmax``, with PyTorch's ``dim``/``keepdim`` forms, in front of the
+primitives in ``ops_reduce.py`` and ``ops_fused.py``."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from . import dtypes, function
+from . import ops_fused as F
+from . import ops_reduce as R
+from .ops import normalize_dims
+from .ops_reduce import reduce_dims
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def _tensor(array):
+    return function.Tensor._make(array, None)
+
+
+class ReductionMethods:
+    __slots__ = ()
+
+    def _reduce(self, op, dim, keepdim, **kwargs):
+        return op.apply(self, axes=reduce_dims(dim, self.ndim, op.name()), keepdim=keepdim,
+                        **kwargs)
+
+    def sum(self, dim=None, keepdim=False):
+        return self._reduce(R.Sum, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        if self.data.dtype.kind != "f":
+            raise RuntimeError(f"mean: input dtype must be floating point, got {self.dtype.name}")
+        return self._reduce(R.Mean, dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return self._reduce(R.Amax, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return self._reduce(R.Amin, dim, keepdim)
+
+    def _extreme(self, op, arg, dim, keepdim):
+        if dim is None:
+            if self.data.size == 0:
+                raise RuntimeError(f"{op.name()[1:]}(): expected a reduction dim for an "
+                                   f"empty tensor of shape {self.shape}")
+            return op.apply(self, axes=tuple(range(self.ndim)), keepdim=False,
+                            nan_shares=True)
+        idx = self._arg(arg, op.name()[1:], dim, True, bool_ok=True)
+        values = self.gather(dim, idx)
+        if not keepdim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        return MaxResult(values, idx)
+
+    def max(self, dim=None, keepdim=False):
+        """Without ``dim``: the largest value. With ``dim``: (values, indices)."""
+        return self._extreme(R.Amax, np.argmax, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        """Without ``dim``: the smallest value. With ``dim``: (values, indices)."""
+        return self._extreme(R.Amin, np.argmin, dim, keepdim)
+
+    def _arg(self, fn, name, dim, keepdim, bool_ok=False):
+        if self.data.dtype.kind == "b" and not bool_ok:
+            raise RuntimeError(f"{name}(): does not support bool input")
+        if dim is None:
+            if self.data.size == 0:
+                raise IndexError(f"{name}(): expected a reduction dim for an empty tensor")
+            return _tensor(np.asarray(fn(self.data), dtype=dtypes.int64))
+        if self.ndim == 0:
+            normalize_dims(dim, 0, name)
+            return _tensor(np.zeros((), dtypes.int64))
+        (d,) = normalize_dims(dim, self.ndim, name)
+        if self.shape[d] == 0:
+            raise IndexError(f"{name}(): expected reduction dim {dim} to have non-zero size "
+                             f"(shape {self.shape})")
+        return _tensor(fn(self.data, axis=d, keepdims=keepdim).astype(dtypes.int64))
+
+    def argmax(self, dim=None, keepdim=False):
+        return self._arg(np.argmax, "argmax", dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return self._arg(np.argmin, "argmin", dim, keepdim)
+
+    def _softmax(self, op, dim):
+        if self.data.dtype.kind != "f":
+            raise RuntimeError(f"{op.name()}: not implemented for {self.dtype.name} (needs a "
+                               "floating point tensor)")
+        if self.ndim == 0:  # one element: softmax 1, log-softmax 0 (as PyTorch)
+            normalize_dims(dim, 0, op.name())
+            return op.apply(self.reshape(1), dim=0).reshape(())
+        (d,) = normalize_dims(dim, self.ndim, op.name())
+        return op.apply(self, dim=d)
+
+    def softmax(self, dim):
+        return self._softmax(F.Softmax, dim)
+
+    def log_softmax(self, dim):
+        return self._softmax(F.LogSoftmax, dim)
