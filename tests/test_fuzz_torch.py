@@ -25,7 +25,8 @@ from hypothesis.extra import numpy as hnp
 import tensor
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning"),
+              pytest.mark.filterwarnings("ignore:Tensor.T is deprecated:UserWarning")]
 
 # Examples per op. CI: 150 with a fixed seed (64 tests, 9,600 examples);
 # `pytest --fuzz N` (or TINYGRAD_FUZZ=N) runs N with fresh randomness.
