@@ -33,7 +33,7 @@ def finished(tmp_path_factory):
     return out
 
 
-def fails(capsys, argv, *needles):
+def assert_fails(capsys, argv, *needles):
     """Run the CLI, expect exit 2 and one stderr line containing every needle."""
     code = cli.main([str(a) for a in argv])
     err = capsys.readouterr().err.strip().splitlines()
@@ -47,7 +47,7 @@ def fails(capsys, argv, *needles):
 # ----- runs are never lost or mixed ------------------------------------------------------
 def test_train_refuses_a_folder_that_holds_a_run(finished, capsys):
     before = hashes(finished)
-    fails(capsys, ["train", "--limit", "100", "--epochs", "1", "--out", finished],
+    assert_fails(capsys, ["train", "--limit", "100", "--epochs", "1", "--out", finished],
           finished, "--resume", "--overwrite")
     assert hashes(finished) == before
 
@@ -57,7 +57,7 @@ def test_train_refuses_a_folder_locked_by_a_live_process(finished, capsys):
     try:
         (finished / LOCK).write_text(f"{sleeper.pid}\n")
         before = hashes(finished)
-        fails(capsys, ["train", "--limit", "100", "--epochs", "1", "--out", finished,
+        assert_fails(capsys, ["train", "--limit", "100", "--epochs", "1", "--out", finished,
                        "--overwrite"], "in use by another training", sleeper.pid)
         assert hashes(finished) == before
     finally:
@@ -85,7 +85,7 @@ def test_a_dead_process_lock_and_stale_temporary_files_are_cleared(tmp_path):
 ])
 def test_resume_refuses_options_it_cannot_honour(finished, capsys, extra, needle):
     before = hashes(finished)
-    fails(capsys, ["train", "--resume", finished, *extra, "--no-progress"], needle)
+    assert_fails(capsys, ["train", "--resume", finished, *extra, "--no-progress"], needle)
     assert hashes(finished) == before
 
 
@@ -96,7 +96,7 @@ def test_a_failed_resume_changes_nothing(finished, tmp_path, capsys):
         (copy / p.name).write_bytes(p.read_bytes())
     (copy / CHECKPOINT).write_bytes(b"\x00" * 100)
     before = hashes(copy)
-    fails(capsys, ["train", "--resume", copy, "--epochs", "2"], CHECKPOINT)
+    assert_fails(capsys, ["train", "--resume", copy, "--epochs", "2"], CHECKPOINT)
     assert hashes(copy) == before
 
 
@@ -112,7 +112,8 @@ def test_corrupt_resume_metadata_names_the_file(finished, tmp_path, capsys, meta
         resume["state"]["config"]["colour"] = "red"
     bad = tmp_path / CHECKPOINT
     nn.save(arrays, bad, metadata={"tinygrad_mnist": json.dumps(resume)})
-    fails(capsys, ["train", "--resume", bad, "--epochs", "2"], bad, "corrupt resume metadata")
+    assert_fails(capsys, ["train", "--resume", bad, "--epochs", "2"], bad,
+                 "corrupt resume metadata")
 
 
 def test_resume_a_finished_run_into_a_new_folder(finished, tmp_path, capsys):
@@ -130,7 +131,7 @@ def test_failure_on_bad_data_leaves_no_run_folder(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     out = tmp_path / "new-run"
-    fails(capsys, ["train", "--data-dir", empty, "--out", out], empty)
+    assert_fails(capsys, ["train", "--data-dir", empty, "--out", out], empty)
     assert not out.exists()
 
 
@@ -144,13 +145,13 @@ def test_failure_on_bad_data_leaves_no_run_folder(tmp_path, capsys):
 ])
 def test_non_finite_and_out_of_range_options_are_rejected(tmp_path, capsys, argv, needle):
     out = tmp_path / "run"
-    fails(capsys, ["train", *argv, "--out", out], needle)
+    assert_fails(capsys, ["train", *argv, "--out", out], needle)
     assert not out.exists()
 
 
 def test_a_diverging_run_stops_with_the_epoch_and_step(tmp_path, capsys):
     out = tmp_path / "run"
-    fails(capsys, ["train", "--lr", "1e30", "--limit", "200", "--epochs", "1", "--out", out,
+    assert_fails(capsys, ["train", "--lr", "1e30", "--limit", "200", "--epochs", "1", "--out", out,
                    "--no-progress"], "diverged", "epoch 1, step", "no checkpoint")
     assert not (out / MODEL).exists() and not (out / CHECKPOINT).exists()
 
@@ -158,7 +159,7 @@ def test_a_diverging_run_stops_with_the_epoch_and_step(tmp_path, capsys):
 def test_out_naming_an_existing_file(tmp_path, capsys):
     target = tmp_path / "notes.txt"
     target.write_text("mine")
-    fails(capsys, ["train", "--out", target], target, "is a file")
+    assert_fails(capsys, ["train", "--out", target], target, "is a file")
     assert target.read_text() == "mine"
 
 
@@ -176,7 +177,7 @@ def test_a_checkpoint_of_another_shape_is_one_line(tmp_path, capsys, weights, co
     image = tmp_path / "digit.png"
     Image.fromarray(np.pad(np.full((10, 4), 255, np.uint8), 9)).save(image)
     argv = [command, path] + ([image] if command == "predict" else [])
-    fails(capsys, argv, path)
+    assert_fails(capsys, argv, path)
 
 
 def test_a_gzip_file_with_a_bad_deflate_block(tmp_path, capsys):
@@ -187,7 +188,7 @@ def test_a_gzip_file_with_a_bad_deflate_block(tmp_path, capsys):
     raw = bytearray(bad.read_bytes())
     raw[20:40] = b"\xff" * 20  # inside the deflate stream
     bad.write_bytes(bytes(raw))
-    fails(capsys, ["train", "--data-dir", folder, "--out", tmp_path / "run"], bad)
+    assert_fails(capsys, ["train", "--data-dir", folder, "--out", tmp_path / "run"], bad)
 
 
 def test_a_full_disk_names_the_file_and_leaves_nothing(tmp_path, capsys, monkeypatch):
@@ -198,13 +199,13 @@ def test_a_full_disk_names_the_file_and_leaves_nothing(tmp_path, capsys, monkeyp
 
     monkeypatch.setattr(atomic.os, "fsync", no_space)
     out = tmp_path / "graph.svg"
-    fails(capsys, ["graph", "--out", out], "No space left", "nothing half-written")
+    assert_fails(capsys, ["graph", "--out", out], "No space left", "nothing half-written")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_missing_folder_names_the_file_not_a_temporary(tmp_path, capsys):
     out = tmp_path / "no" / "such" / "graph.dot"
-    line = fails(capsys, ["graph", "--out", out], out)
+    line = assert_fails(capsys, ["graph", "--out", out], out)
     assert ".tmp" not in line
 
 
@@ -213,12 +214,12 @@ def test_a_config_without_dataset(finished, tmp_path, capsys):
     run.mkdir()
     (run / MODEL).write_bytes((finished / MODEL).read_bytes())
     (run / "config.json").write_text("{}")
-    fails(capsys, ["evaluate", run], "config.json", "--dataset")
+    assert_fails(capsys, ["evaluate", run], "config.json", "--dataset")
 
 
 def test_a_folder_where_a_file_belongs_is_not_called_missing(tmp_path, capsys):
     (tmp_path / MODEL).mkdir()
-    line = fails(capsys, ["evaluate", tmp_path], "is a directory")
+    line = assert_fails(capsys, ["evaluate", tmp_path], "is a directory")
     assert "no such file" not in line.lower()
 
 
@@ -228,7 +229,7 @@ def test_a_state_dict_mismatch_shows_the_shapes(tmp_path, capsys):
     state = {k: v.data for k, v in mlp(seed=0).state_dict().items()}
     state["2.weight"] = np.zeros((64, 100), np.float32)
     nn.save(state, tmp_path / MODEL)
-    fails(capsys, ["evaluate", tmp_path / MODEL], "(64, 100)")
+    assert_fails(capsys, ["evaluate", tmp_path / MODEL], "(64, 100)")
 
 
 def test_evaluate_json_into_a_closed_pipe(finished):
