@@ -60,7 +60,7 @@ def _class_targets(input: Tensor, target, op: str) -> np.ndarray:
         raise TypeError(f"{op}: expected integer class targets, got dtype {t.dtype}")
     if input.data.ndim != 2 or t.shape != input.data.shape[:1]:
         raise ValueError(f"{op}: expected input of shape (N, C) and target of shape (N,), got "
-                         f"input {input.shape} and target {t.shape}")
+                         f"input {tuple(input.shape)} and target {t.shape}")
     return t
 
 
@@ -80,7 +80,7 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
     if isinstance(t, np.ndarray) and t.dtype.kind == "f":
         if t.shape != input.shape:
             raise ValueError(f"cross_entropy: probability targets must have the input's shape "
-                             f"{input.shape}, got {t.shape}")
+                             f"{tuple(input.shape)}, got {t.shape}")
         target = target if isinstance(target, Tensor) else tensor.from_numpy(t)
         return _reduce(-(target * input.log_softmax(1)).sum(1), reduction)
     t = _class_targets(input, target, "cross_entropy")
@@ -107,8 +107,8 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     if not isinstance(target, Tensor):
         target = tensor.tensor(target, dtype=input.dtype)
     if input.shape != target.shape:
-        raise ValueError(f"mse_loss: input shape {input.shape} and target shape "
-                         f"{target.shape} differ")
+        raise ValueError(f"mse_loss: input shape {tuple(input.shape)} and target shape "
+                         f"{tuple(target.shape)} differ")
     diff = input - target
     return _reduce(diff * diff, reduction)
 

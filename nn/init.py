@@ -26,7 +26,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def _calculate_fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
     if t.ndim < 2:
         raise ValueError(f"init: fan in and fan out cannot be computed for a tensor with fewer "
-                         f"than 2 dimensions (shape {t.shape})")
+                         f"than 2 dimensions (shape {tuple(t.shape)})")
     receptive = int(np.prod(t.shape[2:])) if t.ndim > 2 else 1
     return t.shape[1] * receptive, t.shape[0] * receptive
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import numpy as np
 
@@ -127,38 +128,65 @@ class LogSoftmax(Softmax):
 
 
 class Sequential(Module):
-    """Modules applied in order; indexable, iterable, with ``len``."""
+    """Modules applied in order; indexable, iterable, with ``len``. Built from modules
+    or from an OrderedDict of named ones; a module assigned as an attribute later
+    (``seq.fc = Linear(…)``) is registered and runs last, as in PyTorch."""
 
     def __init__(self, *modules: Module):
-        for m in modules:
-            if not isinstance(m, Module):
-                raise TypeError(f"Sequential: {type(m).__name__} is not a Module")
-        self._layers = list(modules)
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            named = list(modules[0].items())
+        else:
+            named = [(str(i), m) for i, m in enumerate(modules)]
+        object.__setattr__(self, "_modules", {})
+        for name, m in named:
+            setattr(self, name, m)
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, Module):
+            self.__dict__.pop(name, None)
+            self._modules[name] = value
+            return
+        if name in self._modules:
+            raise TypeError(f"Sequential: cannot assign {type(value).__name__} as child module "
+                            f"'{name}' (a Module or None expected)")
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str):  # only reached when normal lookup fails
+        modules = self.__dict__.get("_modules", {})
+        if name in modules:
+            return modules[name]
+        raise AttributeError(f"'Sequential' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
 
     def _members(self):
-        for i, m in enumerate(self._layers):
-            yield str(i), m
+        yield from self._modules.items()
 
     def forward(self, x):
         # m.forward(x) is what m(x) runs (Module.__call__ has no hooks to add), without
         # its *args/**kwargs frame: a step calls five layers
-        for m in self._layers:
+        for m in self._modules.values():
             x = m.forward(x)
         return x
 
     def __getitem__(self, index):
+        layers = list(self._modules.values())
         if isinstance(index, slice):
-            return Sequential(*self._layers[index])
-        return self._layers[index]
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
+        return layers[index]
 
     def __len__(self) -> int:
-        return len(self._layers)
+        return len(self._modules)
 
     def __iter__(self):
-        return iter(self._layers)
+        return iter(self._modules.values())
 
     def append(self, module: Module) -> Sequential:
-        self._layers.append(module)
+        setattr(self, str(len(self._modules)), module)
         return self
 
 

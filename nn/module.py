@@ -7,9 +7,20 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from tensor import Tensor
+from tensor import Size, Tensor
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class IncompatibleKeys(namedtuple("_IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns; prints as PyTorch's when every key matched."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
 
 
 class Parameter(Tensor):
@@ -105,8 +116,8 @@ class Module:
             value = np.asarray(getattr(state_dict[name], "data", state_dict[name]))
             if value.shape != p.shape:
                 errors.append(f"size mismatch for {name}: copying a param with shape "
-                              f"{value.shape} from checkpoint, the shape in current model is "
-                              f"{p.shape}.")
+                              f"{Size(value.shape)} from checkpoint, the shape in current model "
+                              f"is {p.shape}.")
         if strict:
             if missing:
                 errors.insert(0, "Missing key(s) in state_dict: "

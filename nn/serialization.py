@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from safetensors import safe_open
 from safetensors.numpy import save as _st_save
 
 import tensor
 from tensor._atomic import atomic_write_bytes
+from tensor.serialization import load_arrays
 
 __all__ = ["atomic_write_bytes", "load", "load_arrays", "save"]
 
@@ -26,17 +24,3 @@ def save(state_dict, path, metadata: dict | None = None) -> None:
 def load(path) -> dict:
     """Read a safetensors file into name → Tensor."""
     return {k: tensor.from_numpy(v) for k, v in load_arrays(path)[0].items()}
-
-
-def load_arrays(path) -> tuple[dict, dict]:
-    """name → ndarray and the file's string metadata; clear errors for bad files."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"load: no such file: {path}")
-    if not path.is_file():
-        raise IsADirectoryError(f"load: {path} is a directory, not a safetensors file")
-    try:
-        with safe_open(path, framework="numpy") as f:
-            return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
-    except Exception as exc:  # safetensors raises its own error types
-        raise ValueError(f"load: {path} is not a valid safetensors file ({exc})") from None

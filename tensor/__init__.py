@@ -3,19 +3,27 @@
 from .function import Function, detect_anomaly  # noqa: I001  (before tensor: they link up)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor
-from .dtypes import bool_, float32, float64, int32, int64, uint8
+from . import dtypes as _dtypes
+from .device import accelerator, backends, cuda, device
+from .dtypes import DType as dtype
+from .printing import Size
 from .creation import (
     arange,
     cat,
+    Generator,
     from_numpy,
+    eye,
     full,
+    full_like,
     generator,
     manual_seed,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
     randn,
+    randn_like,
     randperm,
     stack,
     tensor,
@@ -23,17 +31,28 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .functions import *  # noqa: F403  torch.matmul, torch.argmax, … (functions.NAMES)
+from .functions import NAMES as _FUNCTION_NAMES
 from .gradcheck import GradcheckError, gradcheck
+from .serialization import load, save
+from . import utils
 
+# what users see: dtypes that print as PyTorch's (torch.float32) and work as NumPy's
+float32, float64, int32, int64, uint8, bool_ = (
+    _dtypes.PUBLIC[_dtypes.np.dtype(n)] for n in
+    ("float32", "float64", "int32", "int64", "uint8", "bool"))
 float = float32  # noqa: A001  torch.float is float32
 double = float64
 long = int64
+int = int32  # noqa: A001  torch.int
 bool = bool_  # noqa: A001  torch.bool
 
 __all__ = [
-    "Function", "GradcheckError", "Tensor", "arange", "bool", "bool_", "cat", "detect_anomaly",
-    "double", "enable_grad", "float32", "float64", "from_numpy", "full", "generator",
-    "gradcheck", "int32", "int64", "is_grad_enabled", "long", "manual_seed", "no_grad", "ones",
-    "ones_like", "rand", "randint", "randn", "randperm", "set_grad_enabled", "stack", "tensor",
-    "uint8", "where", "zeros", "zeros_like",
+    "Function", "Generator", "GradcheckError", "Size", "Tensor", "accelerator", "arange",
+    "backends", "bool", "bool_", "cat", "cuda", "detect_anomaly", "device", "double", "dtype",
+    "enable_grad", "eye", "float", "float32", "float64", "from_numpy", "full", "full_like",
+    "generator", "gradcheck", "int", "int32", "int64", "is_grad_enabled", "load", "long",
+    "manual_seed", "no_grad", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
+    "randn_like", "randperm", "save", "set_grad_enabled", "stack", "tensor", "uint8", "utils",
+    "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
 ]

@@ -114,7 +114,7 @@ def _backprop(root, grad, retain_graph: bool) -> dict:
             if pg is None or not p.requires_grad:
                 continue
             if anomaly:
-                check_finite(pg, f"{node.name()} backward (input of shape {p.shape})")
+                check_finite(pg, f"{node.name()} backward (input of shape {tuple(p.shape)})")
             if broadcasts and pg.shape != p.data.shape:
                 pg = unbroadcast(pg, p.data.shape)
             if ctx is None:

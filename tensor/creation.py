@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes
+from .device import check_device
 from .ops_shape import Cat, Where
 from .tensor import Tensor
 
@@ -21,6 +22,23 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 def generator() -> np.random.Generator:
     return _rng
+
+
+class Generator:
+    """``torch.Generator``: its own seedable stream, for ``DataLoader(shuffle=True,
+    generator=…)`` and ``random_split`` (``Generator().manual_seed(42)``)."""
+
+    def __init__(self, device="cpu"):
+        check_device(device)
+        self.manual_seed(int(np.random.SeedSequence().entropy % 2**63))
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed)
+        self.rng = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
 
 
 def as_array(data, dtype=None, copy: bool = False) -> np.ndarray:
@@ -60,8 +78,9 @@ def _check_fits(data: np.ndarray, target: np.dtype) -> None:
                                 "(overflow)")
 
 
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data``."""
+    check_device(device)
     return Tensor(as_array(data, dtype, copy=True), requires_grad=requires_grad)
 
 
@@ -88,41 +107,71 @@ def _new(array, requires_grad) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device)
     return _new(np.zeros(_size(size), dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT),
                 requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device)
     return _new(np.ones(_size(size), dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT),
                 requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device)
     dtype = dtypes.to_dtype(dtype) or as_array(fill_value).dtype
     return _new(np.full(_size((size,)), fill_value, dtype), requires_grad)
 
 
-def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def full_like(t: Tensor, fill_value, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return rand(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return randn(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    """The n×m identity matrix (m = n by default)."""
+    check_device(device)
+    m = n if m is None else m
+    _size((n, m))
+    return _new(np.eye(n, m, dtype=dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT),
+                requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device)
     dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
     return _new(_rng.standard_normal(_size(size), dtype=dtype), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device)
     dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
     return _new(_rng.random(_size(size), dtype=dtype), requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None) -> Tensor:
+def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:
     """Integers in [low, high); ``randint(high, size)`` as PyTorch's short form."""
+    check_device(device)
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
     if high is None:
@@ -133,12 +182,14 @@ def randint(low, high=None, size=None, dtype=None) -> Tensor:
                                       dtype=dtypes.to_dtype(dtype) or dtypes.int64), None)
 
 
-def randperm(n: int, dtype=None) -> Tensor:
+def randperm(n: int, dtype=None, device=None) -> Tensor:
+    check_device(device)
     return Tensor._make(_rng.permutation(n).astype(dtypes.to_dtype(dtype) or dtypes.int64),
                         None)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device)
     if end is None:
         start, end = 0, start
     if step == 0:

@@ -1,7 +1,10 @@
 """Dtypes and PyTorch's type-promotion rules for the dtypes this engine supports.
 
-A dtype here *is* a ``numpy.dtype``, so ``x.dtype == tensor.float32`` and
-``x.numpy().dtype == tensor.float32`` agree.
+Inside the engine a dtype is a ``numpy.dtype``. What users see (``x.dtype``,
+``tensor.float32``) is a `DType` (``tensor.dtype``) that wraps one: it prints as PyTorch's
+(``torch.float32``), and NumPy takes it wherever it takes a dtype, so
+``x.dtype == tensor.float32``, ``x.numpy().dtype == tensor.float32`` and
+``np.zeros(3, x.dtype)`` all work.
 """
 
 from __future__ import annotations
@@ -15,9 +18,46 @@ int32 = np.dtype("int32")
 uint8 = np.dtype("uint8")
 bool_ = np.dtype("bool")
 
+
+
+class DType:
+    """A user-facing dtype: PyTorch's repr and attributes over a ``numpy.dtype``
+    (NumPy reads the ``dtype`` attribute of any object it is given as a dtype)."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, np_dtype: np.dtype):
+        self.dtype = np_dtype
+
+    def __repr__(self) -> str:
+        name = "bool" if self.dtype.kind == "b" else self.dtype.name
+        return f"torch.{name}"  # the text PyTorch prints, which tutorials show beside code
+
+    def __eq__(self, other) -> bool:
+        try:
+            return self.dtype == np.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:  # as the numpy.dtype's, so either finds a dict entry
+        return hash(self.dtype)
+
+    def __getattr__(self, name):  # .name, .kind, .itemsize, … of the numpy.dtype
+        return getattr(self.dtype, name)
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.dtype.kind in "fi"
+
+
 SUPPORTED = (float32, float64, int64, int32, uint8, bool_)
 DEFAULT_FLOAT = float32
 SUPPORTED_SET = frozenset(SUPPORTED)
+PUBLIC = {dt: DType(dt) for dt in SUPPORTED}  # numpy.dtype → the one `DType` users see
 
 
 def _constant(value, dtype) -> np.ndarray:
@@ -42,6 +82,8 @@ def to_dtype(dtype, op: str = "tensor") -> np.dtype:
         return None
     if isinstance(dtype, np.dtype) and dtype in SUPPORTED_SET:
         return dtype
+    if type(dtype) is DType:
+        return dtype.dtype
     if isinstance(dtype, str) and dtype in _ALIASES:
         return _ALIASES[dtype]
     if dtype is bool:

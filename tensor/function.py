@@ -120,9 +120,32 @@ class Function:
     # inputs' shapes say False, and the engine skips comparing shapes for them.
     broadcasts = True
 
+    # The node's name in PyTorch, printed as grad_fn=<…>; ops whose PyTorch name is
+    # not just their class name + "Backward0" set it
+    torch_name = None
+
     @classmethod
     def name(cls) -> str:
         return cls.__name__.lower()
+
+    @classmethod
+    def backward_name(cls) -> str:
+        return cls.torch_name or f"{cls.__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """(node, 0) per input, as PyTorch: the input's grad_fn, an `AccumulateGrad`
+        for a leaf that requires grad, None for an input that needs no gradient."""
+        inputs = self.parents if self.parents is not None else self.inputs
+        edges = []
+        for t in inputs:
+            if isinstance(t, Function):  # after backward, a computed input's node
+                edges.append((t, 0))
+            elif t._ctx is not None:
+                edges.append((t._ctx, 0))
+            else:
+                edges.append((AccumulateGrad(t) if t.requires_grad else None, 0))
+        return tuple(edges)
 
     def save_for_backward(self, *arrays) -> None:
         # Saved unconditionally: when nothing is recorded, apply drops the ctx (and
@@ -206,7 +229,21 @@ class Function:
             )
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}Backward>"
+        return f"<{self.backward_name()} object at {id(self):#x}>"
+
+
+class AccumulateGrad:
+    """The node that writes a leaf's ``.grad`` (seen in ``next_functions``)."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:

@@ -8,9 +8,9 @@ import numpy as np
 from . import dtypes, function
 from . import ops as O
 from . import ops_fused as F
-from . import ops_shape as S
-from .ops import normalize_dims
+from .device import check_device, is_device
 from .reductions import ReductionMethods
+from .shapes import ShapeMethods
 
 
 def _tensor(array):
@@ -21,18 +21,38 @@ def _is_tensor(x) -> bool:
     return hasattr(x, "_ctx")
 
 
-class TensorMethods(ReductionMethods):
+class TensorMethods(ShapeMethods, ReductionMethods):
     __slots__ = ()
 
     # ----- dtype ----------------------------------------------------------------------
-    def to(self, dtype):
-        dt = dtypes.to_dtype(dtype, "to")
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``: the device
+        must be the CPU; a new dtype makes a converted tensor."""
+        for arg in args:
+            if _is_tensor(arg):
+                dtype = arg.data.dtype
+            elif is_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        check_device(device)
+        dt = self.data.dtype if dtype is None else dtypes.to_dtype(dtype, "to")
         if dt == self.data.dtype:
-            return self
+            return self.clone() if copy else self
         if dt.kind != "f":  # integers and bools carry no gradient (as PyTorch)
             with np.errstate(invalid="ignore"):  # NaN/inf become INT_MIN, as PyTorch
                 return _tensor(self.data.astype(dt))
         return O.Cast.apply(self, dtype=dt)
+
+    def clone(self):
+        """A copy that is still in the graph: y = x;  dx = g."""
+        return O.Clone.apply(self)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        return self.to("cuda")  # raises: CPU only
 
     def float(self):
         return self.to(dtypes.float32)
@@ -94,6 +114,22 @@ class TensorMethods(ReductionMethods):
     def __rmul__(self, other):
         return O.Mul.apply(*self._operands(other, True, "mul"))
 
+    # the named forms, as PyTorch's (alpha scales the other operand)
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def pow(self, exponent):
+        return self ** exponent
+
     def _div_operands(self, other, reverse):
         # True division of integers happens in the default float, each operand converted
         # from its own value: −3 / uint8 is not 253 / uint8.
@@ -139,20 +175,24 @@ class TensorMethods(ReductionMethods):
     def __rmatmul__(self, other):
         return _tensor(np.asarray(other)).matmul(self)
 
+    def mm(self, other):
+        if self.data.ndim != 2 or getattr(other, "ndim", 0) != 2:
+            raise RuntimeError(f"mm: expected 2-D tensors, got shapes {tuple(self.shape)} and "
+                               f"{tuple(getattr(other, 'shape', ()))}")
+        return self.matmul(other)
+
     def matmul(self, other):
         if not _is_tensor(other):
             other = _tensor(np.asarray(other))
         if self.data.ndim == 0 or other.data.ndim == 0:
             raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
-                               f"{self.shape} and {other.shape}")
+                               f"{tuple(self.shape)} and {tuple(other.shape)}")
         if self.data.dtype != other.data.dtype:
             raise RuntimeError(f"matmul: expected both operands to have the same dtype, got "
                                f"{self.dtype.name} and {other.dtype.name}")
         if self.data.dtype.kind == "b":
             raise RuntimeError("matmul: not implemented for bool tensors")
         return F.MatMul.apply(self, other)
-
-    add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
 
     # ----- comparisons (no gradient) --------------------------------------------------
     def _compare(self, other, fn):
@@ -230,75 +270,3 @@ class TensorMethods(ReductionMethods):
         return O.Clamp.apply(self.to(dt), lo=lo, hi=hi)
 
     clip = clamp
-
-    # ----- shape ----------------------------------------------------------------------
-    def reshape(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        if shape == self.data.shape:
-            return self
-        return S.Reshape.apply(self, shape=shape)
-
-    view = reshape
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        s, e = normalize_dims((start_dim, end_dim), self.ndim, "flatten")
-        if self.ndim == 0:
-            return self.reshape(1)
-        shape = self.shape
-        joined = int(np.prod(shape[s:e + 1]))  # not -1: ambiguous when a size is 0
-        return self.reshape(shape[:s] + (joined,) + shape[e + 1:]) if s <= e else self
-
-    def permute(self, *dims):
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = tuple(dims[0])
-        axes = normalize_dims(dims, self.ndim, "permute")
-        if sorted(axes) != list(range(self.ndim)):
-            raise RuntimeError(f"permute: dims {dims} are not a permutation of the "
-                               f"{self.ndim} dimensions of shape {self.shape}")
-        return S.Permute.apply(self, dims=axes)
-
-    def transpose(self, dim0, dim1):
-        d0, d1 = normalize_dims((dim0, dim1), self.ndim, "transpose")
-        if self.ndim == 0:
-            return self
-        axes = list(range(self.ndim))
-        axes[d0], axes[d1] = axes[d1], axes[d0]
-        return S.Permute.apply(self, dims=tuple(axes))
-
-    @property
-    def T(self):
-        return S.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
-
-    @property
-    def mT(self):
-        return self.transpose(-2, -1)
-
-    def unsqueeze(self, dim):
-        (d,) = normalize_dims(dim, self.ndim + 1, "unsqueeze")
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
-
-    def squeeze(self, dim=None):
-        axes = normalize_dims(dim, self.ndim, "squeeze")
-        if self.ndim == 0:
-            return self
-        shape = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
-        return self.reshape(shape)
-
-    def expand(self, *sizes):
-        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-            sizes = tuple(sizes[0])
-        lead = len(sizes) - self.ndim
-        if lead < 0:
-            raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
-                               f"at least the number of dimensions of shape {self.shape}")
-        shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
-        return S.Expand.apply(self, shape=shape)
-
-    def gather(self, dim, index):
-        (d,) = normalize_dims(dim, self.ndim, "gather")
-        return S.Gather.apply(self, dim=d, index=S.gather_index(
-            np.asarray(getattr(index, "data", index)), self.shape, d))
-
-    def __getitem__(self, index):
-        return S.Index.apply(self, key=S.index_key(index))

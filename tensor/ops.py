@@ -91,6 +91,8 @@ class Div(Function):
 class Pow(Function):
     """z = xʸ;  dx = g·y·xʸ⁻¹,  dy = g·z·ln x"""
 
+    torch_name = "PowBackward1"
+
     @staticmethod
     def forward(ctx, x, y):
         z = x**y
@@ -115,6 +117,8 @@ class Pow(Function):
 
 class PowScalar(Function):
     """z = xᵖ for a constant p;  dx = g·p·xᵖ⁻¹"""
+
+    torch_name = "PowBackward0"
 
     @staticmethod
     def forward(ctx, x, p):
@@ -201,6 +205,7 @@ class Sqrt(Function):
 class ReLU(Function):
     """y = max(x, 0);  dx = g·1[y ≠ 0]"""
 
+    torch_name = "ReluBackward0"
     broadcasts = False
 
     # The gradient at exactly 0 is 0 and a NaN passes it through, as in PyTorch: both
@@ -274,6 +279,8 @@ class Abs(Function):
 class Clamp(Function):
     """y = min(max(x, lo), hi);  dx = g·1[lo ≤ x ≤ hi]"""
 
+    torch_name = "ClampBackward1"
+
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
         ctx.save_for_backward(x)
@@ -294,6 +301,7 @@ class Clamp(Function):
 class Cast(Function):
     """y = x as another dtype;  dx = g cast back"""
 
+    torch_name = "ToCopyBackward0"
     broadcasts = False
 
     @staticmethod
@@ -304,3 +312,14 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):
         return g.astype(ctx.in_dtype)
+
+
+class Clone(Cast):
+    """y = a copy of x;  dx = g"""
+
+    torch_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.in_dtype = x.dtype
+        return x.copy()

@@ -24,6 +24,8 @@ def _mT(a):
 class MatMul(Function):
     """z = x @ y;  dx = g @ yᵀ,  dy = xᵀ @ g  (1-D operands as in numpy/PyTorch)"""
 
+    torch_name = "MmBackward0"
+
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -54,6 +56,7 @@ class MatMul(Function):
 class Linear(Function):
     """y = x·Wᵀ + b;  dx = g·W,  dW = gᵀ·x,  db = Σₙ g"""
 
+    torch_name = "AddmmBackward0"
     broadcasts = False  # db is summed here, to b's own shape
 
     # @ (np.matmul), not np.dot: np.dot zeroes its output before the BLAS call, which
@@ -164,6 +167,7 @@ def _arange(n: int) -> np.ndarray:
 class CrossEntropy(Function):
     """ℓₙ = −log softmax(xₙ)[tₙ], reduced;  dxₙ = (softmax(xₙ) − one_hot(tₙ))·g (/ N for mean)"""
 
+    torch_name = "NllLossBackward0"
     broadcasts = False
 
     @staticmethod

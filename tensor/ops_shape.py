@@ -32,6 +32,8 @@ def _is_basic(key) -> bool:
 class Reshape(Function):
     """y = x viewed with a new shape;  dx = g reshaped back"""
 
+    torch_name = "ViewBackward0"
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -132,22 +134,22 @@ class Where(Function):
                 np.where(ctx.cond, zero, g) if nb else None)
 
 
-def gather_index(index: np.ndarray, shape: tuple, dim: int) -> np.ndarray:
+def gather_index(index: np.ndarray, shape: tuple, dim: int, op: str = "gather") -> np.ndarray:
     """Check ``index`` by torch.gather's rules (no broadcasting, no wrapping of
     negative indices) and return it ready for ``take_along_axis``."""
     if index.dtype.kind not in "iu":
-        raise RuntimeError(f"gather: expected an integer index, got {index.dtype.name}")
+        raise RuntimeError(f"{op}: expected an integer index, got {index.dtype.name}")
     if index.ndim != max(len(shape), 1) and not (index.ndim == 0 and not shape):
-        raise RuntimeError(f"gather: index of shape {index.shape} must have as many "
+        raise RuntimeError(f"{op}: index of shape {index.shape} must have as many "
                            f"dimensions as the input of shape {shape}")
     for d, (n, m) in enumerate(zip(index.shape, shape)):
         if d != dim and n > m and index.size:
-            raise RuntimeError(f"gather: index of shape {index.shape} is larger than the input "
+            raise RuntimeError(f"{op}: index of shape {index.shape} is larger than the input "
                                f"of shape {shape} apart from dimension {dim}")
     size = shape[dim] if shape else 1
     bad = index[(index < 0) | (index >= size)]
     if bad.size:
-        raise RuntimeError(f"gather: index {bad.flat[0]} is out of bounds for dimension {dim} "
+        raise RuntimeError(f"{op}: index {bad.flat[0]} is out of bounds for dimension {dim} "
                            f"with size {size}")
     return index.astype(np.intp, copy=False)
 

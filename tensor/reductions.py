@@ -46,7 +46,7 @@ class ReductionMethods:
         if dim is None:
             if self.data.size == 0:
                 raise RuntimeError(f"{op.name()[1:]}(): expected a reduction dim for an "
-                                   f"empty tensor of shape {self.shape}")
+                                   f"empty tensor of shape {tuple(self.shape)}")
             return op.apply(self, axes=tuple(range(self.ndim)), keepdim=False,
                             nan_shares=True)
         idx = self._arg(arg, op.name()[1:], dim, True, bool_ok=True)
@@ -76,7 +76,7 @@ class ReductionMethods:
         (d,) = normalize_dims(dim, self.ndim, name)
         if self.shape[d] == 0:
             raise IndexError(f"{name}(): expected reduction dim {dim} to have non-zero size "
-                             f"(shape {self.shape})")
+                             f"(shape {tuple(self.shape)})")
         return _tensor(fn(self.data, axis=d, keepdims=keepdim).astype(dtypes.int64))
 
     def argmax(self, dim=None, keepdim=False):

@@ -7,9 +7,11 @@ import weakref
 import numpy as np
 
 from . import autograd, dtypes, function
+from .device import CPU, device
 from .function import _new, bump_version, version
 from .grad_mode import grad_mode
 from .methods import TensorMethods
+from .printing import Size, tensor_repr
 
 
 class Tensor(TensorMethods):
@@ -50,12 +52,12 @@ class Tensor(TensorMethods):
 
     # ----- properties and conversion ---------------------------------------------------
     @property
-    def shape(self) -> tuple:
-        return self.data.shape
+    def shape(self) -> Size:
+        return Size(self.data.shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
+    def dtype(self) -> dtypes.DType:
+        return dtypes.PUBLIC[self.data.dtype]
 
     @property
     def ndim(self) -> int:
@@ -76,12 +78,12 @@ class Tensor(TensorMethods):
         return self._ctx is None
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> device:
+        return CPU
 
     def size(self, dim: int | None = None):
         if dim is None:
-            return self.data.shape
+            return Size(self.data.shape)
         from .ops import normalize_dims
 
         return self.data.shape[normalize_dims(dim, self.ndim, "size")[0]]
@@ -121,6 +123,20 @@ class Tensor(TensorMethods):
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer tensor used as an index (``items[t]``, ``range(t)``)."""
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            f"index (got dtype {self.data.dtype.name}, shape {tuple(self.shape)})")
+        return int(self.data.item())
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (f"{loss:.2f}"); others as their repr,
+        and only with an empty spec (as PyTorch)."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return object.__format__(self, spec)
+
     def __bool__(self) -> bool:
         if self.data.size != 1:
             raise RuntimeError(
@@ -137,15 +153,7 @@ class Tensor(TensorMethods):
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
-        extra = ""
-        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
-            extra += f", dtype={self.data.dtype.name}"
-        if self._ctx is not None:
-            extra += f", grad_fn={self._ctx!r}"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        return tensor_repr(self)
 
     # ----- autograd ---------------------------------------------------------------------
     # Accumulate the gradient of this tensor into the ``.grad`` of every leaf; the
@@ -224,8 +232,9 @@ class Tensor(TensorMethods):
             fn(self.data, value)
         except (ValueError, TypeError) as exc:
             shape = getattr(value, "shape", ())
-            raise RuntimeError(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
-                               f"{self.dtype.name} with shape {tuple(shape)}: {exc}") from None
+            raise RuntimeError(f"{op}: cannot update a tensor of shape {tuple(self.shape)} and "
+                               f"dtype {self.dtype.name} with shape {tuple(shape)}: {exc}"
+                               ) from None
         bump_version(self.data)
         return self
 

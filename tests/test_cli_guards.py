@@ -229,7 +229,7 @@ def test_a_state_dict_mismatch_shows_the_shapes(tmp_path, capsys):
     state = {k: v.data for k, v in mlp(seed=0).state_dict().items()}
     state["2.weight"] = np.zeros((64, 100), np.float32)
     nn.save(state, tmp_path / MODEL)
-    assert_fails(capsys, ["evaluate", tmp_path / MODEL], "(64, 100)")
+    assert_fails(capsys, ["evaluate", tmp_path / MODEL], "[64, 100]")
 
 
 def test_evaluate_json_into_a_closed_pipe(finished):

@@ -95,7 +95,7 @@ def test_load_state_dict_reports_keys_and_shapes_by_name():
     msg = str(err.value)
     assert 'Missing key(s) in state_dict: "2.bias"' in msg
     assert 'Unexpected key(s) in state_dict: "9.weight"' in msg
-    assert "size mismatch for 0.weight: copying a param with shape (5, 5)" in msg
+    assert "size mismatch for 0.weight: copying a param with shape torch.Size([5, 5])" in msg
     other = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
     weight = other[0].weight
     other.load_state_dict({k: v.data.copy() for k, v in state.items()})

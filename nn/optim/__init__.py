@@ -1,6 +1,6 @@
 """``nn.optim``: optimizers and (in ``lr_scheduler``) learning-rate schedules."""
 
 from . import lr_scheduler
-from .optimizer import SGD, Adam, AdamW, Optimizer
+from .optimizer import SGD, Adadelta, Adam, AdamW, Optimizer
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "lr_scheduler"]
+__all__ = ["SGD", "Adadelta", "Adam", "AdamW", "Optimizer", "lr_scheduler"]

@@ -12,6 +12,9 @@ class Optimizer:
         self.defaults = defaults
         self.state: dict = {}
         self.param_groups: list[dict] = []
+        if hasattr(params, "_ctx"):
+            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors "
+                            "or dicts, but got a Tensor (wrap it in a list)")
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -22,10 +25,14 @@ class Optimizer:
     def add_param_group(self, group: dict) -> None:
         group = dict(group)
         group["params"] = list(group["params"])
+        # a parameter that does not require grad (a frozen layer) is kept and skipped by
+        # step() while its .grad is None, as in PyTorch
         for p in group["params"]:
-            if not getattr(p, "requires_grad", False):
-                raise ValueError(f"{type(self).__name__}: can't optimize a tensor that does "
-                                 "not require grad")
+            if not hasattr(p, "_ctx"):
+                raise TypeError(f"{type(self).__name__} can only optimize Tensors, but one of "
+                                f"the params is {type(p).__name__}")
+            if p._ctx is not None:
+                raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf Tensor")
         for k, v in self.defaults.items():
             group.setdefault(k, v)
         self.param_groups.append(group)
@@ -177,6 +184,41 @@ class Adam(Optimizer):
                 bias2 = 1 - b2 ** state["step"]
                 denom = np.sqrt(v) / np.sqrt(bias2) + eps
                 p.data -= (lr / bias1) * m / denom
+
+
+class Adadelta(Optimizer):
+    """Adadelta, as ``torch.optim.Adadelta``: v ← ρv + (1−ρ)g²,
+    Δ = √(u + ε)/√(v + ε)·g, u ← ρu + (1−ρ)Δ², p ← p − lr·Δ."""
+
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0):
+        _check("learning rate", lr, lr >= 0)
+        _check("rho value", rho, 0 <= rho <= 1)
+        _check("epsilon value", eps, eps >= 0)
+        _check("weight_decay value", weight_decay, weight_decay >= 0)
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
+
+    def step(self) -> None:
+        for group in self.param_groups:
+            lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad.data
+                if wd:
+                    g = g + wd * p.data
+                state = self.state.setdefault(id(p), {})
+                if not state:
+                    state.update(step=0, square_avg=np.zeros_like(p.data),
+                                 acc_delta=np.zeros_like(p.data))
+                state["step"] += 1
+                v, u = state["square_avg"], state["acc_delta"]
+                v *= rho
+                v += (1 - rho) * (g * g)
+                delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+                u *= rho
+                u += (1 - rho) * (delta * delta)
+                p.data -= lr * delta
 
 
 class AdamW(Adam):

@@ -1,0 +1,26 @@
+"""``torch.matmul(a, b)``, ``torch.argmax(x, dim=1)``, …: the function forms of
+Tensor methods, as PyTorch has them. Each is the method, called on its first
+argument (a number or array becomes a tensor first)."""
+
+from __future__ import annotations
+
+from .creation import _as_tensor
+
+# the method names PyTorch also exposes as torch.<name>(input, …)
+NAMES = ("abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "clip", "div", "exp",
+         "flatten", "gather", "log", "log_softmax", "matmul", "max", "mean", "min", "mm", "mul",
+         "numel", "permute", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze",
+         "sub", "sum", "t", "tanh", "transpose", "unsqueeze")
+
+
+def _function(name: str):
+    def function(input, *args, **kwargs):
+        return getattr(_as_tensor(input), name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``torch.{name}(input, …)``: ``input.{name}(…)``."
+    return function
+
+
+globals().update({name: _function(name) for name in NAMES})
+__all__ = list(NAMES)

@@ -1,0 +1,5 @@
+"""``tensor.utils``: as ``torch.utils``, the data loading helpers (``utils.data``)."""
+
+from . import data
+
+__all__ = ["data"]

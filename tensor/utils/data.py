@@ -1,0 +1,191 @@
+"""``tensor.utils.data``: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split``
+and ``DataLoader``, with ``torch.utils.data``'s behaviour.
+
+A `DataLoader` asks its dataset for one sample at a time and collates them, as
+PyTorch does. Datasets that can cut a whole batch at once with one NumPy index
+(`TensorDataset`, and the torchvision stand-ins) say so with ``get_batch``; the
+loader then skips the per-sample calls and gets the same batch, faster.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .. import creation
+from ..tensor import Tensor
+
+
+class Dataset:
+    """A map-style dataset: ``dataset[i]`` is one sample, ``len(dataset)`` their count."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} has no __getitem__()")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} has no __len__()")
+
+
+class TensorDataset(Dataset):
+    """Sample i is ``(t[i] for t in tensors)``; all tensors share their first dim."""
+
+    def __init__(self, *tensors: Tensor):
+        sizes = {len(t) for t in tensors}
+        if len(sizes) > 1:
+            raise ValueError(f"TensorDataset: size mismatch between tensors (first dims "
+                             f"{[len(t) for t in tensors]})")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self) -> int:
+        return len(self.tensors[0])
+
+    def get_batch(self, indices: np.ndarray) -> list:
+        """The collated batch of ``indices`` (what default_collate would make of the
+        samples), with one index per tensor."""
+        return [creation.from_numpy(t.data[indices]) for t in self.tensors]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``."""
+
+    def __init__(self, dataset, indices):
+        self.dataset, self.indices = dataset, list(indices)
+
+    def __getitem__(self, index):
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    @property
+    def get_batch(self):
+        """The dataset's batch fetch through this subset's indices, where it has one
+        (an AttributeError otherwise, so ``hasattr`` says no)."""
+        inner = getattr(self.dataset, "get_batch", None)
+        if inner is None:
+            raise AttributeError(f"{type(self.dataset).__name__} has no get_batch")
+        own = np.asarray(self.indices)
+        return lambda indices: inner(own[indices])
+
+
+def random_split(dataset, lengths, generator=None) -> list[Subset]:
+    """Split into non-overlapping random subsets of the given lengths, or of fractions
+    of ``len(dataset)`` that sum to 1 (remainders go one each to the first subsets)."""
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for frac in lengths:
+            if not 0 <= frac <= 1:
+                raise ValueError(f"random_split: fraction {frac} is not between 0 and 1")
+        counts = [math.floor(n * frac) for frac in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != n:
+        raise ValueError(f"random_split: sum of input lengths {sum(lengths)} does not equal "
+                         f"the length of the input dataset ({n})")
+    order = _rng(generator).permutation(n).tolist()
+    bounds = np.cumsum([0, *lengths])
+    return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _rng(generator) -> np.random.Generator:
+    return creation.generator() if generator is None else generator.rng
+
+
+def default_collate(batch: list):
+    """Samples into a batch, as PyTorch's: tensors and arrays are stacked along a new
+    first dim, numbers become a tensor (floats as float64), tuples/lists and dicts
+    are collated field by field, strings stay a list."""
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        return creation.stack(batch)
+    if isinstance(elem, np.ndarray):
+        return creation.from_numpy(np.stack(batch))
+    if isinstance(elem, (bool, np.bool_)):
+        return creation.tensor(batch)
+    if isinstance(elem, numbers.Integral):
+        return creation.tensor(batch, dtype="long")
+    if isinstance(elem, np.number):
+        return creation.from_numpy(np.asarray(batch))
+    if isinstance(elem, numbers.Real):
+        return creation.tensor(batch, dtype="double")
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, dict):
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, (tuple, list)):
+        if any(len(sample) != len(elem) for sample in batch):
+            raise RuntimeError("default_collate: each element in list of batch should be of "
+                               "equal size")
+        return [default_collate(list(field)) for field in zip(*batch)]
+    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
+                    f"dicts or lists; found {type(elem).__name__}")
+
+
+class DataLoader:
+    """Batches of a dataset: ``for X, y in DataLoader(ds, batch_size=64, shuffle=True)``.
+
+    Runs in this process: ``num_workers`` and ``pin_memory`` are accepted for PyTorch
+    code and change nothing.
+    """
+
+    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool = False,
+                 sampler=None, batch_sampler=None, num_workers: int = 0, collate_fn=None,
+                 pin_memory: bool = False, drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn=None, generator=None, **kwargs):
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
+            raise ValueError(f"DataLoader: batch_size should be a positive integer, got "
+                             f"{batch_size!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if num_workers < 0:
+            raise ValueError("DataLoader: num_workers option should be non-negative")
+        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        self.num_workers, self.pin_memory, self.drop_last = num_workers, pin_memory, drop_last
+        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        self.generator = generator
+
+    def _order(self) -> list:
+        if self.sampler is not None:
+            return list(self.sampler)
+        n = len(self.dataset)
+        return _rng(self.generator).permutation(n) if self.shuffle else np.arange(n)
+
+    def _batches(self):
+        if self.batch_sampler is not None:
+            yield from self.batch_sampler
+            return
+        order = self._order()
+        size = self.batch_size
+        stop = len(order) - len(order) % size if self.drop_last else len(order)
+        for start in range(0, stop, size):
+            yield order[start:start + size]
+
+    def __iter__(self):
+        if self.batch_size is None and self.batch_sampler is None:  # no batching
+            yield from (self.dataset[int(i)] for i in self._order())
+            return
+        get_batch = getattr(self.dataset, "get_batch", None)
+        fast = get_batch is not None and self.collate_fn is default_collate
+        for indices in self._batches():
+            if fast:
+                yield get_batch(np.asarray(indices))
+            else:
+                yield self.collate_fn([self.dataset[int(i)] for i in indices])
+
+    def __len__(self) -> int:
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        if self.batch_size is None:
+            return n
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
