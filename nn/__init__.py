@@ -1,7 +1,9 @@
 """nn: modules, losses, optimizers and weight files on top of `tensor`."""
 
 from . import functional, init, optim
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
+    BCEWithLogitsLoss,
     CrossEntropyLoss,
     Dropout,
     Flatten,
@@ -20,6 +22,7 @@ from .module import Module, Parameter
 from .serialization import load, save
 
 __all__ = [
+    "AdaptiveAvgPool2d", "AvgPool2d", "BCEWithLogitsLoss", "Conv2d", "MaxPool2d",
     "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "Linear", "LogSoftmax", "MSELoss",
     "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
     "functional", "init", "load", "optim", "save",

@@ -7,6 +7,15 @@ import numpy as np
 import tensor
 from tensor import Tensor
 from tensor.ops_fused import CrossEntropy, Linear
+from tensor.ops_loss import MseLoss
+
+from .functional_conv import (  # noqa: F401  (re-exported: nn.functional.conv2d, …)
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    binary_cross_entropy_with_logits,
+    conv2d,
+    max_pool2d,
+)
 
 _REDUCTIONS = ("mean", "sum", "none")
 # Bound once: looking up a classmethod makes a new bound method on every call
@@ -103,14 +112,16 @@ def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean of (input − target)², one graph node (MseLossBackward0, as PyTorch)."""
     _check_reduction(reduction, "mse_loss")
     if not isinstance(target, Tensor):
         target = tensor.tensor(target, dtype=input.dtype)
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input shape {tuple(input.shape)} and target shape "
                          f"{tuple(target.shape)} differ")
-    diff = input - target
-    return _reduce(diff * diff, reduction)
+    if input.dtype != target.dtype:
+        input, target = input._operands(target, op="mse_loss")
+    return MseLoss.apply(input, target, reduction=reduction)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:

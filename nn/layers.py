@@ -212,3 +212,13 @@ class NLLLoss(_Loss):
 class MSELoss(_Loss):
     def forward(self, input: Tensor, target) -> Tensor:
         return F.mse_loss(input, target, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
+    def forward(self, input: Tensor, target) -> Tensor:
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
+                                                  self.pos_weight)
