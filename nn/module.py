@@ -10,7 +10,7 @@ import numpy as np
 from tensor import Size, Tensor
 
 
-class IncompatibleKeys(namedtuple("_IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+class _IncompatibleKeys(namedtuple("_IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What load_state_dict returns; prints as PyTorch's when every key matched."""
 
     __slots__ = ()
@@ -21,6 +21,9 @@ class IncompatibleKeys(namedtuple("_IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
+
+
+IncompatibleKeys = _IncompatibleKeys  # torch's class name has the underscore; so does repr
 
 
 class Parameter(Tensor):
