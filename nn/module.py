@@ -7,7 +7,8 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from tensor import Size, Tensor
+from tensor import Size, Tensor, dtypes
+from tensor.device import parse_to
 
 
 class _IncompatibleKeys(namedtuple("_IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -163,9 +164,16 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype) -> Module:
-        """Convert every parameter's data to ``dtype`` (in place, keeping identity)."""
+    def to(self, *args, dtype=None, device=None, non_blocking=False) -> Module:
+        """``to(device)``, ``to(dtype)`` or both: the device must be the CPU; a dtype
+        converts every floating parameter in place, keeping its identity."""
+        _, dtype = parse_to(args, dtype, device)
+        if dtype is None:
+            return self
+        dtype = dtypes.to_dtype(dtype, "Module.to")
         for p in self.parameters():
+            if p.data.dtype.kind != "f":
+                continue
             p.data = p.data.astype(dtype)
             if p.grad is not None:
                 p.grad.data = p.grad.data.astype(dtype)

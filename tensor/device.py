@@ -65,6 +65,20 @@ def is_device(value) -> bool:
         isinstance(value, str) and value.partition(":")[0] in DEVICE_TYPES)
 
 
+def parse_to(args: tuple, dtype=None, device=None):
+    """The (device, dtype) of a ``.to(…)`` call: ``to(dtype)``, ``to(device)``,
+    ``to(device, dtype)``, ``to(other_tensor)`` or keywords. The device is checked."""
+    for arg in args:
+        if hasattr(arg, "_ctx"):  # a Tensor: its dtype (and device, the CPU)
+            dtype = arg.data.dtype
+        elif is_device(arg):
+            device = arg
+        else:
+            dtype = arg
+    check_device(device)
+    return device, dtype
+
+
 def _false() -> bool:
     return False
 

@@ -8,7 +8,7 @@ import numpy as np
 from . import dtypes, function
 from . import ops as O
 from . import ops_fused as F
-from .device import check_device, is_device
+from .device import parse_to
 from .reductions import ReductionMethods
 from .shapes import ShapeMethods
 
@@ -28,14 +28,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``: the device
         must be the CPU; a new dtype makes a converted tensor."""
-        for arg in args:
-            if _is_tensor(arg):
-                dtype = arg.data.dtype
-            elif is_device(arg):
-                device = arg
-            else:
-                dtype = arg
-        check_device(device)
+        _, dtype = parse_to(args, dtype, device)
         dt = self.data.dtype if dtype is None else dtypes.to_dtype(dtype, "to")
         if dt == self.data.dtype:
             return self.clone() if copy else self
@@ -222,6 +215,32 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         return self._compare(other, np.not_equal)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    # ----- logical/bitwise (no gradient; bool and integer tensors) ---------------------
+    def _bitwise(self, other, fn, op, reverse=False):
+        a, b = self._operands(other, reverse, op)
+        if a.data.dtype.kind == "f":
+            raise RuntimeError(f"{op}: not implemented for floating point tensors")
+        return _tensor(fn(a.data, b.data))
+
+    def __and__(self, other):
+        return self._bitwise(other, np.bitwise_and, "bitwise_and")
+
+    def __or__(self, other):
+        return self._bitwise(other, np.bitwise_or, "bitwise_or")
+
+    def __xor__(self, other):
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __invert__(self):
+        if self.data.dtype.kind == "f":
+            raise RuntimeError("bitwise_not: not implemented for floating point tensors")
+        return _tensor(np.invert(self.data))
+
+    def logical_not(self):
+        return _tensor(np.logical_not(self.data))
 
     # ----- unary ----------------------------------------------------------------------
     def _float_op(self, fn):

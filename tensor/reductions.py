@@ -100,3 +100,12 @@ class ReductionMethods:
 
     def log_softmax(self, dim):
         return self._softmax(F.LogSoftmax, dim)
+
+    def all(self, dim=None, keepdim=False):
+        """Whether every element (along dim) is nonzero: a bool tensor, no gradient."""
+        axes = reduce_dims(dim, self.ndim, "all")
+        return _tensor(np.asarray(np.all(self.data, axis=axes, keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim=False):
+        axes = reduce_dims(dim, self.ndim, "any")
+        return _tensor(np.asarray(np.any(self.data, axis=axes, keepdims=keepdim)))
