@@ -56,3 +56,13 @@ __all__ = [
     "randn_like", "randperm", "save", "set_grad_enabled", "stack", "tensor", "uint8", "utils",
     "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
 ]
+
+
+def __getattr__(name):
+    """``torch.nn`` and ``torch.optim`` after ``import tensor as torch``: the `nn`
+    package and its optimizers, imported on first use (the engine needs neither)."""
+    if name in ("nn", "optim"):
+        import nn
+
+        return nn if name == "nn" else nn.optim
+    raise AttributeError(f"module 'tensor' has no attribute {name!r}")

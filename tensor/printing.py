@@ -50,7 +50,7 @@ class _Formatter:
         mags = np.abs(finite)
         lo, hi = mags.min(), mags.max()
         self.whole = bool(np.all(finite == np.ceil(finite)))
-        self.sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        self.sci = hi > 1.0e8 or lo < 1.0e-4 or hi / lo > 1000.0  # lo ≥ 1e-4 here
         if self.sci:
             self.width = max(len(f"{v:.{PRECISION}e}") for v in finite.tolist())
         elif self.whole:

@@ -146,7 +146,6 @@ def test_conv_errors_name_the_op_and_shapes():
                                                                       dtype=lib.float64))
 
 
-tensor.nn = nn  # lib.nn.functional above, for both libraries
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
