@@ -85,7 +85,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--log-interval", type=int, default=10)
     parser.add_argument("--save-model", action="store_true")
-    parser.add_argument("--limit", type=int, default=None, help="first N training images")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="first N training and test images (a quick run)")
     parser.add_argument("--root", default="../data", help="where to look for the IDX files")
     args = parser.parse_args()
 
@@ -99,6 +100,7 @@ def main():
     test_data = datasets.MNIST(args.root, train=False, transform=transform)
     if args.limit:
         train_data = Subset(train_data, range(args.limit))
+        test_data = Subset(test_data, range(min(args.limit, len(test_data))))
     train_loader = DataLoader(train_data, batch_size=args.batch_size, shuffle=True)
     test_loader = DataLoader(test_data, batch_size=args.test_batch_size)
 

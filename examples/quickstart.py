@@ -14,10 +14,11 @@ import tensor as torch
 from tensor.utils.data import DataLoader, Subset
 from tinygrad_mnist.vision import datasets, transforms
 
-# %% Options: the tutorial's settings; --limit and --dataset make a quick run
+# %% Options: the tutorial's settings; --limit, --lr and --dataset make a quick run
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--limit", type=int, default=None, help="first N training images")
+parser.add_argument("--lr", type=float, default=1e-3)
 parser.add_argument("--dataset", choices=["fashion-mnist", "mnist"], default="fashion-mnist")
 parser.add_argument("--root", default="data", help="where to look for the IDX files first")
 parser.add_argument("--out", default="model.pth", help="where the weights are saved")
@@ -66,7 +67,7 @@ print(model)
 
 # %% Training and testing: the tutorial's two functions
 loss_fn = nn.CrossEntropyLoss()
-optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)
 
 
 def train(dataloader, model, loss_fn, optimizer):

@@ -17,13 +17,48 @@ def run(script, *args, cwd=None):
     return out.stdout
 
 
-def test_training_loops_differ_only_in_imports():
-    ours = (EXAMPLES / "train_mnist.py").read_text()
-    theirs = (EXAMPLES / "train_mnist_torch.py").read_text()
-    marker = "# %% Options"
+TWINS = [("train_mnist.py", "# %% Options", 60), ("quickstart.py", "# %% Options", 110),
+         ("mnist_cnn.py", "# %% The network", 120)]
+
+
+@pytest.mark.parametrize("ours,marker,most_lines", TWINS)
+def test_twins_differ_only_in_imports(ours, marker, most_lines):
+    """Everything after the import block is the same text in both frameworks."""
+    theirs = ours.replace(".py", "_torch.py")
+    ours, theirs = (EXAMPLES / ours).read_text(), (EXAMPLES / theirs).read_text()
+    assert ours.count(marker) == theirs.count(marker) == 1
     assert ours.split(marker)[1] == theirs.split(marker)[1]
     assert "import tensor as torch" in ours and "import torch\n" in theirs
-    assert len(ours.split(marker)[1].splitlines()) < 60  # about 50 lines of training loop
+    assert "import tensor" not in theirs and "tinygrad_mnist.vision.for_torch" not in ours
+    assert len(ours.split(marker)[1].splitlines()) < most_lines
+
+
+def _last_accuracy(out: str) -> float:
+    return float(out.strip().splitlines()[-1].split()[-1])
+
+
+@pytest.mark.parametrize("script", ["quickstart.py", "quickstart_torch.py"])
+def test_quickstart_runs_saves_loads_and_learns(script, tmp_path):
+    if "torch" in script:
+        pytest.importorskip("torch")
+    out = run(script, "--dataset", "mnist", "--limit", "3000", "--epochs", "2", "--lr", "0.1",
+              "--out", str(tmp_path / "model.pth"), cwd=tmp_path)
+    assert "Shape of X [N, C, H, W]: torch.Size([64, 1, 28, 28])" in out
+    assert "Shape of y: torch.Size([64]) torch.int64" in out
+    assert "<All keys matched successfully>" in out and (tmp_path / "model.pth").exists()
+    assert _last_accuracy(out) > 0.75
+
+
+@pytest.mark.parametrize("script", ["mnist_cnn.py", "mnist_cnn_torch.py"])
+def test_mnist_cnn_quick_run_learns(script, tmp_path):
+    if "torch" in script:
+        pytest.importorskip("torch")
+    out = run(script, "--limit", "1000", "--epochs", "1", "--log-interval", "5",
+              "--save-model", cwd=tmp_path)
+    assert "Train Epoch: 1 [0/1000 (0%)]" in out and (tmp_path / "mnist_cnn.pt").exists()
+    assert _last_accuracy(out) > 0.5
+    dry = run(script, "--limit", "1000", "--epochs", "1", "--dry-run", cwd=tmp_path)
+    assert dry.count("Train Epoch") == 1
 
 
 def test_train_mnist_runs_and_learns():
