@@ -55,3 +55,29 @@ def test_bench_json(capsys, no_pause):
 def test_bench_rejects_bad_options(capsys):
     assert cli.main(["bench", "--repeats", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_bench_times_the_dataloader_and_the_cnn(capsys, no_pause):
+    assert cli.main(["bench", "--subset", "320", "--repeats", "1", "--batch-size", "64",
+                     "--no-memory", "--cnn", "128", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    rows = r["dataloader"]["rows"]
+    assert list(rows) == ["NumPy index slicing", "DataLoader(TensorDataset)",
+                          "NumPy slicing + ToTensor/Normalize arithmetic",
+                          "DataLoader(vision.datasets.MNIST)"]
+    assert rows["NumPy index slicing"]["paired_ratio"] == 1.0
+    assert all(row["median_s"] > 0 for row in rows.values())
+    cnn = r["cnn"]
+    assert cnn["images"] == 128 and "tinygrad-mnist" in cnn["rows"]
+    assert cnn["rows"][cnn["base"]]["paired_ratio"] == 1.0
+
+
+def test_official_cnn_is_the_same_network_in_both_frameworks():
+    torch = pytest.importorskip("torch")
+    import nn
+    from tinygrad_mnist.bench_data_cnn import official_cnn
+
+    ours, theirs = official_cnn(nn), official_cnn(torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert [tuple(p.shape) for p in ours.parameters()] == [
+        tuple(p.shape) for p in theirs.parameters()]

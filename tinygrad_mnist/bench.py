@@ -24,6 +24,7 @@ import numpy as np
 import nn
 import tensor
 
+from .bench_data_cnn import cnn_times, dataloader_times, format_rows
 from .datasets import load_mnist, to_float, train_val_split
 from .model import mlp
 from .reference import ReferenceMLP
@@ -236,6 +237,12 @@ def format_results(r: dict) -> str:
     inf = r["inference_10k_s"]
     lines.append(f"\ninference, 10,000 test images: tinygrad-mnist {inf['ours'] * 1000:.1f} ms, "
                  f"hand-derived NumPy {inf['reference'] * 1000:.1f} ms")
+    if "dataloader" in r:
+        lines += format_rows("DataLoader, one shuffled epoch", r["dataloader"],
+                             "to the NumPy row above it")
+    if "cnn" in r:
+        lines += format_rows("The official example's CNN, one training epoch", r["cnn"],
+                             f"to {r['cnn']['base']}")
     lines.append(f"peak RSS of this process: {r['peak_rss_mb']:.0f} MB")
     if "training_memory" in r:
         m = r["training_memory"]
@@ -249,6 +256,8 @@ def bench_command(args) -> int:
         raise ValueError("--repeats and --batch-size must be at least 1")
     if args.subset is not None and args.subset < 1:
         raise ValueError(f"--subset must be at least 1, got {args.subset}")
+    if args.cnn is not None and args.cnn < 1:
+        raise ValueError(f"--cnn must be at least 1 image, got {args.cnn}")
     if args.threads is not None and args.threads < 1:
         raise ValueError(f"--threads must be at least 1, got {args.threads}")
     from threadpoolctl import threadpool_limits
@@ -256,6 +265,11 @@ def bench_command(args) -> int:
     # None keeps the machine's default; PyTorch is given the same count as NumPy's BLAS
     with threadpool_limits(args.threads, user_api="blas"):
         r = run(args.batch_size, args.repeats, args.subset, args.data_dir, not args.no_torch)
+        data = load_mnist("mnist", args.data_dir)
+        x, y = data.x_train[:args.subset], data.y_train[:args.subset]
+        r["dataloader"] = dataloader_times(x, y, args.repeats)
+        if args.cnn:
+            r["cnn"] = cnn_times(x[:args.cnn], y[:args.cnn], args.repeats, not args.no_torch)
     if not args.no_memory:
         r["training_memory"] = training_memory()
     print(json.dumps(r, indent=2) if args.json else format_results(r))

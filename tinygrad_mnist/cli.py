@@ -102,6 +102,9 @@ def build_parser() -> Parser:
     b.add_argument("--json", action="store_true")
     b.add_argument("--no-memory", action="store_true", help="skip the peak-memory run")
     b.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    b.add_argument("--cnn", type=int, nargs="?", const=60000, default=None, metavar="IMAGES",
+                   help="also time the official example's CNN for an epoch of IMAGES "
+                        "(default 60000; minutes per repeat)")
     b.add_argument("--threads", type=int, default=None,
                    help="BLAS (and PyTorch) threads; default: the machine's default")
     b.add_argument("--data-dir", default=None)
