@@ -128,9 +128,8 @@ class Function:
     def name(cls) -> str:
         return cls.__name__.lower()
 
-    @classmethod
-    def backward_name(cls) -> str:
-        return cls.torch_name or f"{cls.__name__}Backward0"
+    def backward_name(self) -> str:
+        return self.torch_name or f"{type(self).__name__}Backward0"
 
     @property
     def next_functions(self) -> tuple:

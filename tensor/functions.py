@@ -14,11 +14,17 @@ NAMES = ("abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "clip", "div
 
 
 def _function(name: str):
-    def function(input, *args, **kwargs):
-        return getattr(_as_tensor(input), name)(*args, **kwargs)
+    def function(input, *args, out=None, **kwargs):
+        result = getattr(_as_tensor(input), name)(*args, **kwargs)
+        if out is None:
+            return result
+        if out.shape != result.shape:  # PyTorch resizes; writing into another shape is a bug
+            raise RuntimeError(f"{name}: out= has shape {tuple(out.shape)}, the result "
+                               f"{tuple(result.shape)}")
+        return out.copy_(result)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"``torch.{name}(input, …)``: ``input.{name}(…)``."
+    function.__doc__ = f"``torch.{name}(input, …, out=None)``: ``input.{name}(…)``."
     return function
 
 

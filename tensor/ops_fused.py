@@ -56,8 +56,16 @@ class MatMul(Function):
 class Linear(Function):
     """y = x·Wᵀ + b;  dx = g·W,  dW = gᵀ·x,  db = Σₙ g"""
 
-    torch_name = "AddmmBackward0"
     broadcasts = False  # db is summed here, to b's own shape
+
+    def backward_name(self) -> str:
+        return "AddmmBackward0" if len(self.needs_input_grad) == 3 else "MmBackward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """In PyTorch's order for addmm: bias, input, weight."""
+        edges = Function.next_functions.fget(self)
+        return (edges[2], *edges[:2]) if len(edges) == 3 else edges
 
     # @ (np.matmul), not np.dot: np.dot zeroes its output before the BLAS call, which
     # zeroes it again; for dW of the first layer that is a wasted 400 KB pass per step

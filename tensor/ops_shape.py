@@ -85,6 +85,21 @@ class Index(Function):
         ctx.shape, ctx.dtype, ctx.key = x.shape, x.dtype, key
         return x[key]
 
+    def backward_name(self) -> str:
+        """PyTorch's name for the last step of the indexing: x[0] selects, x[1:] slices,
+        an index array or mask indexes."""
+        if not _is_basic(self.key):
+            return "IndexBackward0"
+        name = "AliasBackward0"
+        for part in self.key if isinstance(self.key, tuple) else (self.key,):
+            if isinstance(part, (int, np.integer)):
+                name = "SelectBackward0"
+            elif isinstance(part, slice) and part != slice(None):
+                name = "SliceBackward0"
+            elif part is None:
+                name = "UnsqueezeBackward0"
+        return name
+
     @staticmethod
     def backward(ctx, g):
         dx = np.zeros(ctx.shape, ctx.dtype)
