@@ -19,7 +19,6 @@ uint8 = np.dtype("uint8")
 bool_ = np.dtype("bool")
 
 
-
 class DType:
     """A user-facing dtype: PyTorch's repr and attributes over a ``numpy.dtype``
     (NumPy reads the ``dtype`` attribute of any object it is given as a dtype)."""

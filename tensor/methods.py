@@ -217,8 +217,8 @@ class TensorMethods(ShapeMethods, ReductionMethods):
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     # ----- logical/bitwise (no gradient; bool and integer tensors) ---------------------
-    def _bitwise(self, other, fn, op, reverse=False):
-        a, b = self._operands(other, reverse, op)
+    def _bitwise(self, other, fn, op):
+        a, b = self._operands(other, op=op)
         if a.data.dtype.kind == "f":
             raise RuntimeError(f"{op}: not implemented for floating point tensors")
         return _tensor(fn(a.data, b.data))
@@ -232,7 +232,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
     def __xor__(self, other):
         return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
 
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # all three commute
 
     def __invert__(self):
         if self.data.dtype.kind == "f":
