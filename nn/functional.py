@@ -6,7 +6,7 @@ import numpy as np
 
 import tensor
 from tensor import Tensor
-from tensor.ops_fused import CrossEntropy, Linear
+from tensor.ops_fused import CrossEntropy, Dropout, Linear
 from tensor.ops_loss import MseLoss
 
 from .functional_conv import (  # noqa: F401  (re-exported: nn.functional.conv2d, …)
@@ -19,7 +19,7 @@ from .functional_conv import (  # noqa: F401  (re-exported: nn.functional.conv2d
 
 _REDUCTIONS = ("mean", "sum", "none")
 # Bound once: looking up a classmethod makes a new bound method on every call
-_linear, _cross_entropy = Linear.apply, CrossEntropy.apply
+_linear, _cross_entropy, _dropout = Linear.apply, CrossEntropy.apply, Dropout.apply
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -132,9 +132,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return input
     if p == 1.0:
         return input * 0.0
-    keep = tensor.generator().random(input.shape) >= p
-    scale = np.asarray(1.0 / (1.0 - p), input.dtype)
-    return input * tensor.from_numpy(keep * scale)
+    return _dropout(input, p=p)
 
 
 def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:

@@ -215,3 +215,22 @@ class CrossEntropy(Function):
     @classmethod
     def error(cls, arrays, exc):
         return exc if isinstance(exc, IndexError) else super().error(arrays, exc)
+
+
+class Dropout(Function):
+    """y = x·m / (1 − p), m ~ Bernoulli(1 − p) drawn from the global generator on every
+    call;  dx = g·m / (1 − p)"""
+
+    torch_name = "MulBackward0"  # PyTorch's eager dropout is a multiplication by the mask
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x, p):
+        from .creation import generator  # creation imports the ops: import when used
+
+        ctx.mask = (generator().random(x.shape) >= p) * np.asarray(1.0 / (1.0 - p), x.dtype)
+        return x * ctx.mask
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask

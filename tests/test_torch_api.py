@@ -273,3 +273,22 @@ def test_logical_ops_and_all_any_match_torch(dtype, seed, dim, keepdim):
         ours = getattr(tensor.tensor(a), name)(**kwargs)
         theirs = getattr(torch.tensor(a), name)(**kwargs)
         assert ours.tolist() == theirs.tolist() and ours.shape == tuple(theirs.shape)
+
+
+@pytest.mark.parametrize("p", [0.25, 0.5, 0.9])
+def test_dropout_is_one_node_scaling_kept_values_as_torch(p):
+    x = tensor.ones(200, 50, requires_grad=True)
+    y = nn.functional.dropout(x, p)
+    kept = y.detach().numpy() != 0
+    np.testing.assert_allclose(y.detach().numpy()[kept], 1 / (1 - p), rtol=1e-6)
+    assert abs(kept.mean() - (1 - p)) < 0.03  # 10,000 draws: within ~6 standard errors
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.detach().numpy())  # dx = m/(1 − p)
+    assert "MulBackward0" in repr(y.grad_fn)
+    assert type(torch.nn.functional.dropout(torch.ones(2, requires_grad=True), p).grad_fn
+                ).__name__ == "MulBackward0"
+    tensor.manual_seed(3)
+    a = nn.functional.dropout(tensor.ones(10), p)
+    tensor.manual_seed(3)
+    assert a.tolist() == nn.functional.dropout(tensor.ones(10), p).tolist()
+    assert nn.functional.dropout(x, p, training=False) is x
