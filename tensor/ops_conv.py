@@ -15,6 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .function import Function
+from .grad_mode import grad_mode
 
 
 def out_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -49,8 +50,8 @@ def unpad(dxp: np.ndarray, padding, axes=(2, 3)) -> np.ndarray:
 
 # Images per im2col block. The patches of a whole batch are large (42 MB for the
 # official example's second convolution at batch 64), and a fresh array that size
-# costs as much in page faults as the copy itself; a block of 16 images reuses one
-# buffer of a few MB, in forward and again (recomputed) in backward.
+# costs as much in page faults as the copy itself (malloc maps arrays over 32 MB
+# afresh every time); blocks of 16 images are a few MB each, which malloc reuses.
 BLOCK = 16
 
 
@@ -92,9 +93,17 @@ class Conv2d(Function):
         xp = pad(x.transpose(0, 2, 3, 1), padding, axes=(1, 2))  # channels last: (N, H, W, C)
         wm = _weight_matrix(w, groups)
         y = np.empty((n, o, out_hw[0] * out_hw[1]), x.dtype)
-        buffer = np.empty((min(n, BLOCK), *out_hw, kh, kw, c), x.dtype)
+        # dW needs the patches again: each block's are kept for backward (a few MB
+        # each, so malloc recycles them), else one buffer serves every block
+        keep = grad_mode.enabled and ctx.needs_input_grad[1]
+        shape = (min(n, BLOCK), *out_hw, kh, kw, c)
+        buffer, ctx.blocks = np.empty(shape, x.dtype), []
         for start in range(0, n, BLOCK):
+            if keep and start:
+                buffer = np.empty(shape, x.dtype)
             cols = im2col(xp[start:start + BLOCK], (kh, kw), stride, dilation, out_hw, buffer)
+            if keep:
+                ctx.blocks.append(cols)
             for gi in range(groups):  # (O/groups, K) @ (K, OH·OW) per image: NCHW out
                 np.matmul(wm[gi], group(cols, groups, gi, cg).transpose(0, 2, 1),
                           out=y[start:start + BLOCK, gi * og:(gi + 1) * og])
@@ -116,11 +125,16 @@ class Conv2d(Function):
         wm = _weight_matrix(w, groups)
         dwm = np.zeros(wm.shape, g.dtype) if needs[1] else None
         dxp = np.zeros(xp.shape, g.dtype) if needs[0] else None
-        buffer = np.empty((min(n, BLOCK), *out_hw, kh, kw, c), g.dtype)
-        for start in range(0, n, BLOCK):
+        buffer = None if ctx.blocks else np.empty((min(n, BLOCK), *out_hw, kh, kw, c),
+                                                  g.dtype)
+        for k, start in enumerate(range(0, n, BLOCK)):
             block = slice(start, start + BLOCK)
+            if ctx.blocks:  # the patches forward kept; after dW, this block's buffer
+                buffer = ctx.blocks[k]
+                cols = buffer.reshape(len(buffer), length, -1)
             if needs[1]:  # dW = Σ over images of g (O/g, L) @ patches (L, K)
-                cols = im2col(xp[block], (kh, kw), stride, dilation, out_hw, buffer)
+                if not ctx.blocks:
+                    cols = im2col(xp[block], (kh, kw), stride, dilation, out_hw, buffer)
                 for gi in range(groups):
                     gg = gm[block, gi * og:(gi + 1) * og].transpose(1, 0, 2).reshape(og, -1)
                     dwm[gi] += gg @ group(cols, groups, gi, cg).reshape(-1, kh * kw * cg)
@@ -138,6 +152,7 @@ class Conv2d(Function):
                     dxp[block, rows, cs] += dcols[:, :, :, i, j]
         dx = unpad(dxp, padding, axes=(1, 2)).transpose(0, 3, 1, 2) if needs[0] else None
         dw = dwm.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2).copy() if needs[1] else None
+        ctx.blocks = None
         db = g.sum(axis=(0, 2, 3)) if len(needs) > 2 and needs[2] else None
         return dx, dw, db
 

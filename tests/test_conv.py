@@ -183,3 +183,20 @@ def test_mse_loss_is_one_node_with_torch_values(reduction, rng):
         _close(g, tg, np.float64)
     loss = nn.MSELoss()(tensor.tensor(x, requires_grad=True), tensor.tensor(y))
     assert loss.grad_fn.next_functions[0][0].__class__.__name__ == "AccumulateGrad"
+
+
+@pytest.mark.parametrize("trained", ["input", "weight", "both"])
+def test_conv_gradients_when_only_some_inputs_need_them(trained, rng):
+    """With a frozen weight the patches are not kept; backward makes what it needs."""
+    x, w = rng.standard_normal((20, 3, 7, 6)), rng.standard_normal((4, 3, 3, 3))
+    grads = {}
+    for lib, fn in ((tensor, F.conv2d), (torch, TF.conv2d)):
+        xt = lib.tensor(x, requires_grad=trained in ("input", "both"))
+        wt = lib.tensor(w, requires_grad=trained in ("weight", "both"))
+        fn(xt, wt, padding=1).sum().backward()
+        grads[lib.__name__] = [None if t.grad is None else t.grad.detach().numpy()
+                               for t in (xt, wt)]
+    for ours, theirs in zip(grads["tensor"], grads["torch"]):
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            _close(ours, theirs, np.float64)
