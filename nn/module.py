@@ -7,7 +7,8 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from tensor import Size, Tensor, dtypes
+from tensor import Size, Tensor, dtypes, function
+from tensor.capture import replayable
 from tensor.device import parse_to
 
 
@@ -50,6 +51,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
+        if function.recorder is not None:  # tensor.compile guards on its training flags
+            function.recorder.module(self)
         # a ** call costs a dict merge; the usual model(x) has no keywords
         return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
 
@@ -146,6 +149,7 @@ class Module:
     def eval(self) -> Module:
         return self.train(False)
 
+    @replayable
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
             if set_to_none:

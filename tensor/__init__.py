@@ -33,6 +33,7 @@ from .creation import (
 )
 from .functions import *  # noqa: F403  torch.matmul, torch.argmax, … (functions.NAMES)
 from .functions import NAMES as _FUNCTION_NAMES
+from .compile import CaptureError, compile  # noqa: A004  (torch.compile)
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save
 from . import utils
@@ -48,13 +49,13 @@ int = int32  # noqa: A001  torch.int
 bool = bool_  # noqa: A001  torch.bool
 
 __all__ = [
-    "Function", "Generator", "GradcheckError", "Size", "Tensor", "accelerator", "arange",
-    "backends", "bool", "bool_", "cat", "cuda", "detect_anomaly", "device", "double", "dtype",
-    "enable_grad", "eye", "float", "float32", "float64", "from_numpy", "full", "full_like",
-    "generator", "gradcheck", "int", "int32", "int64", "is_grad_enabled", "load", "long",
-    "manual_seed", "no_grad", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
-    "randn_like", "randperm", "save", "set_grad_enabled", "stack", "tensor", "uint8", "utils",
-    "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
+    "CaptureError", "Function", "Generator", "GradcheckError", "Size", "Tensor", "accelerator",
+    "arange", "backends", "bool", "bool_", "cat", "compile", "cuda", "detect_anomaly",
+    "device", "double", "dtype", "enable_grad", "eye", "float", "float32", "float64",
+    "from_numpy", "full", "full_like", "generator", "gradcheck", "int", "int32", "int64",
+    "is_grad_enabled", "load", "long", "manual_seed", "no_grad", "ones", "ones_like", "rand",
+    "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
+    "stack", "tensor", "uint8", "utils", "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
 ]
 
 

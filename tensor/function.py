@@ -211,6 +211,8 @@ class Function:
         else:
             t.requires_grad = False
             t._ctx = None
+        if recorder is not None:  # tensor.compile is recording this call (capture.py)
+            recorder.op(cls, inputs, kwargs, t)
         return t
 
     def check_saved(self) -> None:
@@ -258,6 +260,10 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 _new = object.__new__
+
+# The capture hook: while tensor.compile records a call, the `Recorder` (capture.py)
+# that every op is reported to; None otherwise.
+recorder = None
 
 # Tensor's methods call Function.apply and apply makes Tensors; tensor.py fills these
 # in once the class exists, which breaks the import cycle.

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import math
 
+from tensor.capture import replayable
+
 
 class LRScheduler:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)  # as Optimizer's: step() is replayed as is
+        if "step" in cls.__dict__:
+            cls.step = replayable(cls.__dict__["step"])
+
     def __init__(self, optimizer, last_epoch: int = -1):
         self.optimizer = optimizer
         for group in optimizer.param_groups:
@@ -21,6 +28,7 @@ class LRScheduler:
     def get_lr(self) -> list:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @replayable
     def step(self) -> None:
         self.last_epoch += 1
         self._last_lr = self.get_lr()

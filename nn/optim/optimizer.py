@@ -6,8 +6,18 @@ import copy
 
 import numpy as np
 
+from tensor.capture import replayable
+
 
 class Optimizer:
+    def __init_subclass__(cls, **kwargs):
+        # tensor.compile replays a step by calling step()/zero_grad() again: mark the
+        # ones every subclass (a user's too) defines
+        super().__init_subclass__(**kwargs)
+        for name in ("step", "zero_grad"):
+            if name in cls.__dict__:
+                setattr(cls, name, replayable(cls.__dict__[name]))
+
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
         self.state: dict = {}
@@ -37,6 +47,7 @@ class Optimizer:
             group.setdefault(k, v)
         self.param_groups.append(group)
 
+    @replayable
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
             for p in group["params"]:

@@ -1,0 +1,236 @@
+"""Recording one eager call of a function: the ops it ran, its backward() calls and
+its replayable calls (optimizer steps, zero_grad, scheduler steps), as a list of
+events over *references* (an argument, a parameter, a constant, an op's output).
+`tensor.compile` turns the events into a plan (``compile.py``).
+
+The eager engine knows one thing about this: ``function.recorder``, which
+`Function.apply` tells about every op while a `Recorder` is installed. Everything
+else (what may not be replayed) is watched from here, by wrapping a few Tensor
+methods for the duration of the call.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+
+from . import dtypes, function
+from .tensor import Tensor
+
+
+class CaptureError(RuntimeError):
+    """A compiled function did something a replay cannot repeat."""
+
+
+# Tensor methods whose result depends on tensor values in a way a plan can't see:
+# their values would be frozen into the plan.
+VALUE_READS = ("item", "numpy", "tolist", "__bool__", "__float__", "__int__", "__index__",
+               "__repr__", "__format__", "register_hook", "retain_grad")
+
+
+def replayable(method):
+    """Mark a method (an optimizer's ``step``, ``zero_grad``, a scheduler's ``step``)
+    as one that a replay calls again, as it is, instead of recording its insides."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        recorder = function.recorder
+        if recorder is None:
+            return method(*args, **kwargs)
+        return recorder.call(method, args, kwargs)
+
+    return wrapper
+
+
+class Recorder:
+    """Installed while the first call runs: records events and every reason the call
+    can't be replayed (the first is raised at once with ``strict``)."""
+
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.events: list = []
+        self.problems: list[str] = []
+        self.slot_of: dict[int, int] = {}   # id(array) → slot of an argument or op output
+        self.keep: list = []                # what the ids above refer to, kept alive
+        self.made: set[int] = set()         # ids of tensors created during the call
+        self.scalars: set[int] = set()      # ids of 0-d arrays made from Python numbers
+        self.params: dict[int, Tensor] = {}
+        self.snapshots: dict[int, np.ndarray] = {}
+        self.modules: list = []
+        self.n_slots = 0
+        self.depth = 0  # > 0 inside a replayable call: its ops and reads are its own
+        self.in_backward = False
+
+    # ----- what the engine and nn tell it ------------------------------------------------
+    def slot(self, array: np.ndarray) -> int:
+        self.slot_of[id(array)] = self.n_slots
+        self.keep.append(array)
+        self.n_slots += 1
+        return self.n_slots - 1
+
+    def op(self, cls, inputs, kwargs, out: Tensor) -> None:
+        if self.depth:
+            return
+        refs = [self.ref(t, cls) for t in inputs]
+        kw = {k: self.encode(v, cls) for k, v in kwargs.items()}
+        needs = tuple(t.requires_grad for t in inputs)
+        shapes = tuple(t.data.shape for t in inputs)
+        self.events.append(("op", cls, refs, kw, needs, shapes, self.slot(out.data)))
+
+    def module(self, module) -> None:
+        if not self.depth and all(m is not module for m in self.modules):
+            self.modules.append(module)
+
+    def call(self, method, args, kwargs):
+        if self.depth:
+            return method(*args, **kwargs)
+        if any(isinstance(a, (Tensor, np.ndarray)) for a in (*args, *kwargs.values())):
+            self.problem(f"{method.__qualname__}() was given a tensor argument")
+        self.check_params(f"before {method.__qualname__}()")
+        self.events.append(("call", method, args, kwargs))
+        self.depth += 1
+        try:
+            return method(*args, **kwargs)
+        finally:
+            self.depth -= 1
+            self.snapshots = {k: p.data.copy() for k, p in self.params.items()}
+
+    def backward(self, original, root, gradient=None, retain_graph=False):
+        if not self.depth:
+            if id(root.data) not in self.slot_of:
+                self.problem("backward() of a tensor the function did not compute")
+            grad = None if gradient is None else self.encode(getattr(gradient, "data",
+                                                                     gradient), None)
+            self.events.append(("backward", self.slot_of.get(id(root.data)), grad))
+        self.in_backward = True
+        try:
+            return original(root, gradient, retain_graph)
+        finally:
+            self.in_backward = False
+
+    # ----- references ---------------------------------------------------------------------
+    def ref(self, t: Tensor, cls):
+        """How a replay finds an op's input: ("slot", i), ("param", tensor) or
+        ("const", tensor)."""
+        slot = self.slot_of.get(id(t.data))
+        if slot is not None:
+            return ("slot", slot)
+        if t.requires_grad:  # a leaf the step trains: read live at every replay
+            if id(t) not in self.params:
+                self.params[id(t)] = t
+                self.snapshots[id(t)] = t.data.copy()
+            return ("param", t)
+        if id(t) in self.made and id(t.data) not in self.scalars:
+            self.problem(f"{cls.name()} got a tensor of shape {tuple(t.shape)} made inside the "
+                         "function from values the plan can't follow (a comparison, argmax, "
+                         ".long(), a new tensor from data, …); pass it as an argument")
+        return ("const", t)
+
+    def encode(self, value, cls):
+        """An op's keyword argument: arrays by reference, other values as they are."""
+        if isinstance(value, np.ndarray):
+            slot = self.slot_of.get(id(value))
+            if slot is not None:
+                return ("slot", slot)
+            if id(value) not in self.scalars and value.ndim:
+                name = cls.name() if cls is not None else "backward"
+                self.problem(f"{name} got an array of shape {value.shape} made inside the "
+                             "function (a list index, a comparison, …); pass it as a tensor "
+                             "argument")
+            return ("array", value)
+        if isinstance(value, tuple):
+            return ("tuple", tuple(self.encode(v, cls) for v in value))
+        return ("value", value)
+
+    # ----- what can't be replayed ------------------------------------------------------------
+    def problem(self, reason: str) -> None:
+        if self.strict:
+            raise CaptureError(f"compile: {reason}")
+        self.problems.append(reason)
+
+    def check_params(self, when: str) -> None:
+        for key, p in self.params.items():
+            if not np.array_equal(p.data, self.snapshots[key], equal_nan=True):
+                self.problem(f"a parameter of shape {tuple(p.shape)} changed {when} outside "
+                             "an optimizer's step() (the replay would not repeat it)")
+                return
+
+    # ----- installing -------------------------------------------------------------------------
+    def __enter__(self):
+        if function.recorder is not None:
+            raise CaptureError("compile: a compiled function called another while recording")
+        self.patched = []
+        for name in VALUE_READS:
+            self._wrap(Tensor, name, self._value_read(name, getattr(Tensor, name)))
+        original_backward = Tensor.backward
+
+        def backward(t, gradient=None, retain_graph=False):
+            return self.backward(original_backward, t, gradient, retain_graph)
+
+        self._wrap(Tensor, "backward", backward)
+        self._wrap(Tensor, "_make", staticmethod(self._made(Tensor._make)))
+        self._wrap(Tensor, "__init__", self._made_init(Tensor.__init__))
+        self._wrap(Tensor, "grad", self._grad_writes(Tensor.__dict__["grad"]))
+        self._wrap(dtypes, "scalar_array", self._scalar(dtypes.scalar_array))
+        function.recorder = self
+        return self
+
+    def __exit__(self, *exc):
+        function.recorder = None
+        for owner, name, original in reversed(self.patched):
+            setattr(owner, name, original)
+        if exc[0] is None:
+            self.check_params("during the call")
+        return False
+
+    def _wrap(self, owner, name, replacement) -> None:
+        self.patched.append((owner, name, owner.__dict__[name]))
+        setattr(owner, name, replacement)
+
+    def _value_read(self, name, original):
+        def read(t, *args, **kwargs):
+            if not self.depth:
+                self.problem(f"Tensor.{name}() reads the tensor's values (or hooks into its "
+                             "gradient); a replay would freeze them")
+            return original(t, *args, **kwargs)
+        return read
+
+    def _made(self, original):
+        def make(data, ctx):
+            t = original(data, ctx)
+            self.made.add(id(t))
+            self.keep.append(t)
+            return t
+        return make
+
+    def _grad_writes(self, slot):
+        """``.grad`` as a property that notices assignments to a trained leaf's
+        gradient made by the function itself (zero_grad() and backward() may)."""
+        def set_grad(t, value):
+            trained_leaf = getattr(t, "requires_grad", False) and t._ctx is None
+            if trained_leaf and not (self.depth or self.in_backward):
+                self.problem("the function assigns a parameter's .grad itself (use "
+                             "zero_grad()); a replay would not repeat it")
+            slot.__set__(t, value)
+        return property(slot.__get__, set_grad)
+
+    def _made_init(self, original):
+        def init(t, *args, **kwargs):
+            original(t, *args, **kwargs)
+            self.made.add(id(t))
+            self.keep.append(t)
+        return init
+
+    def _scalar(self, original):
+        def scalar_array(value, dtype, op):
+            a = original(value, dtype, op)
+            self.scalars.add(id(a))
+            self.keep.append(a)
+            return a
+        return scalar_array
+
+
+def warn_fallback(name: str, reason: str) -> None:
+    warnings.warn(f"compile: {name} runs eagerly: {reason}", RuntimeWarning, stacklevel=3)

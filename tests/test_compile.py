@@ -1,0 +1,228 @@
+"""tensor.compile: a replayed step equals the eager step (weights, returned loss,
+.grad, optimizer and scheduler state, dropout's draws), guards record new plans,
+and what can't be replayed falls back to eager loudly (or raises with fullgraph)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import nn
+import nn.functional as F
+import tensor
+from tensor import CaptureError
+
+
+def _model(dtype, dropout=False, seed=0):
+    tensor.manual_seed(seed)
+    layers = [nn.Linear(12, 16, dtype=dtype), nn.ReLU()]
+    if dropout:
+        layers.append(nn.Dropout(0.3))
+    layers += [nn.Linear(16, 5, dtype=dtype)]
+    return nn.Sequential(*layers)
+
+
+OPTIMIZERS = {
+    "sgd": lambda p: nn.optim.SGD(p, lr=0.1),
+    "momentum": lambda p: nn.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=1e-3),
+    "nesterov": lambda p: nn.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+    "adam": lambda p: nn.optim.Adam(p, lr=1e-2),
+    "adamw": lambda p: nn.optim.AdamW(p, lr=1e-2, weight_decay=0.1),
+    "adadelta": lambda p: nn.optim.Adadelta(p),
+}
+SCHEDULERS = {
+    "none": None,
+    "step": lambda o: nn.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5),
+    "onecycle": lambda o: nn.optim.lr_scheduler.OneCycleLR(
+        o, max_lr=0.05, total_steps=60, cycle_momentum=o.param_groups[0].get("momentum", 0) > 0
+        or "betas" in o.param_groups[0]),
+}
+
+
+def _setup(dtype, optimizer, scheduler, dropout):
+    model = _model(dtype, dropout)
+    opt = OPTIMIZERS[optimizer](model.parameters())
+    sched = SCHEDULERS[scheduler](opt) if SCHEDULERS[scheduler] else None
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+        return loss
+
+    return model, opt, step
+
+
+def _batches(dtype, n=50, seed=1):
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        size = 8 if i % 7 else 5  # every 7th batch is smaller: a second plan
+        yield (tensor.tensor(rng.standard_normal((size, 12)).astype(dtype)),
+               tensor.tensor(rng.integers(0, 5, size)))
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("scheduler", sorted(SCHEDULERS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_steps_equal_eager_steps(optimizer, scheduler, dtype):
+    eager_model, eager_opt, eager_step = _setup(dtype, optimizer, scheduler, dropout=True)
+    model, opt, step = _setup(dtype, optimizer, scheduler, dropout=True)
+    compiled = tensor.compile(step)
+    tensor.manual_seed(7)
+    eager = [(eager_step(x, y).item(), [p.grad.numpy().copy() for p in eager_model.parameters()])
+             for x, y in _batches(dtype)]
+    tensor.manual_seed(7)  # the same dropout masks, drawn in the same order
+    replayed = [(compiled(x, y).item(), [p.grad.numpy().copy() for p in model.parameters()])
+                for x, y in _batches(dtype)]
+    assert compiled.eager_reason is None and len(compiled.plans) == 2
+    # float64 to 1e-12; float32 bit for bit here, since a replay runs the same kernels
+    # on the same arrays in the same order (a reordered sum would need ~1e-6)
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=0, atol=0)
+    for (loss_a, grads_a), (loss_b, grads_b) in zip(eager, replayed):
+        np.testing.assert_allclose(loss_b, loss_a, **tol)
+        for a, b in zip(grads_a, grads_b):
+            np.testing.assert_allclose(b, a, **tol)
+    for a, b in zip(eager_model.parameters(), model.parameters()):
+        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), **tol)
+    assert opt.param_groups[0]["lr"] == eager_opt.param_groups[0]["lr"]
+
+
+def test_outputs_are_not_overwritten_by_the_next_call():
+    _, _, step = _setup(np.float32, "sgd", "none", dropout=False)
+    compiled = tensor.compile(step)
+    losses = [compiled(x, y) for x, y in _batches(np.float32, n=6)]
+    values = [loss.item() for loss in losses]
+    assert len(set(values)) == len(values)  # six batches, six different losses
+    assert [loss.item() for loss in losses] == values
+
+
+def test_guards_record_new_plans_for_modes_and_shapes():
+    model, _, step = _setup(np.float32, "sgd", "none", dropout=True)
+    compiled = tensor.compile(step)
+    batches = list(_batches(np.float32, n=8))
+    compiled(*batches[1])
+    compiled(*batches[2])
+    assert compiled.recorded == 1
+    model.eval()  # dropout off: the plan recorded in training mode must not run
+    compiled(*batches[3])
+    assert compiled.recorded == 2
+    compiled(*batches[0])  # a batch of 5
+    assert compiled.recorded == 3
+    with tensor.no_grad():
+        forward = tensor.compile(lambda x: model(x))
+        forward(batches[1][0])
+        out = forward(batches[2][0])
+    np.testing.assert_allclose(out.numpy(), model(batches[2][0]).detach().numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("body,reason", [
+    (lambda model, x, y: F.cross_entropy(model(x), y).item(), "item()"),
+    (lambda model, x, y: print(model(x)), "__repr__"),
+    (lambda model, x, y: tensor.where(x > 0, x, -x).sum(), "made inside the function"),
+    (lambda model, x, y: model(x)[[0, 1]].sum(), "made inside the function"),
+    (lambda model, x, y: model(x) if bool(x.sum() > 0) else model(-x), "__bool__"),
+])
+def test_what_cannot_be_replayed_runs_eagerly_with_one_warning(body, reason, capsys):
+    model = _model(np.float32)
+    batches = list(_batches(np.float32, n=3))
+    compiled = tensor.compile(lambda x, y: body(model, x, y))
+    with pytest.warns(RuntimeWarning, match="runs eagerly"):
+        compiled(*batches[1])
+    assert reason in compiled.eager_reason
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one warning only
+        compiled(*batches[2])
+    strict = tensor.compile(lambda x, y: body(model, x, y), fullgraph=True)
+    with pytest.raises(CaptureError, match="compile: "):
+        strict(*batches[1])
+    capsys.readouterr()
+
+
+def test_a_parameter_changed_outside_an_optimizer_is_caught():
+    model = _model(np.float32)
+
+    def manual_sgd(x, y):
+        loss = F.cross_entropy(model(x), y)
+        model.zero_grad()
+        loss.backward()
+        with tensor.no_grad():
+            for p in model.parameters():
+                p -= 0.1 * p.grad
+        return loss
+
+    compiled = tensor.compile(manual_sgd)
+    with pytest.warns(RuntimeWarning, match="changed .* outside an optimizer"):
+        compiled(*next(_batches(np.float32)))
+
+
+def test_assigning_grad_inside_the_function_is_caught():
+    w = tensor.ones(3, requires_grad=True)
+
+    def step(x):
+        w.grad = None  # a replay would not repeat this: the gradients would add up
+        (x * w).sum().backward()
+
+    compiled = tensor.compile(step)
+    with pytest.warns(RuntimeWarning, match=r"assigns a parameter's \.grad itself"):
+        compiled(tensor.ones(3))
+    compiled(tensor.ones(3))
+    assert w.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_past_the_cache_limit_it_runs_eagerly():
+    model = _model(np.float64)
+    compiled = tensor.compile(lambda x: model(x).sum(), cache_size_limit=2)
+    compiled(tensor.zeros(1, 12, dtype=tensor.float64))
+    compiled(tensor.zeros(2, 12, dtype=tensor.float64))
+    with pytest.warns(RuntimeWarning, match="cache_size_limit=2"):
+        compiled(tensor.zeros(3, 12, dtype=tensor.float64))
+    assert compiled(tensor.ones(4, 12, dtype=tensor.float64)).shape == ()
+
+
+def test_decorator_forms_and_leaf_inputs_get_gradients():
+    @tensor.compile
+    def f(a, b):
+        out = (a * b).sum()
+        out.backward()
+        return out
+
+    @tensor.compile(fullgraph=True)
+    def g(a):
+        return (a * a).sum()
+
+    for _ in range(3):
+        a = tensor.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = tensor.tensor([4.0, 5.0, 6.0])
+        assert f(a, b).item() == 32.0
+        assert a.grad.tolist() == [4.0, 5.0, 6.0]
+        assert g(a).item() == 14.0
+    assert f.recorded == 1 and g.recorded == 1
+
+
+def test_broadcast_gradients_are_summed_back_as_in_eager():
+    w = tensor.tensor(np.linspace(-1, 1, 12).reshape(1, 12), requires_grad=True)
+    b = tensor.tensor(0.5, requires_grad=True)
+
+    opt = nn.optim.SGD([w, b], lr=0.0)
+
+    def step(x):
+        opt.zero_grad()
+        loss = ((x * w + b).relu() ** 2).mean()
+        loss.backward()
+        return loss
+
+    compiled = tensor.compile(step)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = tensor.tensor(rng.standard_normal((8, 12)))
+        expected = step(x).item(), w.grad.numpy().copy(), b.grad.numpy().copy()
+        got = compiled(x).item(), w.grad.numpy().copy(), b.grad.numpy().copy()
+        assert got[1].shape == (1, 12) and got[2].shape == ()
+        for a, e in zip(got, expected):
+            np.testing.assert_allclose(a, e, rtol=1e-12)
+    assert compiled.recorded == 1 and compiled.eager_reason is None
