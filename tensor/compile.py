@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import autograd, function
+from . import autograd, function, fuse
 from .capture import CaptureError, Recorder, warn_fallback
 from .function import anomaly_mode, unbroadcast
 from .grad_mode import grad_mode
@@ -34,7 +34,12 @@ _new = object.__new__
 
 
 class Plan:
-    """The events of one recorded call, ready to run again on new arguments."""
+    """The events of one recorded call, ready to run again on new arguments.
+
+    Each op event is turned once into what a replay needs of it (its forward and
+    backward functions, where its inputs come from, where its gradients go), so a
+    replay does no lookups beyond list indexing.
+    """
 
     def __init__(self, recorder: Recorder, arg_slots: list, out):
         self.events = recorder.events
@@ -44,6 +49,20 @@ class Plan:
         self.modules = [(m, [(sub, sub.training) for sub in m.modules()])
                         for m in recorder.modules]
         self.params = [(p, p.data) for p in recorder.params.values()]
+        self.fused = {k: fuse.FusedLinear(*v) for k, v in fuse.find(self.events).items()}
+        self.program = [self._compile(k, e) for k, e in enumerate(self.events)]
+        self.applied: list = []  # parameters this call's fused updates already stepped
+
+    def _compile(self, k, event):
+        if event[0] != "op":
+            return event
+        _, cls, refs, kw, needs, shapes, out = event
+        inputs = tuple((r[0] == "slot", r[1]) for r in refs)
+        # (input position, to a slot?, slot or tensor, shape) for inputs that get a gradient
+        edges = tuple((i, r[0] == "slot", r[1], shape)
+                      for i, (r, need, shape) in enumerate(zip(refs, needs, shapes))
+                      if need and r[0] != "const")
+        return ("op", cls, inputs, kw or None, needs, out, edges, self.fused.get(k))
 
     def valid(self) -> bool:
         """The guards a cache key can't hold: parameters and training flags."""
@@ -55,24 +74,40 @@ class Plan:
         slots = [None] * self.n_slots
         for slot, t in zip(self.arg_slots, leaves_in):
             slots[slot] = t.data if isinstance(t, Tensor) else t
-        ops = []  # (ctx, op event) in order, for backward
-        for event in self.events:
-            kind = event[0]
-            if kind == "op":
-                _, cls, refs, kw, needs, _, out = event
+        ops = []  # (ctx, compiled op) in order, for backward
+        for step in self.program:
+            if step[0] == "op":
+                _, cls, inputs, kw, needs, out, _, _ = step
                 ctx = _new(cls)
                 ctx.saved = ()
                 ctx.needs_input_grad = needs
-                arrays = [_resolve(r, slots) for r in refs]
-                kwargs = {k: _decode(v, slots) for k, v in kw.items()}
-                slots[out] = cls.forward(ctx, *arrays, **kwargs)
-                ops.append((ctx, event))
-            elif kind == "backward":
-                self._backward(slots, ops, event, leaves_in)
+                arrays = [slots[v] if is_slot else v.data for is_slot, v in inputs]
+                if kw is None:
+                    slots[out] = cls.forward(ctx, *arrays)
+                else:
+                    slots[out] = cls.forward(ctx, *arrays,
+                                             **{k: _decode(v, slots) for k, v in kw.items()})
+                ops.append((ctx, step))
+            elif step[0] == "backward":
+                self._backward(slots, ops, step, leaves_in)
             else:
-                _, method, args, kwargs = event
-                method(*args, **kwargs)
+                self._call(step[1], step[2], step[3])
         return _decode_out(self.out, slots)
+
+    def _call(self, method, args, kwargs) -> None:
+        """A replayable call; an optimizer's step skips what fused updates did."""
+        if not self.applied or not hasattr(args[0] if args else None, "plain_sgd"):
+            method(*args, **kwargs)
+            return
+        applied, self.applied = self.applied, []
+        grads = [p.grad for p in applied]
+        for p in applied:
+            p.grad = None
+        try:
+            method(*args, **kwargs)
+        finally:
+            for p, g in zip(applied, grads):
+                p.grad = g
 
     def _backward(self, slots, ops, event, leaves_in) -> None:
         _, root, grad = event
@@ -81,42 +116,41 @@ class Plan:
             _decode(grad, slots), dtype=g0.dtype)
         grads = {root: g0}
         leaves = {}
-        arg_of = {slot: t for slot, t in zip(self.arg_slots, leaves_in)
-                  if isinstance(t, Tensor) and t.requires_grad}
+        plain = {}  # optimizer → whether its step is plain SGD now (asked once per call)
         enabled = grad_mode.enabled
         grad_mode.enabled = False
         try:
-            for ctx, (_, cls, refs, _, needs, shapes, out) in reversed(ops):
+            for ctx, (_, cls, _, _, _, out, edges, fused) in reversed(ops):
                 g = grads.pop(out, None)
                 if g is None:
                     continue
-                in_grads = cls.backward(ctx, g)
-                if len(refs) == 1:
-                    in_grads = (in_grads,)
-                for ref, pg, need, shape in zip(refs, in_grads, needs, shapes):
-                    if pg is None or not need:
+                in_grads = None
+                if fused is not None:
+                    opt = fused.optimizer
+                    if opt not in plain:
+                        plain[opt] = opt.plain_sgd()
+                    if plain[opt]:
+                        in_grads = fused.backward(ctx, g, self.applied)
+                if in_grads is None:
+                    in_grads = cls.backward(ctx, g)
+                    if len(ctx.needs_input_grad) == 1:
+                        in_grads = (in_grads,)
+                for i, to_slot, target, shape in edges:
+                    pg = in_grads[i]
+                    if pg is None:
                         continue
                     if cls.broadcasts and pg.shape != shape:
                         pg = unbroadcast(pg, shape)
-                    if ref[0] == "param":
-                        prev = leaves.get(ref[1])
-                        leaves[ref[1]] = pg if prev is None else prev + pg
-                    elif ref[0] == "slot":
-                        prev = grads.get(ref[1])
-                        grads[ref[1]] = pg if prev is None else prev + pg
-            for slot, t in arg_of.items():  # leaf arguments that require grad
-                if slot in grads:
+                    store = grads if to_slot else leaves
+                    prev = store.get(target)
+                    store[target] = pg if prev is None else prev + pg
+            for slot, t in zip(self.arg_slots, leaves_in):  # leaf arguments
+                if slot in grads and isinstance(t, Tensor) and t.requires_grad:
                     leaves[t] = grads[slot]
-            autograd._accumulate_leaves(leaves)
+            if leaves:
+                autograd._accumulate_leaves(leaves)
         finally:
             grad_mode.enabled = enabled
-
-
-def _resolve(ref, slots):
-    kind, value = ref
-    if kind == "slot":
-        return slots[value]
-    return value.data  # a parameter or constant tensor, read as it is now
 
 
 def _decode(value, slots):

@@ -30,6 +30,7 @@ from .model import mlp
 from .reference import ReferenceMLP
 
 OURS = "tinygrad-mnist (float32)"
+COMPILED = "tinygrad-mnist compiled"
 SLICES = 5  # interleaved slices per epoch
 # Seconds of rest before and after PyTorch's slices: its OpenMP/BLAS threads (and
 # NumPy's) spin for a while after returning, and would slow whoever runs next.
@@ -46,6 +47,40 @@ def epoch_autograd(state, X, y, order, bs, lib=tensor, F=nn.functional):
         opt.zero_grad()
         loss.backward()
         opt.step()
+
+
+def epoch_compiled(step, X, y, order, bs):
+    """The same loop with its step captured once by tensor.compile and replayed."""
+    for s in range(0, len(order), bs):
+        idx = order[s:s + bs]
+        step(tensor.from_numpy(X[idx]), tensor.from_numpy(y[idx]))
+
+
+def compiled_step(model, optimizer):
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return tensor.compile(step)
+
+
+def epoch_gemm_floor(weights, X, y, order, bs):
+    """The step's eight matrix products alone (three forward, three weight
+    gradients, two input gradients): the floor for any implementation of it."""
+    w1, w2, w3 = weights
+    for s in range(0, len(order), bs):
+        x = X[order[s:s + bs]]
+        a1 = x @ w1
+        a2 = a1 @ w2
+        z3 = a2 @ w3
+        _ = a2.T @ z3
+        d2 = z3 @ w3.T
+        _ = a1.T @ d2
+        d1 = d2 @ w2.T
+        _ = x.T @ d1
 
 
 def epoch_reference(ref, X, y, order, bs):
@@ -65,10 +100,16 @@ def epoch_slices(n: int, bs: int, parts: int) -> list:
 
 def make_runners(X, y, X64, with_torch: bool = True):
     """name → (state, epoch function, data) for every implementation available."""
-    model = mlp(seed=0)
+    model, twin = mlp(seed=0), mlp(seed=0)
+    rng = np.random.default_rng(0)
     runners = {
         OURS: ((model, nn.optim.SGD(model.parameters(), lr=0.01)),
                                      epoch_autograd, X),
+        COMPILED: (compiled_step(twin, nn.optim.SGD(twin.parameters(), lr=0.01)),
+                   epoch_compiled, X),
+        "matrix products alone (floor)": (
+            [rng.standard_normal(s).astype(np.float32) * 0.05 for s in
+             ((784, 128), (128, 64), (64, 10))], epoch_gemm_floor, X),
         "hand-derived NumPy float32": (ReferenceMLP(dtype=np.float32, seed=0),
                                        epoch_reference, X),
         "hand-derived NumPy float64": (ReferenceMLP(dtype=np.float64, seed=0),

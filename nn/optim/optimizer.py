@@ -115,6 +115,11 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
+    def plain_sgd(self) -> bool:
+        """Whether step() is exactly p ← p − lr·∇p now (tensor.compile then folds it
+        into the weight-gradient GEMM)."""
+        return all(not (g["momentum"] or g["weight_decay"]) for g in self.param_groups)
+
     def step(self) -> None:
         for group in self.param_groups:
             lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]

@@ -1,0 +1,120 @@
+"""The plan's one fusion: plain SGD's update of a `Linear` weight, done inside the
+weight-gradient GEMM. Eager computes dW = gᵀ·x into a new array and then
+W ← W − lr·dW; here one ``sgemm`` with α = −lr and β = 1 writes W − lr·gᵀ·x
+straight into W, so dW is never written or read.
+
+It applies when the recorded step is ``zero_grad()`` … ``backward()`` …
+``step()`` of an optimizer whose ``plain_sgd()`` says its update is exactly
+p ← p − lr·∇p, and the weight and bias feed one op each. Every call checks again
+(`Fusion.ready`): a momentum set later, a gradient left from before, another
+layout or no BLAS symbol, and that layer takes the ordinary path this time.
+
+PyTorch users read ``.grad`` after ``step()``: the fused weights get a `LazyGrad`,
+which computes gᵀ·x (the same expression as eager's) when first read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import blas
+from .ops_fused import Linear
+from .tensor import Tensor
+
+_DATA = Tensor.__dict__["data"]  # the slot that holds a tensor's array
+
+
+class LazyGrad(Tensor):
+    """A gradient whose array is computed on first read (then kept)."""
+
+    __slots__ = ("_compute",)
+
+    def __init__(self, compute):
+        self._compute = compute
+        self.grad, self.requires_grad, self._ctx = None, False, None
+
+    @property
+    def data(self):
+        if self._compute is not None:
+            _DATA.__set__(self, self._compute())
+            self._compute = None
+        return _DATA.__get__(self)
+
+    @data.setter
+    def data(self, value):
+        self._compute = None
+        _DATA.__set__(self, value)
+
+
+def find(events) -> dict:
+    """op event index → (weight, bias or None, optimizer) for the Linear ops whose
+    update can go into their GEMM; {} when the step has no such shape."""
+    kinds = [e[0] for e in events]
+    if kinds.count("backward") != 1:
+        return {}
+    back = kinds.index("backward")
+    steps = [i for i, e in enumerate(events) if e[0] == "call" and i > back
+             and hasattr(e[2][0] if e[2] else None, "plain_sgd")]
+    # between backward() and step() nothing may have read a gradient
+    if not steps or any(kinds[i] == "call" for i in range(back + 1, steps[0])):
+        return {}
+    optimizer = events[steps[0]][2][0]
+    trained = {id(p) for g in optimizer.param_groups for p in g["params"]}
+    uses: dict[int, int] = {}
+    for e in events:
+        for ref in e[2] if e[0] == "op" else ():
+            if ref[0] == "param":
+                uses[id(ref[1])] = uses.get(id(ref[1]), 0) + 1
+    found = {}
+    for i, e in enumerate(events[:back]):
+        if e[0] != "op" or e[1] is not Linear or e[2][1][0] != "param":
+            continue
+        params = [r[1] for r in e[2][1:]]
+        if all(r[0] == "param" for r in e[2][1:]) and all(
+                uses[id(p)] == 1 and id(p) in trained for p in params):
+            found[i] = (params[0], params[1] if len(params) > 1 else None, optimizer)
+    return found
+
+
+def _group(optimizer, p) -> dict:
+    for group in optimizer.param_groups:
+        if any(q is p for q in group["params"]):
+            return group
+    raise KeyError("parameter not in the optimizer")
+
+
+class FusedLinear:
+    """One Linear op of a plan whose SGD update goes into its GEMM."""
+
+    __slots__ = ("w", "b", "optimizer", "w_group", "b_group")
+
+    def __init__(self, w, b, optimizer):
+        self.w, self.b, self.optimizer = w, b, optimizer
+        self.w_group = _group(optimizer, w)
+        self.b_group = None if b is None else _group(optimizer, b)
+
+    def backward(self, ctx, g, applied: list):
+        """This call's input gradients (dx, None[, None]) with W and b already stepped
+        and their .grad set; None when this call can't fuse (nothing changed then)."""
+        w, b = self.w, self.b
+        x = ctx.saved[0]
+        if (w.grad is not None or (b is not None and b.grad is not None)
+                or x.ndim != 2 or g.ndim != 2):
+            return None
+        wt = w.data.T
+        if not (wt.flags.c_contiguous and wt.dtype == np.float32 and g.dtype == np.float32):
+            return None
+        dx = g @ w.data if ctx.needs_input_grad[0] else None  # dx needs the old W
+        x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
+        lr = self.w_group["lr"]
+        if not blas.sgemm_at_b(-lr, x, g, 1.0, wt):
+            return None
+        w.grad = LazyGrad(lambda: (x.T @ g).T)  # eager's expression for dW
+        applied.append(w)
+        if b is None:
+            return dx, None
+        db = g.sum(axis=0)
+        b.data -= np.asarray(self.b_group["lr"], b.data.dtype) * db  # as SGD.step does
+        b.grad = Tensor._make(db, None)
+        applied.append(b)
+        return dx, None, None
