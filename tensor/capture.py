@@ -77,7 +77,8 @@ class Recorder:
         kw = {k: self.encode(v, cls) for k, v in kwargs.items()}
         needs = tuple(t.requires_grad for t in inputs)
         shapes = tuple(t.data.shape for t in inputs)
-        self.events.append(("op", cls, refs, kw, needs, shapes, self.slot(out.data)))
+        self.events.append(("op", cls, refs, kw, needs, shapes, self.slot(out.data),
+                            out.data.shape))
 
     def module(self, module) -> None:
         if not self.depth and all(m is not module for m in self.modules):

@@ -22,11 +22,15 @@ dropout's masks (drawn by the op, so the generator advances as in eager), and
 
 from __future__ import annotations
 
+import builtins
+import inspect
+import keyword
+
 import numpy as np
 
-from . import autograd, function, fuse
+from . import codegen, function, fuse
 from .capture import CaptureError, Recorder, warn_fallback
-from .function import anomaly_mode, unbroadcast
+from .function import anomaly_mode
 from .grad_mode import grad_mode
 from .tensor import Tensor
 
@@ -34,35 +38,19 @@ _new = object.__new__
 
 
 class Plan:
-    """The events of one recorded call, ready to run again on new arguments.
+    """One recorded call as straight-line code (``codegen.py``), with the guards
+    that say when it may run again."""
 
-    Each op event is turned once into what a replay needs of it (its forward and
-    backward functions, where its inputs come from, where its gradients go), so a
-    replay does no lookups beyond list indexing.
-    """
-
-    def __init__(self, recorder: Recorder, arg_slots: list, out):
-        self.events = recorder.events
-        self.n_slots = recorder.n_slots
+    def __init__(self, recorder: Recorder, arg_slots: list, arg_names: list, out):
         self.arg_slots = arg_slots
-        self.out = out
         self.modules = [(m, [(sub, sub.training) for sub in m.modules()])
                         for m in recorder.modules]
         self.params = [(p, p.data) for p in recorder.params.values()]
-        self.fused = {k: fuse.FusedLinear(*v) for k, v in fuse.find(self.events).items()}
-        self.program = [self._compile(k, e) for k, e in enumerate(self.events)]
-        self.applied: list = []  # parameters this call's fused updates already stepped
-
-    def _compile(self, k, event):
-        if event[0] != "op":
-            return event
-        _, cls, refs, kw, needs, shapes, out = event
-        inputs = tuple((r[0] == "slot", r[1]) for r in refs)
-        # (input position, to a slot?, slot or tensor, shape) for inputs that get a gradient
-        edges = tuple((i, r[0] == "slot", r[1], shape)
-                      for i, (r, need, shape) in enumerate(zip(refs, needs, shapes))
-                      if need and r[0] != "const")
-        return ("op", cls, inputs, kw or None, needs, out, edges, self.fused.get(k))
+        fused = {k: fuse.FusedLinear(*v) for k, v in fuse.find(recorder.events).items()}
+        self.source, namespace = codegen.generate(
+            recorder.events, arg_slots, arg_names, out, fused, _param_names(recorder.events))
+        exec(builtins.compile(self.source, "<tensor.compile plan>", "exec"), namespace)  # noqa: S102
+        self.replay = namespace["replay"]
 
     def valid(self) -> bool:
         """The guards a cache key can't hold: parameters and training flags."""
@@ -71,86 +59,25 @@ class Plan:
                         for sub, flag in subs))
 
     def run(self, leaves_in: list):
-        slots = [None] * self.n_slots
-        for slot, t in zip(self.arg_slots, leaves_in):
-            slots[slot] = t.data if isinstance(t, Tensor) else t
-        ops = []  # (ctx, compiled op) in order, for backward
-        for step in self.program:
-            if step[0] == "op":
-                _, cls, inputs, kw, needs, out, _, _ = step
-                ctx = _new(cls)
-                ctx.saved = ()
-                ctx.needs_input_grad = needs
-                arrays = [slots[v] if is_slot else v.data for is_slot, v in inputs]
-                if kw is None:
-                    slots[out] = cls.forward(ctx, *arrays)
-                else:
-                    slots[out] = cls.forward(ctx, *arrays,
-                                             **{k: _decode(v, slots) for k, v in kw.items()})
-                ops.append((ctx, step))
-            elif step[0] == "backward":
-                self._backward(slots, ops, step, leaves_in)
-            else:
-                self._call(step[1], step[2], step[3])
-        return _decode_out(self.out, slots)
-
-    def _call(self, method, args, kwargs) -> None:
-        """A replayable call; an optimizer's step skips what fused updates did."""
-        if not self.applied or not hasattr(args[0] if args else None, "plain_sgd"):
-            method(*args, **kwargs)
-            return
-        applied, self.applied = self.applied, []
-        grads = [p.grad for p in applied]
-        for p in applied:
-            p.grad = None
-        try:
-            method(*args, **kwargs)
-        finally:
-            for p, g in zip(applied, grads):
-                p.grad = g
-
-    def _backward(self, slots, ops, event, leaves_in) -> None:
-        _, root, grad = event
-        g0 = slots[root]
-        g0 = np.ones(g0.shape, g0.dtype) if grad is None else np.array(
-            _decode(grad, slots), dtype=g0.dtype)
-        grads = {root: g0}
-        leaves = {}
-        plain = {}  # optimizer → whether its step is plain SGD now (asked once per call)
         enabled = grad_mode.enabled
-        grad_mode.enabled = False
         try:
-            for ctx, (_, cls, _, _, _, out, edges, fused) in reversed(ops):
-                g = grads.pop(out, None)
-                if g is None:
-                    continue
-                in_grads = None
-                if fused is not None:
-                    opt = fused.optimizer
-                    if opt not in plain:
-                        plain[opt] = opt.plain_sgd()
-                    if plain[opt]:
-                        in_grads = fused.backward(ctx, g, self.applied)
-                if in_grads is None:
-                    in_grads = cls.backward(ctx, g)
-                    if len(ctx.needs_input_grad) == 1:
-                        in_grads = (in_grads,)
-                for i, to_slot, target, shape in edges:
-                    pg = in_grads[i]
-                    if pg is None:
-                        continue
-                    if cls.broadcasts and pg.shape != shape:
-                        pg = unbroadcast(pg, shape)
-                    store = grads if to_slot else leaves
-                    prev = store.get(target)
-                    store[target] = pg if prev is None else prev + pg
-            for slot, t in zip(self.arg_slots, leaves_in):  # leaf arguments
-                if slot in grads and isinstance(t, Tensor) and t.requires_grad:
-                    leaves[t] = grads[slot]
-            if leaves:
-                autograd._accumulate_leaves(leaves)
+            return self.replay(leaves_in, [])
         finally:
             grad_mode.enabled = enabled
+
+
+def _param_names(events) -> dict:
+    """id(parameter) → its name in the code: W1, b1, W2, … for the Linear layers in
+    the order they run (the notebook's names); the rest are named by the code."""
+    names, n = {}, 0
+    for e in events:
+        if e[0] == "op" and e[1].__name__ == "Linear":
+            params = [r[1] for r in e[2][1:] if r[0] == "param"]
+            if params and id(params[0]) not in names:
+                n += 1
+                for p, prefix in zip(params, ("W", "b")):
+                    names[id(p)] = f"{prefix}{n}"
+    return names
 
 
 def _decode(value, slots):
@@ -192,6 +119,7 @@ class Compiled:
         self.fn, self.fullgraph, self.cache_size_limit = fn, fullgraph, cache_size_limit
         self.plans: dict = {}
         self.recorded = 0
+        self.last: Plan | None = None
         self.eager_reason: str | None = None
         self.__wrapped__ = fn
         self.__name__ = getattr(fn, "__name__", "function")
@@ -223,8 +151,31 @@ class Compiled:
         if recorder.problems:
             self._go_eager(recorder.problems[0])
         else:
-            self.plans[key] = Plan(recorder, arg_slots, out)
+            self.plans[key] = self.last = Plan(recorder, arg_slots,
+                                               self._arg_names(len(args), sorted(kwargs)),
+                                               out)
         return result
+
+    def _arg_names(self, n_args: int, keywords: list) -> list:
+        """The function's own parameter names (code-safe), for the generated code."""
+        try:
+            names = list(inspect.signature(self.fn).parameters)[:n_args]
+        except (TypeError, ValueError):
+            names = []
+        names += [f"a{i}" for i in range(len(names), n_args)] + keywords
+        taken = set(codegen.Writer().env) | set(dir(builtins)) | {"args", "applied", "leaves"}
+        # the code's own names all end in a digit (Z1, dW2, ctx3, …)
+        return [n if n.isidentifier() and not keyword.iskeyword(n) and n not in taken
+                and not n[-1].isdigit() else f"arg_{i}" for i, n in enumerate(names)]
+
+    @property
+    def source(self) -> str:
+        """The code of the last plan recorded: what a replay runs."""
+        if self.last is None:
+            raise RuntimeError(f"compile: {self.__name__} has not been recorded yet (call it "
+                               "once)" if self.eager_reason is None else
+                               f"compile: {self.__name__} runs eagerly: {self.eager_reason}")
+        return self.last.source
 
     def _go_eager(self, reason: str) -> None:
         self.eager_reason = reason

@@ -93,28 +93,25 @@ class FusedLinear:
         self.w_group = _group(optimizer, w)
         self.b_group = None if b is None else _group(optimizer, b)
 
-    def backward(self, ctx, g, applied: list):
-        """This call's input gradients (dx, None[, None]) with W and b already stepped
-        and their .grad set; None when this call can't fuse (nothing changed then)."""
+    def update(self, x, g, applied: list) -> bool:
+        """W ← W − lr·gᵀx in one sgemm and b ← b − lr·Σₙ g, with their .grad set and
+        both added to ``applied``; False, with nothing changed, when this call can't
+        (a gradient already there, momentum now, another layout, no BLAS symbol)."""
         w, b = self.w, self.b
-        x = ctx.saved[0]
-        if (w.grad is not None or (b is not None and b.grad is not None)
-                or x.ndim != 2 or g.ndim != 2):
-            return None
+        if (w.grad is not None or (b is not None and b.grad is not None) or x.ndim != 2
+                or g.ndim != 2 or not self.optimizer.plain_sgd()):
+            return False
         wt = w.data.T
         if not (wt.flags.c_contiguous and wt.dtype == np.float32 and g.dtype == np.float32):
-            return None
-        dx = g @ w.data if ctx.needs_input_grad[0] else None  # dx needs the old W
+            return False
         x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
-        lr = self.w_group["lr"]
-        if not blas.sgemm_at_b(-lr, x, g, 1.0, wt):
-            return None
+        if not blas.sgemm_at_b(-self.w_group["lr"], x, g, 1.0, wt):
+            return False
         w.grad = LazyGrad(lambda: (x.T @ g).T)  # eager's expression for dW
         applied.append(w)
-        if b is None:
-            return dx, None
-        db = g.sum(axis=0)
-        b.data -= np.asarray(self.b_group["lr"], b.data.dtype) * db  # as SGD.step does
-        b.grad = Tensor._make(db, None)
-        applied.append(b)
-        return dx, None, None
+        if b is not None:
+            db = g.sum(axis=0)
+            b.data -= np.asarray(self.b_group["lr"], b.data.dtype) * db  # as SGD.step does
+            b.grad = Tensor._make(db, None)
+            applied.append(b)
+        return True

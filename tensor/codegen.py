@@ -1,0 +1,245 @@
+"""A plan as Python source: the straight-line NumPy code of one recorded step, with
+the tensors named, compiled once with ``exec`` and run at every replay. It is also
+what ``step.source`` shows a learner: the code autograd wrote.
+
+`Linear` and `ReLU` are written out as NumPy expressions (the exact expressions
+their ops compute); every other op is a call of its own forward and backward. A
+Linear whose plain-SGD update can go into its GEMM (``fuse.py``) gets that update
+inline, with the ordinary gradient code as its fallback.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd, function
+from .dtypes import ZERO
+from .function import unbroadcast
+from .ops import ReLU
+from .ops_fused import Linear
+
+_new = object.__new__
+
+
+class Writer:
+    """Names, lines and the objects the code refers to."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.env: dict = {"np": np, "new": _new, "unbroadcast": unbroadcast, "ZERO": ZERO,
+                          "accumulate_leaves": autograd._accumulate_leaves,
+                          "make": function._make}
+        self.counts: dict[str, int] = {}
+
+    def name(self, prefix: str) -> str:
+        self.counts[prefix] = self.counts.get(prefix, 0) + 1
+        return f"{prefix}{self.counts[prefix]}"
+
+    def ref(self, obj, prefix: str) -> str:
+        """A name in the code's namespace for a Python object."""
+        for key, value in self.env.items():
+            if value is obj and key.startswith(prefix):
+                return key
+        key = self.name(prefix)
+        self.env[key] = obj
+        return key
+
+    def op(self, cls) -> str:
+        """An op class in the namespace, under its own name."""
+        if self.env.setdefault(cls.__name__, cls) is not cls:
+            return self.ref(cls, cls.__name__)
+        return cls.__name__
+
+    def emit(self, line: str, comment: str = "") -> None:
+        self.lines.append(f"    {line}" + (f"  # {comment}" if comment else ""))
+
+
+def _math(cls) -> str:
+    return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+
+def generate(events, arg_slots, arg_names, out, fused: dict, param_names: dict):
+    """(source, namespace) of ``def replay(args, applied)`` for these events."""
+    w = Writer()
+    var: dict[int, str] = {}  # slot → variable name
+    for slot, name in zip(arg_slots, arg_names):
+        var[slot] = name
+    w.emit("leaves = {}")
+    for i, name in enumerate(arg_names):
+        w.emit(f"{name} = args[{i}].data if hasattr(args[{i}], '_ctx') else args[{i}]")
+    params: dict[int, str] = {}  # id(tensor) → name of its array in the code
+
+    def array(ref) -> str:
+        kind, value = ref
+        if kind == "slot":
+            return var[value]
+        if kind == "param":
+            if id(value) not in params:
+                params[id(value)] = param_names.get(id(value)) or w.name("p")
+                w.env[f"P_{params[id(value)]}"] = value
+                w.lines.insert(1, f"    {params[id(value)]} = P_{params[id(value)]}.data")
+            return params[id(value)]
+        return f"{w.ref(value, 'K')}.data"
+
+    ops = []  # (event index, ctx name or None, event)
+    for k, event in enumerate(events):
+        kind = event[0]
+        if kind == "call":
+            _, method, args, kwargs = event
+            call = w.ref(lambda m=method, a=args, kw=kwargs: m(*a, **kw), "C")
+            if fused and method.__name__ == "step" and hasattr(args[0] if args else None,
+                                                             "plain_sgd"):
+                w.emit(f"skip_applied({call}, applied)", f"{method.__qualname__}()")
+                w.env["skip_applied"] = _skip_applied
+            else:
+                w.emit(f"{call}()", f"{method.__qualname__}()")
+        elif kind == "op":
+            ops.append(_forward(w, k, event, var, array))
+        else:
+            _backward(w, event, ops, var, array, fused, arg_slots, arg_names)
+    w.emit(f"return {_output(w, out, var)}")
+    source = "def replay(args, applied):\n" + "\n".join(w.lines) + "\n"
+    return source, w.env
+
+
+def _forward(w: Writer, k, event, var, array):
+    _, cls, refs, kw, needs, shapes, out, _ = event
+    ins = [array(r) for r in refs]
+    if cls is Linear and not kw:
+        name = var[out] = w.name("Z")
+        w.emit(f"{name} = {ins[0]} @ {ins[1]}.T", "y = x·Wᵀ + b")
+        if len(ins) == 3:
+            w.emit(f"{name} += {ins[2]}")
+        return (k, None, event, ins)
+    if cls is ReLU:
+        name = var[out] = w.name("A")
+        w.emit(f"{name} = np.maximum({ins[0]}, ZERO[{ins[0]}.dtype])", "y = max(x, 0)")
+        return (k, None, event, ins)
+    ctx = w.name("ctx")
+    name = var[out] = w.name("loss" if cls.__name__ == "CrossEntropy" else "t")
+    op = w.op(cls)
+    kwargs = "".join(f", {key}={_value(w, v, var)}" for key, v in kw.items())
+    w.emit(f"{ctx} = new({op}); {ctx}.saved = (); {ctx}.needs_input_grad = {needs!r}")
+    w.emit(f"{name} = {op}.forward({ctx}, {', '.join(ins)}{kwargs})",
+           _math(cls).split(";")[0].strip())
+    return (k, ctx, event, ins)
+
+
+def _value(w: Writer, value, var) -> str:
+    kind, v = value
+    if kind == "slot":
+        return var[v]
+    if kind == "tuple":
+        return "(" + "".join(f"{_value(w, x, var)}, " for x in v) + ")"
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return repr(v)
+    return w.ref(v, "V")
+
+
+def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
+    _, root, grad = event
+    grads: dict[int, str] = {}  # slot → its gradient's variable
+    given: set[str] = set()  # parameters with a gradient so far
+
+    def give(ref, g: str, shape_in, shape_out, broadcasts: bool) -> None:
+        kind, target = ref
+        if kind == "const":
+            return
+        if broadcasts and shape_in != shape_out:
+            g = f"unbroadcast({g}, {shape_in!r})"
+        if kind == "param":
+            key = f"P_{array(ref)}"
+            if key in given:
+                w.emit(f"leaves[{key}] = leaves[{key}] + {g}", f"d{array(ref)}")
+            else:
+                given.add(key)
+                w.emit(f"leaves[{key}] = {g}", f"d{array(ref)}")
+        elif target in grads:
+            w.emit(f"{grads[target]} = {grads[target]} + {g}")
+        else:
+            grads[target] = f"d{var[target]}"
+            w.emit(f"{grads[target]} = {g}")
+
+    g0 = grads[root] = f"d{var[root]}"
+    if grad is None:
+        w.emit(f"{g0} = np.ones({var[root]}.shape, {var[root]}.dtype)", "backward()")
+    else:
+        w.emit(f"{g0} = np.array({_value(w, grad, var)}, dtype={var[root]}.dtype)")
+    for k, ctx, (_, cls, refs, _, needs, shapes, out, out_shape), ins in reversed(ops):
+        if out not in grads:
+            continue
+        g = grads[out]
+        if cls is Linear and ctx is None:
+            if needs[0]:
+                give(refs[0], f"{g} @ {ins[1]}", None, None, False)
+            if k in fused:
+                f = w.ref(fused[k], "F")
+                w.emit(f"if not {f}.update({ins[0]}, {g}, applied):",
+                       f"{ins[1]} -= lr·{g}ᵀ·{ins[0]} inside one GEMM")
+                _indented(w, _linear_grads, give, refs, needs, ins, g)
+            else:
+                _linear_grads(give, refs, needs, ins, g)
+        elif cls is ReLU and ctx is None:
+            give(refs[0], f"{g} * ({var[out]} != ZERO[{var[out]}.dtype])", None, None, False)
+        else:
+            op = w.op(cls)
+            back = f"{op}.backward({ctx}, {g})"
+            comment = _math(cls).split(";")[-1].strip()
+            if len(refs) == 1:  # one input: its gradient straight into its name
+                w.lines.append(f"    # {comment}")
+                give(refs[0], back, shapes[0], out_shape, cls.broadcasts)
+                continue
+            gin = w.name("g")
+            w.emit(f"{gin} = {back}", comment)
+            for i, (ref, need) in enumerate(zip(refs, needs)):
+                if need:
+                    give(ref, f"{gin}[{i}]", shapes[i], out_shape, cls.broadcasts)
+    for i, slot in enumerate(arg_slots):
+        if slot in grads:
+            w.emit(f"if getattr(args[{i}], 'requires_grad', False): "
+                   f"leaves[args[{i}]] = {grads[slot]}")
+    w.emit("if leaves: accumulate_leaves(leaves)")
+    w.emit("leaves = {}")
+
+
+def _linear_grads(give, refs, needs, ins, g):
+    if needs[1]:
+        give(refs[1], f"({ins[0]}.T @ {g}).T", None, None, False)
+    if len(refs) == 3 and needs[2]:
+        give(refs[2], f"{g}.sum(axis=0)", None, None, False)
+
+
+def _indented(w: Writer, write, *args) -> None:
+    """What ``write(*args)`` emits, one level deeper: the body of the ``if`` above."""
+    start = len(w.lines)
+    write(*args)
+    w.lines[start:] = ["    " + line for line in w.lines[start:]] or ["        pass"]
+
+
+def _output(w: Writer, out, var) -> str:
+    kind, v = out
+    if kind == "slot":
+        return f"make({var[v]}, None)"
+    if kind in ("tuple", "list"):
+        items = ", ".join(_output(w, x, var) for x in v)
+        return f"({items},)" if kind == "tuple" else f"[{items}]"
+    if kind == "dict":
+        return "{" + ", ".join(f"{k!r}: {_output(w, x, var)}" for k, x in v.items()) + "}"
+    return w.ref(v, "V")
+
+
+def _skip_applied(call, applied: list) -> None:
+    """An optimizer step after fused updates: the parameters they stepped are hidden
+    from it (their .grad set aside), so it steps only the others."""
+    if not applied:
+        call()
+        return
+    grads = [p.grad for p in applied]
+    for p in applied:
+        p.grad = None
+    try:
+        call()
+    finally:
+        for p, g in zip(applied, grads):
+            p.grad = g
+        applied.clear()
