@@ -16,7 +16,8 @@ import warnings
 
 import numpy as np
 
-from . import dtypes, function
+from . import dtypes, function, fuse
+from .ops_fused import Linear
 from .tensor import Tensor
 
 
@@ -62,6 +63,10 @@ class Recorder:
         self.n_slots = 0
         self.depth = 0  # > 0 inside a replayable call: its ops and reads are its own
         self.in_backward = False
+        # For the fused SGD update (fuse.py), done in this call as a replay will do it:
+        # id(Linear node) → (its event index, its input x); event index → its upstream g
+        self.linear: dict[int, tuple] = {}
+        self.upstream: dict[int, np.ndarray] = {}
 
     # ----- what the engine and nn tell it ------------------------------------------------
     def slot(self, array: np.ndarray) -> int:
@@ -77,6 +82,8 @@ class Recorder:
         kw = {k: self.encode(v, cls) for k, v in kwargs.items()}
         needs = tuple(t.requires_grad for t in inputs)
         shapes = tuple(t.data.shape for t in inputs)
+        if cls is Linear and out._ctx is not None:
+            self.linear[id(out._ctx)] = (len(self.events), inputs[0].data)
         self.events.append(("op", cls, refs, kw, needs, shapes, self.slot(out.data),
                             out.data.shape))
 
@@ -93,10 +100,33 @@ class Recorder:
         self.events.append(("call", method, args, kwargs))
         self.depth += 1
         try:
+            if method.__name__ == "step" and hasattr(args[0] if args else None, "plain_sgd"):
+                return fuse.step_skipping(lambda: method(*args, **kwargs),
+                                          self.fused_updates(args[0]))
             return method(*args, **kwargs)
         finally:
             self.depth -= 1
             self.snapshots = {k: p.data.copy() for k, p in self.params.items()}
+
+    def fused_updates(self, optimizer) -> list:
+        """Do now, for this first call, the fused updates its replays will do (the
+        same arithmetic, so every step of a run rounds alike); the parameters done."""
+        applied = []
+        if not optimizer.plain_sgd():
+            return applied
+        for k, (w, b, owner) in fuse.find(self.events).items():
+            x = next((x for i, x in self.linear.values() if i == k), None)
+            if owner is not optimizer or k not in self.upstream or x is None:
+                continue
+            grads = (w.grad, None if b is None else b.grad)
+            w.grad = None
+            if b is not None:
+                b.grad = None
+            if not fuse.FusedLinear(w, b, optimizer).update(x, self.upstream[k], applied):
+                w.grad = grads[0]
+                if b is not None:
+                    b.grad = grads[1]
+        return applied
 
     def backward(self, original, root, gradient=None, retain_graph=False):
         if not self.depth:
@@ -174,6 +204,7 @@ class Recorder:
         self._wrap(Tensor, "_make", staticmethod(self._made(Tensor._make)))
         self._wrap(Tensor, "__init__", self._made_init(Tensor.__init__))
         self._wrap(Tensor, "grad", self._grad_writes(Tensor.__dict__["grad"]))
+        self._wrap(Linear, "backward", staticmethod(self._upstream(Linear.backward)))
         self._wrap(dtypes, "scalar_array", self._scalar(dtypes.scalar_array))
         function.recorder = self
         return self
@@ -216,6 +247,15 @@ class Recorder:
                              "zero_grad()); a replay would not repeat it")
             slot.__set__(t, value)
         return property(slot.__get__, set_grad)
+
+    def _upstream(self, original):
+        """Linear's backward, noting the gradient each recorded Linear receives."""
+        def backward(ctx, g):
+            entry = self.linear.get(id(ctx))
+            if entry is not None:
+                self.upstream[entry[0]] = g
+            return original(ctx, g)
+        return backward
 
     def _made_init(self, original):
         def init(t, *args, **kwargs):

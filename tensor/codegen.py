@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import autograd, function
+from . import autograd, function, fuse
 from .dtypes import ZERO
 from .function import unbroadcast
 from .ops import ReLU
@@ -89,8 +89,8 @@ def generate(events, arg_slots, arg_names, out, fused: dict, param_names: dict):
             call = w.ref(lambda m=method, a=args, kw=kwargs: m(*a, **kw), "C")
             if fused and method.__name__ == "step" and hasattr(args[0] if args else None,
                                                              "plain_sgd"):
-                w.emit(f"skip_applied({call}, applied)", f"{method.__qualname__}()")
-                w.env["skip_applied"] = _skip_applied
+                w.emit(f"step_skipping({call}, applied)", f"{method.__qualname__}()")
+                w.env["step_skipping"] = fuse.step_skipping
             else:
                 w.emit(f"{call}()", f"{method.__qualname__}()")
         elif kind == "op":
@@ -226,20 +226,3 @@ def _output(w: Writer, out, var) -> str:
     if kind == "dict":
         return "{" + ", ".join(f"{k!r}: {_output(w, x, var)}" for k, x in v.items()) + "}"
     return w.ref(v, "V")
-
-
-def _skip_applied(call, applied: list) -> None:
-    """An optimizer step after fused updates: the parameters they stepped are hidden
-    from it (their .grad set aside), so it steps only the others."""
-    if not applied:
-        call()
-        return
-    grads = [p.grad for p in applied]
-    for p in applied:
-        p.grad = None
-    try:
-        call()
-    finally:
-        for p, g in zip(applied, grads):
-            p.grad = g
-        applied.clear()

@@ -115,3 +115,19 @@ class FusedLinear:
             b.grad = Tensor._make(db, None)
             applied.append(b)
         return True
+
+
+def step_skipping(call, applied: list):
+    """An optimizer step after fused updates: the parameters they already stepped are
+    hidden from it (their .grad set aside), so it steps only the others."""
+    if not applied:
+        return call()
+    grads = [p.grad for p in applied]
+    for p in applied:
+        p.grad = None
+    try:
+        return call()
+    finally:
+        for p, g in zip(applied, grads):
+            p.grad = g
+        applied.clear()
