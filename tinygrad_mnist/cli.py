@@ -62,6 +62,8 @@ def build_parser() -> Parser:
     t.add_argument("--overwrite", action="store_true",
                    help="replace the run already in --out (otherwise refused)")
     t.add_argument("--no-progress", action="store_true", help="no tqdm progress bars")
+    t.add_argument("--no-compile", dest="compile", action="store_false", default=None,
+                   help="run every step eagerly instead of replaying the captured step")
     _add_data(t)
 
     e = sub.add_parser("evaluate", help="test accuracy, per-class accuracy, confusions")
@@ -112,7 +114,7 @@ def build_parser() -> Parser:
 
 
 # Options a resumed run takes from its checkpoint; giving one with --resume is refused.
-RESUME_FIXED = ("recipe", "batch_size", "lr", "optimizer", "momentum", "weight_decay",
+RESUME_FIXED = ("recipe", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "compile",
                 "schedule", "augment", "seed", "limit", "dataset")
 
 
@@ -147,7 +149,7 @@ def cmd_train(args) -> int:
                        seed=42 if args.seed is None else args.seed, limit=args.limit,
                        dataset=args.dataset or "mnist", data_dir=args.data_dir)
         for field in ("epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay",
-                      "schedule", "augment"):
+                      "schedule", "augment", "compile"):
             if getattr(args, field) is not None:
                 options[field] = getattr(args, field)
         cfg = Config(**options)

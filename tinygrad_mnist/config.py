@@ -31,6 +31,7 @@ class Config:
     limit: int | None = None  # train on the first N training images (quick runs)
     val_size: int = 10_000
     recipe: str = "seed"
+    compile: bool = True  # the step captured once by tensor.compile and replayed
 
     def validate(self) -> None:
         finite = [(math.isfinite(getattr(self, name)),

@@ -105,6 +105,22 @@ def prepare_data(cfg: Config):
     return x_tr.reshape(len(x_tr), -1), y_tr, x_val.reshape(len(x_val), -1), y_val
 
 
+def training_step(model, optimizer, batch_scheduler=None, compiled: bool = True):
+    """One step: zero_grad, forward, cross-entropy, backward, step (and a per-batch
+    schedule's step); captured once by tensor.compile and replayed, unless not
+    ``compiled``. Returns the batch's loss."""
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        if batch_scheduler is not None:
+            batch_scheduler.step()
+        return loss
+
+    return tensor.compile(step) if compiled else step
+
+
 def train(cfg: Config, out: Path, resume=None, log=print, progress: bool = True,
           on_step=None) -> dict:
     """Train, keep the best-validation weights, checkpoint every epoch (and on
@@ -135,6 +151,8 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
     # written only now that the data and any checkpoint have loaded: a command that
     # fails on bad input leaves no config.json behind
     write_json(out / "config.json", dataclasses.asdict(cfg))
+    step = training_step(model, optimizer, scheduler if cfg.schedule == "onecycle" else None,
+                         cfg.compile)
     rng = np.random.default_rng()
     while state["epoch"] < cfg.epochs:
         epoch = state["epoch"]
@@ -151,18 +169,13 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
                 xb = random_shift(xb, aug_rng)  # drawn for every batch, so skips replay
             if i < done:
                 continue
-            loss = nn.functional.cross_entropy(model(tensor.from_numpy(to_float(xb))), yb)
-            if not np.isfinite(loss.data):  # stop before a NaN update reaches any file
+            loss = step(tensor.from_numpy(to_float(xb)), tensor.from_numpy(yb))
+            if not np.isfinite(loss.data):  # stop before the NaN weights reach any file
                 bar.close()
                 kept = (f"the last good checkpoint is {out / ckpt.CHECKPOINT} (epoch "
                         f"{state['epoch']})" if state["epoch"] else "no checkpoint was written")
                 raise Diverged(f"training diverged: the loss is {loss.item()} at epoch "
                                f"{epoch + 1}, step {i + 1}; {kept}; try a smaller --lr")
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            if cfg.schedule == "onecycle":
-                scheduler.step()
             state["step"] = i + 1
             bar.update()
             if i % 50 == 0:
