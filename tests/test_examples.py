@@ -89,3 +89,13 @@ def test_custom_op():
     out = run("custom_op.py", "--limit", "2000", "--epochs", "1")
     assert "gradcheck passed" in out
     assert float(out.strip().splitlines()[-1].split()[-1]) > 0.5
+
+
+def test_what_autograd_wrote_prints_the_captured_step():
+    out = run("what_autograd_wrote.py", "--batch-size", "16")
+    for line in ("def replay(args, applied):", "Z1 = X @ W1.T", "dZ3 = CrossEntropy.backward(",
+                 "dA2 = dZ3 @ W3", "dZ2 = dA2 * (A2 != ZERO[A2.dtype])",
+                 "leaves[P_W1] = (X.T @ dZ1).T", "dZ3 = (A3 - Y) / m"):
+        assert line in out, line
+    diffs = [float(ln.split()[-1]) for ln in out.splitlines() if "largest difference" in ln]
+    assert len(diffs) == 3 and max(diffs) < 1e-6
