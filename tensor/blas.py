@@ -54,12 +54,23 @@ def sgemm_at_b(alpha: float, a: np.ndarray, b: np.ndarray, beta: float, c: np.nd
     n = b.shape[1]
     if b.shape[0] != k or c.shape != (m, n):
         return False
-    _sgemm(_ROW_MAJOR, _TRANS, _NO_TRANS, m, n, k, alpha, _address(a), m, _address(b), n,
-           beta, _address(c), n)
+    _sgemm(_ROW_MAJOR, _TRANS, _NO_TRANS, m, n, k, alpha, address(a), m, address(b), n,
+           beta, address(c), n)
     return True
 
 
-def _address(a: np.ndarray) -> int:
+def sgemm_raw(m: int, n: int, k: int, alpha: float, a: np.ndarray, b: np.ndarray,
+              c_address: int) -> bool:
+    """c ← α·aᵀ·b + c for C-contiguous float32 a (k×m), b (k×n) and the m×n matrix
+    at ``c_address``: the checks are the caller's (the plan's fused update)."""
+    if _sgemm is None:
+        return False
+    _sgemm(_ROW_MAJOR, _TRANS, _NO_TRANS, m, n, k, alpha, address(a), m, address(b), n, 1.0,
+           c_address, n)
+    return True
+
+
+def address(a: np.ndarray) -> int:
     try:  # a ctypes view of the buffer is 5× cheaper to make than a.ctypes
         return ctypes.addressof(ctypes.c_char.from_buffer(a))
     except TypeError:  # read-only memory

@@ -86,32 +86,42 @@ def _group(optimizer, p) -> dict:
 class FusedLinear:
     """One Linear op of a plan whose SGD update goes into its GEMM."""
 
-    __slots__ = ("w", "b", "optimizer", "w_group", "b_group")
+    __slots__ = ("w", "b", "optimizer", "w_group", "b_group", "wt", "wt_address", "step")
 
     def __init__(self, w, b, optimizer):
         self.w, self.b, self.optimizer = w, b, optimizer
         self.w_group = _group(optimizer, w)
         self.b_group = None if b is None else _group(optimizer, b)
+        # The plan's guards hold w.data's identity, so its transpose and address stay
+        self.wt = w.data.T
+        self.wt_address = blas.address(self.wt) if self.wt.flags.c_contiguous else None
+        self.step = (None, None)  # (lr, that lr as a 0-d array of the bias dtype)
 
     def update(self, x, g, applied: list) -> bool:
         """W ← W − lr·gᵀx in one sgemm and b ← b − lr·Σₙ g, with their .grad set and
         both added to ``applied``; False, with nothing changed, when this call can't
         (a gradient already there, momentum now, another layout, no BLAS symbol)."""
         w, b = self.w, self.b
-        if (w.grad is not None or (b is not None and b.grad is not None) or x.ndim != 2
-                or g.ndim != 2 or not self.optimizer.plain_sgd()):
+        if (self.wt_address is None or w.grad is not None or (b is not None and b.grad is not None)
+                or x.ndim != 2 or g.ndim != 2 or self.wt.dtype != np.float32
+                or g.dtype != np.float32 or x.dtype != np.float32
+                or not self.optimizer.plain_sgd()):
             return False
-        wt = w.data.T
-        if not (wt.flags.c_contiguous and wt.dtype == np.float32 and g.dtype == np.float32):
-            return False
-        x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
-        if not blas.sgemm_at_b(-self.w_group["lr"], x, g, 1.0, wt):
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)
+        if not g.flags.c_contiguous:
+            g = np.ascontiguousarray(g)
+        k, m = x.shape
+        if not blas.sgemm_raw(m, g.shape[1], k, -self.w_group["lr"], x, g, self.wt_address):
             return False
         w.grad = LazyGrad(lambda: (x.T @ g).T)  # eager's expression for dW
         applied.append(w)
         if b is not None:
+            lr = self.b_group["lr"]
+            if self.step[0] != lr:  # SGD.step's lr: a 0-d array of the parameter's dtype
+                self.step = (lr, np.asarray(lr, b.data.dtype))
             db = g.sum(axis=0)
-            b.data -= np.asarray(self.b_group["lr"], b.data.dtype) * db  # as SGD.step does
+            b.data -= self.step[1] * db
             b.grad = Tensor._make(db, None)
             applied.append(b)
         return True
