@@ -167,10 +167,8 @@ class Sequential(Module):
         yield from self._modules.items()
 
     def forward(self, x):
-        # m.forward(x) is what m(x) runs (Module.__call__ has no hooks to add), without
-        # its *args/**kwargs frame: a step calls five layers
         for m in self._modules.values():
-            x = m.forward(x)
+            x = m(x)
         return x
 
     def __getitem__(self, index):

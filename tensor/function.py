@@ -173,27 +173,9 @@ class Function:
         into the graph."""
         ctx = _new(cls)
         ctx.saved = ()
-        # One, two and three inputs written out (keywords only where an op takes them):
-        # this runs for every op of every step, and packing the arrays into a tuple
-        # (or a ** call) to unpack them again costs more than a small op's arithmetic.
-        n = len(inputs)
+        needs = ctx.needs_input_grad = tuple(map(_requires_grad, inputs))
         try:
-            if n == 1:
-                a = inputs[0]
-                needs = ctx.needs_input_grad = (a.requires_grad,)
-                out = cls.forward(ctx, a.data, **kwargs) if kwargs else cls.forward(ctx, a.data)
-            elif kwargs or n > 3:
-                needs = ctx.needs_input_grad = tuple(map(_requires_grad, inputs))
-                out = cls.forward(ctx, *map(_data, inputs), **kwargs)
-            elif n == 2:
-                a, b = inputs
-                needs = ctx.needs_input_grad = (a.requires_grad, b.requires_grad)
-                out = cls.forward(ctx, a.data, b.data)
-            else:
-                a, b, c = inputs
-                needs = ctx.needs_input_grad = (a.requires_grad, b.requires_grad,
-                                                c.requires_grad)
-                out = cls.forward(ctx, a.data, b.data, c.data)
+            out = cls.forward(ctx, *map(_data, inputs), **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
             raise cls.error(tuple(map(_data, inputs)), exc) from None
         if anomaly_mode.enabled:
