@@ -161,11 +161,11 @@ class Recorder:
 
     def encode(self, value, cls):
         """An op's keyword argument: arrays by reference, other values as they are."""
-        if isinstance(value, np.ndarray):
+        if isinstance(value, (np.ndarray, np.generic)):  # a NumPy scalar is data too
             slot = self.slot_of.get(id(value))
             if slot is not None:
                 return ("slot", slot)
-            if id(value) not in self.scalars and value.ndim:
+            if id(value) not in self.scalars:
                 name = cls.name() if cls is not None else "backward"
                 self.problem(f"{name} got an array of shape {value.shape} made inside the "
                              "function (a list index, a comparison, …); pass it as a tensor "

@@ -194,7 +194,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
             a, b = self._operands(other, op=fn.__name__)
         except TypeError:  # x == None is False, as in PyTorch, not an error
             return NotImplemented
-        return _tensor(fn(a.data, b.data))
+        return _tensor(np.asarray(fn(a.data, b.data)))  # 0-d operands give a NumPy scalar
 
     def __lt__(self, other):
         return self._compare(other, np.less)
@@ -221,7 +221,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         a, b = self._operands(other, op=op)
         if a.data.dtype.kind == "f":
             raise RuntimeError(f"{op}: not implemented for floating point tensors")
-        return _tensor(fn(a.data, b.data))
+        return _tensor(np.asarray(fn(a.data, b.data)))  # 0-d operands give a NumPy scalar
 
     def __and__(self, other):
         return self._bitwise(other, np.bitwise_and, "bitwise_and")

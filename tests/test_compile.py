@@ -300,3 +300,45 @@ def test_the_recording_call_rounds_as_its_replays():
     differs = any((a.detach().numpy() != e.detach().numpy()).any()
                   for a, e in zip(model_a.parameters(), model_e.parameters()))
     assert differs  # else this test could not tell the two roundings apart
+
+
+# ----- every op of the contract, through compile ----------------------------------------
+from op_table import BINARY, BINARY_PAIRS, MATRIX, UNARY, sample  # noqa: E402
+
+# ops whose functions make a tensor inside from values (a mask, a list of indices; max
+# and min along a dim gather at their argmax): the compiled function must notice and
+# run them eagerly, still with the right results
+MADE_INSIDE = {"where", "index_mask", "gather", "index_array_repeats", "index_pairs",
+               "max_dim_values", "max_dim_keep", "min_dim"}
+
+CASES = ([(f"unary:{name}", fn, [((3, 4), kind)]) for name, (fn, kind) in UNARY.items()]
+         + [(f"matrix:{name}", fn, [((3, 4), "nonzero")]) for name, fn in MATRIX.items()]
+         + [(f"binary:{name}:{a}x{b}", fn, [(a, "positive"), (b, "positive")])
+            for name, fn in BINARY.items() for a, b in BINARY_PAIRS[::4]])
+
+
+@pytest.mark.parametrize("name,fn,inputs", CASES, ids=[c[0] for c in CASES])
+def test_every_op_replays_as_eager(name, fn, inputs):
+    rng = np.random.default_rng(0)
+
+    def run(*xs):
+        out = fn(*xs, tensor)
+        (out * out).sum().backward()  # a gradient that differs per element
+        return out
+
+    compiled = tensor.compile(run)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            arrays = [sample(rng, shape, kind) for shape, kind in inputs]
+            got_in = [tensor.tensor(a, requires_grad=True) for a in arrays]
+            want_in = [tensor.tensor(a, requires_grad=True) for a in arrays]
+            got, want = compiled(*got_in), run(*want_in)
+            np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(),
+                                       rtol=1e-12, atol=1e-12)
+            for g, w in zip(got_in, want_in):
+                np.testing.assert_allclose(g.grad.numpy(), w.grad.numpy(), rtol=1e-12,
+                                           atol=1e-12)
+    op = name.split(":")[1]
+    assert (compiled.eager_reason is not None) == (op in MADE_INSIDE), compiled.eager_reason
+    assert len(caught) == (1 if op in MADE_INSIDE else 0)
