@@ -165,7 +165,7 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
         w.emit(f"{g0} = np.ones({var[root]}.shape, {var[root]}.dtype)", "backward()")
     else:
         w.emit(f"{g0} = np.array({_value(w, grad, var)}, dtype={var[root]}.dtype)")
-    for k, ctx, (_, cls, refs, _, needs, shapes, out, out_shape), ins in reversed(ops):
+    for k, ctx, (_, cls, refs, kw, needs, shapes, out, out_shape), ins in reversed(ops):
         if out not in grads:
             continue
         g = grads[out]
@@ -185,6 +185,10 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
             op = w.op(cls)
             back = f"{op}.backward({ctx}, {g})"
             comment = _math(cls).split(";")[-1].strip()
+            if cls.__name__ == "CrossEntropy" and kw.get("target", ("",))[0] == "slot":
+                target = var[kw["target"][1]]
+                comment = (f"(softmax({ins[0]}) − one_hot({target}))·{g} / m: the notebook's "
+                           "dZ3 = (A3 − Y)/m")
             if len(refs) == 1:  # one input: its gradient straight into its name
                 w.lines.append(f"    # {comment}")
                 give(refs[0], back, shapes[0], out_shape, cls.broadcasts)
