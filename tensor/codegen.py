@@ -68,6 +68,7 @@ def generate(events, arg_slots, arg_names, out, fused: dict, param_names: dict):
     for i, name in enumerate(arg_names):
         w.emit(f"{name} = args[{i}].data if hasattr(args[{i}], '_ctx') else args[{i}]")
     params: dict[int, str] = {}  # id(tensor) → name of its array in the code
+    loads: list[str] = []  # the lines that read each parameter's array, in first-use order
 
     def array(ref) -> str:
         kind, value = ref
@@ -77,7 +78,7 @@ def generate(events, arg_slots, arg_names, out, fused: dict, param_names: dict):
             if id(value) not in params:
                 params[id(value)] = param_names.get(id(value)) or w.name("p")
                 w.env[f"P_{params[id(value)]}"] = value
-                w.lines.insert(1, f"    {params[id(value)]} = P_{params[id(value)]}.data")
+                loads.append(f"    {params[id(value)]} = P_{params[id(value)]}.data")
             return params[id(value)]
         return f"{w.ref(value, 'K')}.data"
 
@@ -98,7 +99,8 @@ def generate(events, arg_slots, arg_names, out, fused: dict, param_names: dict):
         else:
             _backward(w, event, ops, var, array, fused, arg_slots, arg_names)
     w.emit(f"return {_output(w, out, var)}")
-    source = "def replay(args, applied):\n" + "\n".join(w.lines) + "\n"
+    lines = w.lines[:1] + loads + w.lines[1:]  # the parameters read after `leaves = {}`
+    source = "def replay(args, applied):\n" + "\n".join(lines) + "\n"
     return source, w.env
 
 

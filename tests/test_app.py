@@ -175,3 +175,11 @@ def test_compiled_training_matches_eager_training(tmp_path):
     we = load_arrays(tmp_path / "e" / "model.safetensors")[0]
     for name in wc:
         np.testing.assert_allclose(wc[name], we[name], rtol=1e-3, atol=1e-5)
+
+
+def test_graph_code_prints_the_compiled_step(capsys):
+    assert cli.main(["graph", "--code", "--batch", "4"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("def replay(args, applied):")
+    for line in ("Z1 = x @ W1.T", "dZ2 = dA2 * (A2 != ZERO[A2.dtype])", "SGD.step()"):
+        assert line in out, line

@@ -80,6 +80,8 @@ def build_parser() -> Parser:
     g.add_argument("model", type=Path, nargs="?", metavar="RUN_OR_CHECKPOINT")
     g.add_argument("--out", type=Path, default=Path("graph.svg"))
     g.add_argument("--equations", action="store_true", help="label with the notebook's maths")
+    g.add_argument("--code", action="store_true",
+                   help="print the code tensor.compile writes for a training step instead")
     g.add_argument("--batch", type=int, default=32)
     _add_data(g)
 
@@ -236,8 +238,11 @@ def cmd_predict(args) -> int:
 
 
 def cmd_graph(args) -> int:
-    from .graph import graph_command
+    from .graph import graph_command, step_source
 
+    if args.code:
+        print(step_source(args), end="")
+        return 0
     path = graph_command(args)
     print(f"wrote {path}")
     return 0

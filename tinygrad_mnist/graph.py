@@ -81,7 +81,7 @@ def render_mlp_graph(model, x, y, path: Path, equations: bool = True) -> Path | 
         return Path(path).with_suffix(".dot")
 
 
-def graph_command(args) -> Path:
+def _model_and_batch(args):
     from .checkpoint import load_model_file
     from .cli import _dataset_for
     from .datasets import load_mnist, to_float
@@ -93,5 +93,24 @@ def graph_command(args) -> Path:
     name, data_dir = _dataset_for(args.model, args) if args.model else (
         args.dataset or "mnist", args.data_dir)
     data = load_mnist(name, data_dir)
-    x, y = to_float(data.x_test[:args.batch]), data.y_test[:args.batch]
+    return model, to_float(data.x_test[:args.batch]), data.y_test[:args.batch]
+
+
+def graph_command(args) -> Path:
+    model, x, y = _model_and_batch(args)
     return render_mlp_graph(model, x, y, args.out, args.equations)
+
+
+def step_source(args) -> str:
+    """The code tensor.compile writes for one SGD training step of the model (what
+    `train` replays), captured on a batch of test images; the model is not changed
+    on disk."""
+    import nn
+    import tensor
+
+    from .train import training_step
+
+    model, x, y = _model_and_batch(args)
+    step = training_step(model, nn.optim.SGD(model.parameters(), lr=0.01))
+    step(tensor.from_numpy(x), tensor.from_numpy(y))
+    return step.source
