@@ -37,3 +37,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line naming the optional parts a green run skipped, and how to add them."""
+    reasons = [str(getattr(r, "longrepr", ("", "", ""))[-1])
+               for r in terminalreporter.stats.get("skipped", [])]
+    parts = [(sum("torch" in r for r in reasons), "need PyTorch (pip install torch==2.13.0)"),
+             (sum("dot" in r or "Graphviz" in r for r in reasons),
+              "need Graphviz's dot (apt install graphviz)"),
+             (sum("--run-slow" in r for r in reasons),
+              "are opt-in checks on the full datasets (--run-slow, with ../shared/data)")]
+    said = [f"{n} {what}" for n, what in parts if n]
+    if said:
+        terminalreporter.write_line("optional parts skipped: " + "; ".join(said) + ".")
