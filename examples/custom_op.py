@@ -13,6 +13,7 @@ import numpy as np
 import nn
 import tensor
 from tinygrad_mnist.datasets import load_mnist, to_float
+from tinygrad_mnist.notebook import example_args
 
 
 # %% The op: forward gets arrays, backward gets the output's gradient
@@ -41,10 +42,10 @@ tensor.gradcheck(Softplus.apply, (x,))
 print("gradcheck passed: Softplus's backward matches finite differences")
 
 # %% Use it in a model
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
 parser.add_argument("--epochs", type=int, default=1)
 parser.add_argument("--limit", type=int, default=10000)
-args = parser.parse_args()
+args = example_args(parser)
 tensor.manual_seed(0)
 data = load_mnist()
 X, Y = tensor.from_numpy(to_float(data.x_train[: args.limit])), tensor.from_numpy(

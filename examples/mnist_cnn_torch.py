@@ -16,6 +16,7 @@ from torch import nn
 from torch.optim.lr_scheduler import StepLR
 from torch.utils.data import DataLoader, Subset
 
+from tinygrad_mnist.notebook import example_args
 from tinygrad_mnist.vision.for_torch import datasets, transforms
 
 
@@ -75,7 +76,7 @@ def test(model, device, test_loader):
 
 # %% Options (the official defaults; --limit makes a quick run) and the main loop
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--test-batch-size", type=int, default=1000)
     parser.add_argument("--epochs", type=int, default=14)
@@ -89,7 +90,7 @@ def main():
     parser.add_argument("--limit", type=int, default=None,
                         help="first N training and test images (a quick run)")
     parser.add_argument("--root", default="../data", help="where to look for the IDX files")
-    args = parser.parse_args()
+    args = example_args(parser)
 
     use_accel = not args.no_accel and torch.accelerator.is_available()
     torch.manual_seed(args.seed)

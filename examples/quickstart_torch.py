@@ -13,17 +13,18 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Subset
 
+from tinygrad_mnist.notebook import example_args
 from tinygrad_mnist.vision.for_torch import datasets, transforms
 
 # %% Options: the tutorial's settings; --limit, --lr and --dataset make a quick run
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
 parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--limit", type=int, default=None, help="first N training images")
 parser.add_argument("--lr", type=float, default=1e-3)
 parser.add_argument("--dataset", choices=["fashion-mnist", "mnist"], default="fashion-mnist")
 parser.add_argument("--root", default="data", help="where to look for the IDX files first")
 parser.add_argument("--out", default="model.pth", help="where the weights are saved")
-args = parser.parse_args()
+args = example_args(parser)
 torch.manual_seed(0)
 
 # %% Data: a Dataset per split, a DataLoader over each

@@ -11,14 +11,15 @@ import argparse
 from tinygrad_mnist.datasets import load_mnist, to_float
 from tinygrad_mnist.graph import render_mlp_graph
 from tinygrad_mnist.model import mlp
+from tinygrad_mnist.notebook import example_args
 
 # %% Options
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
 parser.add_argument("--out", default="graph.svg", help=".svg, .png, .pdf or .dot")
 parser.add_argument("--batch", type=int, default=32)
 parser.add_argument("--limit", type=int, default=None, help="accepted for symmetry; unused")
 parser.add_argument("--epochs", type=int, default=0, help="accepted for symmetry; unused")
-args = parser.parse_args()
+args = example_args(parser)
 
 # %% One batch forward and backward, drawn
 data = load_mnist()

@@ -12,14 +12,15 @@ from nn import Linear, ReLU, Sequential
 from nn.functional import cross_entropy
 from nn.optim import SGD
 from tinygrad_mnist.datasets import load_mnist, to_float, train_val_split
+from tinygrad_mnist.notebook import example_args
 
 # %% Options: the notebook's recipe (batch 32, SGD lr 0.01), fewer epochs by default
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
 parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--limit", type=int, default=None, help="first N training images")
 parser.add_argument("--batch-size", type=int, default=32)
 parser.add_argument("--lr", type=float, default=0.01)
-args = parser.parse_args()
+args = example_args(parser)
 torch.manual_seed(42)
 
 # %% Data: 50k/10k stratified train/validation split, the official 10k test set

@@ -16,15 +16,16 @@ import nn
 import tensor
 from tinygrad_mnist.datasets import load_mnist, to_float
 from tinygrad_mnist.model import mlp
+from tinygrad_mnist.notebook import example_args
 from tinygrad_mnist.reference import ReferenceMLP
 
 # %% Options
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
 parser.add_argument("--batch-size", type=int, default=32)
 parser.add_argument("--lr", type=float, default=0.01)
 parser.add_argument("--limit", type=int, default=None, help="accepted for symmetry; unused")
 parser.add_argument("--epochs", type=int, default=1, help="accepted for symmetry; unused")
-args = parser.parse_args()
+args = example_args(parser)
 
 # %% The step, in PyTorch's style, and its capture
 model = mlp(seed=42)
