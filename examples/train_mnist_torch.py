@@ -31,8 +31,12 @@ x_train, y_train = x_train[: args.limit], y_train[: args.limit]
 X_train, X_val, X_test = (torch.from_numpy(to_float(x)) for x in (x_train, x_val, data.x_test))
 Y_train, Y_val, Y_test = (torch.from_numpy(y) for y in (y_train, y_val, data.y_test))
 
-# %% Model and optimizer: 784 → 128 → 64 → 10, logits out
+# %% Model and optimizer: 784 → 128 → 64 → 10, logits out, He-initialised
 model = Sequential(Linear(784, 128), ReLU(), Linear(128, 64), ReLU(), Linear(64, 10))
+for layer in model:  # the notebook's He initialisation, not PyTorch's default
+    if isinstance(layer, Linear):
+        torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+        torch.nn.init.zeros_(layer.bias)
 optimizer = SGD(model.parameters(), lr=args.lr)
 
 

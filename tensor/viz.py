@@ -67,6 +67,8 @@ def make_dot(root: Tensor, params=None, show_data: bool = False, show_grad: bool
     """
     import graphviz
 
+    if isinstance(params, dict):  # torchviz's documented form: dict(model.named_parameters())
+        params = params.items()
     names = {id(t): n for n, t in (params or ())}
     labels = {id(k): v for k, v in (labels or {}).items()}
     grad_labels = {id(k): v for k, v in (grad_labels or {}).items()}

@@ -90,7 +90,8 @@ def test_predict_own_images(run, tmp_path, capsys):
              for i in picks]
     assert cli.main(["predict", str(run), *map(str, paths), "--json"]) == 0
     results = json.loads(capsys.readouterr().out)
-    hits = sum(r["prediction"] == str(data.y_test[i]) for r, i in zip(results, picks))
+    # a digit comes back as a number
+    hits = sum(r["prediction"] == int(data.y_test[i]) for r, i in zip(results, picks))
     assert hits >= 6, results
     assert cli.main(["predict", str(run), str(paths[0])]) == 0
     assert f"{paths[0]}: " in capsys.readouterr().out
@@ -188,3 +189,36 @@ def test_graph_code_prints_the_compiled_step(capsys):
     assert out.startswith("def replay(args, applied):")
     for line in ("Z1 = x @ W1.T", "dZ2 = dA2 * (A2 != ZERO[A2.dtype])", "SGD.step()"):
         assert line in out, line
+
+
+def test_cli_manners(capsys, tmp_path, monkeypatch):
+    """--version; tqdm silent when stderr is no terminal; the missing-dot notice on
+    stderr; a stale graph.dot gone once graph.svg is drawn; torchviz's dict form."""
+    import tensor
+    from tinygrad_mnist import __version__, report
+    from tinygrad_mnist.bridge import format_parity
+    from tinygrad_mnist.model import mlp
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0 and __version__ in capsys.readouterr().out
+    train(Config(limit=300, epochs=1, val_size=100), tmp_path / "r", log=lambda *_: None,
+          progress=True)
+    assert "\r" not in capsys.readouterr().err  # pytest's stderr is not a terminal
+    monkeypatch.setattr(tensor.viz.shutil, "which", lambda name: None)
+    assert cli.main(["graph", "--out", str(tmp_path / "g.svg"), "--batch", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "dot" in err and "was not found" in err and "g.dot" in out
+    monkeypatch.undo()
+    if HAS_DOT:
+        (tmp_path / "graph.dot").write_text("stale")
+        model = mlp(seed=0)
+        x, y = np.zeros((2, 784), np.float32), np.array([1, 2])
+        assert report.write_run_graph(tmp_path, model, x, y).suffix == ".svg"
+        assert not (tmp_path / "graph.dot").exists()
+    model = mlp(seed=0)
+    loss = model(tensor.zeros(1, 784)).sum()
+    assert "0.weight" in tensor.viz.make_dot(loss, params=dict(model.named_parameters())).source
+    r = {"steps": 3, "optimizer": "adam", "losses": [(1.0, 1.0)] * 3, "max_loss_diff": 0.0,
+         "max_weight_diff": 0.0, "weight_diffs": {}}
+    assert format_parity(r).startswith("3 Adam steps")

@@ -76,7 +76,8 @@ def parity(x: np.ndarray, y: np.ndarray, steps: int = 100, batch_size: int = 32,
 
 
 def format_parity(r: dict) -> str:
-    lines = [f"{r['steps']} {r['optimizer'].upper()} steps from the same weights on the same "
+    name = {"sgd": "SGD", "adam": "Adam"}.get(r["optimizer"], r["optimizer"])
+    lines = [f"{r['steps']} {name} steps from the same weights on the same "
              "batches (float32)", f"{'step':>6}{'tinygrad-mnist':>16}{'PyTorch':>12}{'|diff|':>11}"]
     shown = sorted({0, 1, 2, r["steps"] // 2, r["steps"] - 1})
     for i in shown:

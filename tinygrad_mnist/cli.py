@@ -14,6 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+from . import __version__
 from .datasets import DatasetError
 
 # OSError covers a full disk, a missing folder, an unreadable file: its message names
@@ -40,6 +43,8 @@ def build_parser() -> Parser:
 
     parser = Parser(prog="tinygrad-mnist", description="Train, evaluate and inspect the "
                     "notebook's MNIST MLP with tinygrad-mnist's own autograd.")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {__version__} (NumPy {np.__version__})")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     t = sub.add_parser("train", help="train the MLP and write a run folder")

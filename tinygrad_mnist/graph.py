@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,7 @@ def render_mlp_graph(model, x, y, path: Path, equations: bool = True) -> Path | 
     try:
         return render(loss, path, direction="BT", **kw)
     except GraphvizMissing as exc:
-        print(str(exc))
+        print(str(exc), file=sys.stderr)
         return Path(path).with_suffix(".dot")
 
 

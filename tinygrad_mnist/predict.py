@@ -110,6 +110,8 @@ def predict(model, paths, names=None, top: int = 3) -> list[dict]:
         p = probs[path]
         labels = names or [str(i) for i in range(len(p))]
         order = np.argsort(p)[::-1][:top]
-        results.append({"file": path, "prediction": labels[order[0]],
+        # a digit is a number (JSON 7, not "7"); other datasets' classes are names
+        prediction = int(order[0]) if names is None else labels[order[0]]
+        results.append({"file": path, "prediction": prediction,
                         "probabilities": {labels[i]: round(float(p[i]), 6) for i in order}})
     return results

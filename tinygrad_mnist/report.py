@@ -97,8 +97,12 @@ def generate(run, extra: dict | None = None) -> dict:
 
 
 def write_run_graph(run: Path, model, x, y) -> Path:
-    """graph.svg, or graph.dot when Graphviz's dot program is missing."""
-    return render_mlp_graph(model, x, y, run / "graph.svg", equations=True)
+    """graph.svg, or graph.dot when Graphviz's dot program is missing (a graph.dot
+    left by an earlier run without it is removed once the SVG is drawn)."""
+    path = render_mlp_graph(model, x, y, run / "graph.svg", equations=True)
+    if path is not None and path.suffix == ".svg":
+        (run / "graph.dot").unlink(missing_ok=True)
+    return path
 
 
 def _img(path: Path) -> str:

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import json
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -162,7 +163,8 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
         start = time.perf_counter()
         done = state["step"]
         bar = tqdm(total=steps, initial=done, desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                   disable=not progress, leave=False, unit="batch")
+                   disable=not progress or not sys.stderr.isatty(), leave=False,
+                   unit="batch")
         model.train()
         for i, (xb, yb) in enumerate(batches(X, y, cfg.batch_size, rng=order_rng)):
             if cfg.augment:
@@ -200,8 +202,10 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
                "val_loss": val_loss, "val_acc": val_acc, "lr": optimizer.param_groups[0]["lr"],
                "seconds": seconds}
         state["history"].append(row)
+        lr = (f"  lr {optimizer.param_groups[0]['lr']:.2e}" if cfg.schedule != "none" else "")
         log(f"epoch {epoch + 1:>3}/{cfg.epochs}  train loss {train_loss:.4f} acc "
-            f"{train_acc:.4f}  val loss {val_loss:.4f} acc {val_acc:.4f}  ({seconds:.1f}s)")
+            f"{train_acc * 100:.2f} %  val loss {val_loss:.4f} acc {val_acc * 100:.2f} %{lr}  "
+            f"({seconds:.1f}s)")
         if val_acc > state["best_val_acc"]:
             state["best_val_acc"], state["best_epoch"] = val_acc, epoch + 1
             nn.save(model.state_dict(), out / ckpt.MODEL)
