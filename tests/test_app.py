@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -222,3 +223,19 @@ def test_cli_manners(capsys, tmp_path, monkeypatch):
     r = {"steps": 3, "optimizer": "adam", "losses": [(1.0, 1.0)] * 3, "max_loss_diff": 0.0,
          "max_weight_diff": 0.0, "weight_diffs": {}}
     assert format_parity(r).startswith("3 Adam steps")
+
+
+def test_readme_torch_hand_off_runs_and_agrees(run, capsys):
+    """The README's PyTorch snippet, run on this run's weights, prints the accuracy
+    that `evaluate` gives."""
+    pytest.importorskip("torch")
+    pytest.importorskip("safetensors.torch")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = next(b.split("```", 1)[0] for b in readme.split("```python\n")[1:]
+                 if "load_file(" in b and "test accuracy" in b)
+    code = block.replace("runs/<run>/model.safetensors", str(run / "model.safetensors"))
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102  (our README's code)
+    printed = float(capsys.readouterr().out.split("test accuracy")[1].strip().rstrip("%"))
+    assert cli.main(["evaluate", str(run), "--json"]) == 0
+    ours = json.loads(capsys.readouterr().out)["test_accuracy"] * 100
+    assert abs(printed - ours) < 0.015  # the same weights, the same images: 2 decimals
