@@ -47,17 +47,23 @@ def build_parser() -> Parser:
                         version=f"%(prog)s {__version__} (NumPy {np.__version__})")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    t = sub.add_parser("train", help="train the MLP and write a run folder")
+    t = sub.add_parser("train", help="train the MLP and write a run folder",
+                       description="Train the MLP and write a run folder (default "
+                       "runs/<timestamp>): weights, checkpoint, history, metrics, the "
+                       "notebook's figures, the graph and report.html.")
     t.add_argument("--recipe", choices=sorted(RECIPES), default=None,
                    help="seed (default): the notebook's SGD recipe; best: AdamW + one-cycle "
                    "+ shifts")
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--lr", type=float)
-    t.add_argument("--optimizer", choices=["sgd", "adam", "adamw"])
-    t.add_argument("--momentum", type=float)
-    t.add_argument("--weight-decay", type=float)
-    t.add_argument("--schedule", choices=["none", "cosine", "onecycle"])
+    t.add_argument("--epochs", type=int, help="passes over the training images (seed "
+                   "recipe 20, best 30; with --resume: train a run on to this many)")
+    t.add_argument("--batch-size", type=int, help="images per step (seed 32, best 128)")
+    t.add_argument("--lr", type=float, help="learning rate (seed 0.01, best 3e-3)")
+    t.add_argument("--optimizer", choices=["sgd", "adam", "adamw"],
+                   help="seed sgd, best adamw")
+    t.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
+    t.add_argument("--weight-decay", type=float, help="seed 0, best 1e-4")
+    t.add_argument("--schedule", choices=["none", "cosine", "onecycle"],
+                   help="learning-rate schedule (seed none, best onecycle)")
     t.add_argument("--augment", action="store_true", default=None,
                    help="random shifts of up to 2 pixels")
     t.add_argument("--seed", type=int, default=None, help="default 42")
@@ -73,21 +79,22 @@ def build_parser() -> Parser:
 
     e = sub.add_parser("evaluate", help="test accuracy, per-class accuracy, confusions")
     e.add_argument("model", type=Path, metavar="RUN_OR_CHECKPOINT")
-    e.add_argument("--json", action="store_true")
+    e.add_argument("--json", action="store_true", help="print the metrics as JSON")
     _add_data(e)
 
     p = sub.add_parser("predict", help="predict the digit in your own images")
     p.add_argument("model", type=Path, metavar="RUN_OR_CHECKPOINT")
     p.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the predictions as JSON")
 
     g = sub.add_parser("graph", help="render the MLP's computation graph with graphviz")
     g.add_argument("model", type=Path, nargs="?", metavar="RUN_OR_CHECKPOINT")
-    g.add_argument("--out", type=Path, default=Path("graph.svg"))
+    g.add_argument("--out", type=Path, default=Path("graph.svg"),
+                   help="the drawing: .svg, .png, .pdf or .dot (default graph.svg)")
     g.add_argument("--equations", action="store_true", help="label with the notebook's maths")
     g.add_argument("--code", action="store_true",
                    help="print the code tensor.compile writes for a training step instead")
-    g.add_argument("--batch", type=int, default=32)
+    g.add_argument("--batch", type=int, default=32, help="test images in the batch (default 32)")
     _add_data(g)
 
     r = sub.add_parser("report", help="regenerate metrics, figures and report.html of a run")
@@ -97,18 +104,20 @@ def build_parser() -> Parser:
                                          "compare the losses step by step")
     br.add_argument("model", type=Path, nargs="?", metavar="RUN_OR_CHECKPOINT",
                     help="start from these weights (default: a fresh MLP)")
-    br.add_argument("--steps", type=int, default=100)
-    br.add_argument("--batch-size", type=int, default=32)
+    br.add_argument("--steps", type=int, default=100, help="SGD/Adam steps (default 100)")
+    br.add_argument("--batch-size", type=int, default=32, help="default 32")
     br.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
-    br.add_argument("--lr", type=float, default=0.01)
-    br.add_argument("--json", action="store_true")
+    br.add_argument("--lr", type=float, default=0.01, help="default 0.01")
+    br.add_argument("--json", action="store_true", help="print the figures as JSON")
     _add_data(br)
 
     b = sub.add_parser("bench", help="seconds per epoch: this framework, NumPy, PyTorch")
-    b.add_argument("--batch-size", type=int, nargs="+", default=[32, 256])
-    b.add_argument("--repeats", type=int, default=5)
+    b.add_argument("--batch-size", type=int, nargs="+", default=[32, 256],
+                   help="batch sizes to time (default 32 256)")
+    b.add_argument("--repeats", type=int, default=5,
+                   help="interleaved epochs per implementation (default 5)")
     b.add_argument("--subset", type=int, default=None, help="images per epoch (default 50000)")
-    b.add_argument("--json", action="store_true")
+    b.add_argument("--json", action="store_true", help="print the figures as JSON")
     b.add_argument("--no-memory", action="store_true", help="skip the peak-memory run")
     b.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     b.add_argument("--cnn", type=int, nargs="?", const=60000, default=None, metavar="IMAGES",
