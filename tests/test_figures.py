@@ -1,0 +1,73 @@
+"""The run folder's figures, drawn and then inspected: what a reader relies on is
+there (labels, integer epochs, the best epoch, mistakes' order and scale)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tinygrad_mnist import figures
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figure each call draws, kept for inspection (still saved)."""
+    kept = []
+    save = figures._save
+
+    def keep(fig, path):
+        kept.append(fig)
+        return save(fig, path)
+
+    monkeypatch.setattr(figures, "_save", keep)
+    return kept
+
+
+def _history(lrs):
+    return [{"epoch": e + 1, "train_loss": 1 / (e + 1), "val_loss": 1.1 / (e + 1),
+             "train_acc": 0.8 + e / 100, "val_acc": [0.80, 0.85, 0.84, 0.86, 0.83][e],
+             "lr": lr} for e, lr in enumerate(lrs)]
+
+
+def test_curves_have_integer_epochs_the_best_epoch_and_a_changing_lr(drawn, tmp_path):
+    figures.curves(_history([0.01] * 5), tmp_path / "a.png")
+    figures.curves(_history([1e-3, 3e-3, 2e-3, 1e-4, 1e-6]), tmp_path / "b.png")
+    constant, scheduled = drawn
+    assert len(constant.axes) == 2 and len(scheduled.axes) == 3  # lr only when it changes
+    for ax in scheduled.axes:
+        ticks = [t for t in ax.get_xticks() if 1 <= t <= 5]
+        assert ticks and all(float(t).is_integer() for t in ticks)
+        assert ax.get_xlabel() == "epoch" and ax.get_ylabel()
+    legend = [t.get_text() for t in scheduled.axes[1].get_legend().get_texts()]
+    assert "best: epoch 4, 86.00 %" in legend
+
+
+def test_confusion_colours_the_mistakes_not_the_diagonal(drawn, tmp_path):
+    cm = np.diag([980, 1130, 1000]) + np.array([[0, 19, 2], [3, 0, 1], [0, 5, 0]])
+    figures.confusion(cm, tmp_path / "c.png")
+    (fig,) = drawn
+    ax = fig.axes[0]
+    colour_scale = ax.images[-1].get_clim()
+    assert colour_scale == (0, 19)  # the largest mistake is the darkest, not the diagonal
+    assert {t.get_text() for t in ax.texts} >= {"980", "19", "5"}
+    assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
+
+
+def test_mistakes_come_most_confident_first(drawn, tmp_path):
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(10) * 0.3, size=60)
+    y = rng.integers(0, 10, 60)
+    figures.predictions(rng.random((60, 784)), y, probs, tmp_path / "m.png", correct=False)
+    (fig,) = drawn
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles and all(t.startswith("pred ") and "(true " in t for t in titles)
+    confidences = [int(t.rsplit(", ", 1)[1].rstrip(" %")) for t in titles]
+    assert confidences == sorted(confidences, reverse=True)
+
+
+def test_per_class_axis_starts_at_zero(drawn, tmp_path):
+    figures.per_class({str(i): 0.95 + i / 250 for i in range(10)}, tmp_path / "p.png")
+    (fig,) = drawn
+    ax = fig.axes[0]
+    assert ax.get_ylim()[0] == 0 and ax.get_xlabel() == "class"
+    assert len(ax.patches) == 10
