@@ -55,7 +55,7 @@ def _both(fn_ours, fn_torch, arrays, seed=1):
     return results
 
 
-def _close(a, b, dtype):
+def assert_close(a, b, dtype):
     tol = 1e-4 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
@@ -67,10 +67,10 @@ def test_conv2d_matches_torch(case):
     (out, grads), (t_out, t_grads) = _both(lambda *a: F.conv2d(*a, **kw),
                                            lambda *a: TF.conv2d(*a, **kw), [x, w, b])
     assert out.shape == t_out.shape and out.dtype == t_out.dtype
-    _close(out, t_out, x.dtype)
+    assert_close(out, t_out, x.dtype)
     for g, tg in zip(grads, t_grads):
         if tg is not None:
-            _close(g, tg, x.dtype)
+            assert_close(g, tg, x.dtype)
 
 
 @st.composite
@@ -93,8 +93,8 @@ def test_pools_match_torch(case, kind):
                                                                          TF.avg_pool2d)
     (out, (g,)), (t_out, (tg,)) = _both(lambda a: ours(a, **kw), lambda a: theirs(a, **kw), [x])
     assert out.shape == t_out.shape and out.dtype == t_out.dtype
-    _close(out, t_out, x.dtype)
-    _close(g, tg, x.dtype)
+    assert_close(out, t_out, x.dtype)
+    assert_close(g, tg, x.dtype)
 
 
 @pytest.mark.parametrize("out_size", [1, (1, 1), (2, 3), (3, 3), (5, 4), (None, 2)])
@@ -102,17 +102,17 @@ def test_adaptive_avg_pool2d_matches_torch(out_size, rng):
     x = rng.standard_normal((2, 3, 7, 8))
     (out, (g,)), (t_out, (tg,)) = _both(lambda a: F.adaptive_avg_pool2d(a, out_size),
                                         lambda a: TF.adaptive_avg_pool2d(a, out_size), [x])
-    _close(out, t_out, x.dtype)
-    _close(g, tg, x.dtype)
+    assert_close(out, t_out, x.dtype)
+    assert_close(g, tg, x.dtype)
 
 
 def test_unbatched_inputs_and_layers_match_torch(rng):
     x = rng.standard_normal((1, 6, 6)).astype(np.float32)
     ours, theirs = nn.Conv2d(1, 2, 3, padding="same"), torch.nn.Conv2d(1, 2, 3, padding="same")
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-    _close(ours(tensor.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+    assert_close(ours(tensor.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
            np.float32)
-    _close(nn.MaxPool2d(2)(tensor.tensor(x)).numpy(), torch.nn.MaxPool2d(2)(torch.tensor(x)),
+    assert_close(nn.MaxPool2d(2)(tensor.tensor(x)).numpy(), torch.nn.MaxPool2d(2)(torch.tensor(x)),
            np.float32)
 
 
@@ -165,9 +165,9 @@ def test_bce_with_logits_matches_torch(reduction, extra, rng):
         return TF.binary_cross_entropy_with_logits(a, b, reduction=reduction, **kw)
 
     (out, grads), (t_out, t_grads) = _both(ours, theirs, [x, y])
-    _close(out, t_out, np.float64)
+    assert_close(out, t_out, np.float64)
     for g, tg in zip(grads, t_grads):
-        _close(g, tg, np.float64)
+        assert_close(g, tg, np.float64)
     xs = [tensor.tensor(a, requires_grad=True) for a in (x, y)]
     assert tensor.gradcheck(ours, xs)
 
@@ -178,9 +178,9 @@ def test_mse_loss_is_one_node_with_torch_values(reduction, rng):
     (out, grads), (t_out, t_grads) = _both(lambda a, b: F.mse_loss(a, b, reduction),
                                            lambda a, b: TF.mse_loss(a, b, reduction=reduction),
                                            [x, y])
-    _close(out, t_out, np.float64)
+    assert_close(out, t_out, np.float64)
     for g, tg in zip(grads, t_grads):
-        _close(g, tg, np.float64)
+        assert_close(g, tg, np.float64)
     loss = nn.MSELoss()(tensor.tensor(x, requires_grad=True), tensor.tensor(y))
     assert loss.grad_fn.next_functions[0][0].__class__.__name__ == "AccumulateGrad"
 
@@ -199,4 +199,4 @@ def test_conv_gradients_when_only_some_inputs_need_them(trained, rng):
     for ours, theirs in zip(grads["tensor"], grads["torch"]):
         assert (ours is None) == (theirs is None)
         if ours is not None:
-            _close(ours, theirs, np.float64)
+            assert_close(ours, theirs, np.float64)

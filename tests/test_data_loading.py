@@ -23,7 +23,7 @@ torch = pytest.importorskip("torch")
 tud = torch.utils.data
 
 
-def _same(ours, theirs):
+def assert_same(ours, theirs):
     """Collated batches agree: same nesting, types, shapes, dtypes and values."""
     if isinstance(theirs, torch.Tensor):
         assert isinstance(ours, tensor.Tensor)
@@ -32,11 +32,11 @@ def _same(ours, theirs):
     elif isinstance(theirs, dict):
         assert list(ours) == list(theirs)
         for k in theirs:
-            _same(ours[k], theirs[k])
+            assert_same(ours[k], theirs[k])
     elif isinstance(theirs, (list, tuple)):
         assert type(ours) is type(theirs) and len(ours) == len(theirs)
         for a, b in zip(ours, theirs):
-            _same(a, b)
+            assert_same(a, b)
     else:
         assert ours == theirs
 
@@ -53,14 +53,14 @@ SAMPLES = {
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
 def test_default_collate_matches_torch(kind):
     batch = SAMPLES[kind]
-    _same(default_collate(batch), tud.default_collate(batch))
+    assert_same(default_collate(batch), tud.default_collate(batch))
 
 
 def test_default_collate_of_tensors_matches_torch(rng):
     a = rng.standard_normal((4, 3)).astype(np.float32)
-    _same(default_collate([tensor.tensor(r) for r in a]),
+    assert_same(default_collate([tensor.tensor(r) for r in a]),
           tud.default_collate([torch.tensor(r) for r in a]))
-    _same(default_collate([(tensor.tensor(r), i) for i, r in enumerate(a)]),
+    assert_same(default_collate([(tensor.tensor(r), i) for i, r in enumerate(a)]),
           tud.default_collate([(torch.tensor(r), i) for i, r in enumerate(a)]))
 
 
@@ -77,7 +77,7 @@ def test_batches_match_torch_without_shuffling(n, batch_size, drop_last):
     batches = list(ours)
     assert len(batches) == len(list(theirs))
     for a, b in zip(batches, theirs):
-        _same(a, b)
+        assert_same(a, b)
 
 
 class Squares(Dataset):
@@ -96,7 +96,7 @@ class Squares(Dataset):
 def test_user_datasets_go_sample_by_sample_as_torch():
     ours, theirs = DataLoader(Squares(10), batch_size=4), tud.DataLoader(Squares(10), batch_size=4)
     for a, b in zip(ours, theirs):
-        _same(a, b)
+        assert_same(a, b)
     assert [s for s in DataLoader(Squares(3), batch_size=None)][2][1] == 4
 
 

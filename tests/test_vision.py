@@ -18,22 +18,22 @@ from tinygrad_mnist.vision import datasets, transforms
 
 
 @pytest.fixture(scope="module")
-def test_set():
+def mnist_test_set():
     return datasets.MNIST(train=False)
 
 
-def test_samples_are_pil_images_and_int_labels_as_torchvision(test_set):
-    image, label = test_set[0]
+def test_samples_are_pil_images_and_int_labels_as_torchvision(mnist_test_set):
+    image, label = mnist_test_set[0]
     raw = loader.load_mnist()
     assert isinstance(image, Image.Image) and image.mode == "L" and image.size == (28, 28)
     np.testing.assert_array_equal(np.asarray(image), raw.x_test[0])
     assert label == int(raw.y_test[0]) and isinstance(label, int)
-    assert len(test_set) == 10_000 and len(datasets.MNIST(train=True)) == 60_000
-    assert test_set.classes[label].startswith(str(label))
+    assert len(mnist_test_set) == 10_000 and len(datasets.MNIST(train=True)) == 60_000
+    assert mnist_test_set.classes[label].startswith(str(label))
 
 
-def test_to_tensor_and_normalize_follow_their_formulas(test_set):
-    image, _ = test_set[3]
+def test_to_tensor_and_normalize_follow_their_formulas(mnist_test_set):
+    image, _ = mnist_test_set[3]
     x = transforms.ToTensor()(image)
     expected = np.asarray(image, np.float32)[None] / np.float32(255)
     assert x.shape == (1, 28, 28) and x.dtype == tensor.float32
@@ -63,7 +63,7 @@ def test_lambda_target_transform_makes_one_hot_as_the_transforms_tutorial():
     transforms.ToTensor(),
     transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))]),
 ])
-def test_batches_equal_per_image_transforms(transform, test_set):
+def test_batches_equal_per_image_transforms(transform, mnist_test_set):
     ds = datasets.MNIST(train=False, transform=transform)
     subset = Subset(ds, range(100, 300))
     for data in (ds, subset):
