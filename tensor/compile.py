@@ -1,6 +1,6 @@
 """``tensor.compile(fn)``: run a step once eagerly while recording it (``capture.py``),
-then replay a flat plan: the ops' own forward and backward functions called on
-arrays, in the recorded order, with no Tensor objects, graph nodes or heap.
+then replay it as straight-line NumPy code written from the recording
+(``codegen.py``): no Tensor objects, graph nodes or heap.
 
     step = tensor.compile(train_step)       # or @tensor.compile
     loss = step(xb, yb)                      # 1st call: eager, recorded
@@ -34,8 +34,6 @@ from .function import anomaly_mode
 from .grad_mode import grad_mode
 from .tensor import Tensor
 
-_new = object.__new__
-
 
 class Plan:
     """One recorded call as straight-line code (``codegen.py``), with the guards
@@ -59,11 +57,7 @@ class Plan:
                         for sub, flag in subs))
 
     def run(self, leaves_in: list):
-        enabled = grad_mode.enabled
-        try:
-            return self.replay(leaves_in, [])
-        finally:
-            grad_mode.enabled = enabled
+        return self.replay(leaves_in, [])
 
 
 def _param_names(events) -> dict:
