@@ -46,7 +46,7 @@ def pytest_terminal_summary(terminalreporter):
     parts = [(sum("torch" in r for r in reasons), "need PyTorch (pip install torch==2.13.0)"),
              (sum("dot" in r or "Graphviz" in r for r in reasons),
               "need Graphviz's dot (apt install graphviz)"),
-             (sum("--run-slow" in r for r in reasons),
+             (sum("--run-slow" in r or "shared/data" in r for r in reasons),
               "are opt-in checks on the full datasets (--run-slow, with ../shared/data)")]
     said = [f"{n} {what}" for n, what in parts if n]
     if said:
