@@ -96,6 +96,15 @@ def test_predict_own_images(run, tmp_path, capsys):
     assert hits >= 6, results
     assert cli.main(["predict", str(run), str(paths[0])]) == 0
     assert f"{paths[0]}: " in capsys.readouterr().out
+    # --show: the 28×28 picture the model saw, which matches what it was given
+    from tinygrad_mnist.predict import load_digit
+
+    assert cli.main(["predict", str(run), str(paths[0]), "--show", str(tmp_path / "seen")]) == 0
+    assert "the model saw" in capsys.readouterr().out
+    seen = np.asarray(Image.open(tmp_path / "seen" / f"{paths[0].stem}-28x28.png"))
+    assert seen.shape == (224, 224)
+    np.testing.assert_allclose(seen[::8, ::8] / 255, load_digit(paths[0]).reshape(28, 28),
+                               atol=1 / 255)
 
 
 @pytest.mark.parametrize("cfg", [

@@ -86,6 +86,9 @@ def build_parser() -> Parser:
     p.add_argument("model", type=Path, metavar="RUN_OR_CHECKPOINT")
     p.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
     p.add_argument("--json", action="store_true", help="print the predictions as JSON")
+    p.add_argument("--show", type=Path, metavar="DIR",
+                   help="write the 28×28 image the model sees for each file into DIR "
+                        "(<name>-28x28.png, drawn 8× larger)")
 
     g = sub.add_parser("graph", help="render the MLP's computation graph with graphviz")
     g.add_argument("model", type=Path, nargs="?", metavar="RUN_OR_CHECKPOINT")
@@ -239,7 +242,7 @@ def cmd_predict(args) -> int:
     from .checkpoint import load_model_file
     from .predict import predict
 
-    results = predict(load_model_file(args.model), args.images)
+    results = predict(load_model_file(args.model), args.images, show=args.show)
     if args.json:
         print(json.dumps(results, indent=2))
     for r in results if not args.json else ():
@@ -247,7 +250,8 @@ def cmd_predict(args) -> int:
             print(f"tinygrad-mnist: error: {r['error']}", file=sys.stderr)
             continue
         top = "  ".join(f"{k}: {v * 100:.1f}%" for k, v in r["probabilities"].items())
-        print(f"{r['file']}: {r['prediction']}   ({top})")
+        seen = f"   [the model saw {r['seen']}]" if "seen" in r else ""
+        print(f"{r['file']}: {r['prediction']}   ({top}){seen}")
     return 2 if any("error" in r for r in results) else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -88,15 +89,19 @@ def _shift(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return padded[pad - dy:pad - dy + h, pad - dx:pad - dx + w]
 
 
-def predict(model, paths, names=None, top: int = 3) -> list[dict]:
+def predict(model, paths, names=None, top: int = 3, show=None) -> list[dict]:
     """Prediction and top probabilities for each image file; a file that cannot be
-    used gets ``{"file", "error"}`` instead, and the others are still predicted."""
+    used gets ``{"file", "error"}`` instead, and the others are still predicted.
+    ``show``: a folder to write, for each image, the 28×28 picture the model sees
+    (``<name>-28x28.png``, drawn 8× larger), its path under ``"seen"``."""
     images, errors = {}, {}
     for p in paths:
         try:
             images[str(p)] = load_digit(p)
         except ImageError as exc:
             errors[str(p)] = str(exc)
+    seen = {path: write_seen(image, Path(show), Path(path)) for path, image in images.items()
+            } if show is not None else {}
     probs = {}
     if images:
         with tensor.no_grad():
@@ -112,6 +117,23 @@ def predict(model, paths, names=None, top: int = 3) -> list[dict]:
         order = np.argsort(p)[::-1][:top]
         # a digit is a number (JSON 7, not "7"); other datasets' classes are names
         prediction = int(order[0]) if names is None else labels[order[0]]
-        results.append({"file": path, "prediction": prediction,
+        results.append({"file": path, "prediction": prediction, **(
+                            {"seen": str(seen[path])} if path in seen else {}),
                         "probabilities": {labels[i]: round(float(p[i]), 6) for i in order}})
     return results
+
+
+def write_seen(image: np.ndarray, folder: Path, source: Path) -> Path:
+    """The 784-vector as the 28×28 grayscale PNG it is (8× larger, no smoothing)."""
+    from PIL import Image
+
+    from nn.serialization import atomic_write_bytes
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pixels = (image.reshape(28, 28) * 255).round().astype(np.uint8)
+    picture = Image.fromarray(pixels).resize((224, 224), Image.NEAREST)
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    path = folder / f"{source.stem}-28x28.png"
+    atomic_write_bytes(path, out.getvalue())
+    return path
