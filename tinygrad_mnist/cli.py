@@ -190,12 +190,15 @@ def cmd_train(args) -> int:
         elif args.overwrite:
             for name in (MODEL, "checkpoint.safetensors", "history.csv", "metrics.json"):
                 (out / name).unlink(missing_ok=True)
-        print(f"training on {cfg.dataset} ({source}); run folder {out}")
+        print(f"training on {cfg.dataset} ({source}); run folder {out}; loading and "
+              "splitting the images…", flush=True)
         try:
             state = train(cfg, out, args.resume, progress=not args.no_progress)
         except Interrupted as exc:
             print(str(exc), file=sys.stderr)
             return 130
+        print("evaluating on the test set, drawing the figures and the graph, writing "
+              "report.html…", flush=True)
         m = report.generate(out, {"best_epoch": state["best_epoch"],
                                   "best_val_accuracy": state["best_val_acc"],
                                   "training_seconds": round(state["seconds"], 2),
