@@ -22,7 +22,7 @@ def test_autograd_gradients_equal_hand_derived(batch):
     for r in rows:
         assert r["max_abs_diff"] < 1e-10, r
     assert first_mismatch(rows) is None
-    assert "dW3 = A2ᵀ·dZ3" in format_comparison(rows)
+    assert "dW3 = dZ3ᵀ·A2" in format_comparison(rows)  # the project's (PyTorch's) layout
 
 
 def test_one_sgd_step_gives_the_same_weights(batch):

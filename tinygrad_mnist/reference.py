@@ -101,10 +101,13 @@ class ReferenceMLP:
         return self.forward(X).argmax(axis=1)
 
 
+# In the project's one convention, PyTorch's: W of shape (out, in), Z = X·Wᵀ + b, so
+# dW = dZᵀ·A and dA = dZ·W (the graph, the compiled code and the README say the same).
+# The notebook's W is this Wᵀ: its dW3 = A2ᵀ·dZ3 is this dW3, transposed.
 EQUATIONS = {
-    "W3": "dW3 = A2ᵀ·dZ3,  dZ3 = (A3 − Y)/m", "b3": "db3 = Σ dZ3",
-    "W2": "dW2 = A1ᵀ·dZ2,  dZ2 = dZ3·W3ᵀ ⊙ 1[Z2>0]", "b2": "db2 = Σ dZ2",
-    "W1": "dW1 = Xᵀ·dZ1,  dZ1 = dZ2·W2ᵀ ⊙ 1[Z1>0]", "b1": "db1 = Σ dZ1",
+    "W3": "dW3 = dZ3ᵀ·A2,  dZ3 = (A3 − Y)/m", "b3": "db3 = Σ dZ3",
+    "W2": "dW2 = dZ2ᵀ·A1,  dZ2 = dZ3·W3 ⊙ 1[Z2>0]", "b2": "db2 = Σ dZ2",
+    "W1": "dW1 = dZ1ᵀ·X,  dZ1 = dZ2·W2 ⊙ 1[Z1>0]", "b1": "db1 = Σ dZ1",
 }
 
 
