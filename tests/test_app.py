@@ -4,6 +4,7 @@ resume, determinism, the run folder, evaluate, predict, and the CLI's errors."""
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 from pathlib import Path
@@ -248,3 +249,15 @@ def test_readme_torch_hand_off_runs_and_agrees(run, capsys):
     assert cli.main(["evaluate", str(run), "--json"]) == 0
     ours = json.loads(capsys.readouterr().out)["test_accuracy"] * 100
     assert abs(printed - ours) < 0.015  # the same weights, the same images: 2 decimals
+
+
+def test_report_reads_as_a_report(run):
+    """Values beside their labels, a duration, options as a table, percentages, the
+    learning rate in scientific notation, the kept epoch highlighted, captions."""
+    page = (run / "report.html").read_text()
+    assert "<th>test accuracy</th><td>" in page and "<th>training time</th><td>" in page
+    assert "<h2>Options</h2><table><tr><th>epochs</th><td>2</td>" in page
+    assert "compile=" not in page and "Config(" not in page  # no Python repr
+    assert '<tr class=best><td>' in page and " %</td>" in page
+    assert re.search(r"<td>\d\.\d\de-\d\d</td>", page)  # the learning rate
+    assert page.count("<figcaption>") == 8 and 'name="viewport"' in page

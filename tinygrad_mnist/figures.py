@@ -124,7 +124,9 @@ def weights(w1: np.ndarray, path: Path, n: int = 64) -> Path:
     for ax, w in zip(axes, w1[:n]):
         lim = np.abs(w).max()
         ax.imshow(w.reshape(28, 28), cmap="RdBu_r", vmin=-lim, vmax=lim)
-    fig.suptitle("First-layer weights (red +, blue −)", y=1.02)
+    shown = min(n, len(w1))
+    fig.suptitle(f"First-layer weights, units 1–{shown} of {len(w1)} "
+                 "(red +, blue −, each on its own scale)", y=1.02)
     return _save(fig, path)
 
 

@@ -22,14 +22,20 @@ from .model import linear_layers
 from .train import Config, evaluate, write_json
 
 FIGURES = [
-    ("samples.png", "Sample images"),
-    ("curves.png", "Loss and accuracy"),
-    ("confusion.png", "Confusion matrix"),
-    ("correct.png", "Correct predictions with confidence"),
-    ("mistakes.png", "Mistakes with confidence"),
-    ("weights.png", "First-layer weights"),
-    ("activations.png", "One image's activations"),
-    ("per_class.png", "Per-class accuracy"),
+    ("samples.png", "What the network learns from: training images with their labels."),
+    ("curves.png", "Loss and accuracy after each epoch. Validation close to train means "
+     "little overfitting; the circle marks the epoch whose weights were kept."),
+    ("confusion.png", "Rows are the true digits, columns the predictions. The red cells "
+     "are the mistakes, coloured on their own scale: the darkest are the pairs the "
+     "network confuses most."),
+    ("correct.png", "Test images the network gets right, with its confidence."),
+    ("mistakes.png", "Test images it gets wrong, the most confident mistakes first: "
+     "often digits a person would hesitate over too."),
+    ("weights.png", "What first-layer units respond to: each square is one unit's 784 "
+     "weights drawn as an image (red positive, blue negative); the first 64 units."),
+    ("activations.png", "One test image on its way through the network: the activations "
+     "of each layer and the output probabilities."),
+    ("per_class.png", "Test accuracy of each digit, on a scale from 0."),
 ]
 
 
@@ -113,46 +119,85 @@ def _img(path: Path) -> str:
 def write_html(run: Path, m: dict, history: list, graph, names) -> Path:
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in _summary(m).items())
+    options = ""
+    if "config" in m:
+        options = "<h2>Options</h2><table>" + "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+            for k, v in m["config"].items()) + "</table>"
     hist = ""
     if history:
-        head = "".join(f"<th>{k}</th>" for k in history[0])
-        body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in h.values()) + "</tr>"
-                       for h in history)
-        hist = f"<h2>History</h2><table><tr>{head}</tr>{body}</table>"
-    figs = "".join(f"<figure>{_img(run / f)}<figcaption>{t}</figcaption></figure>"
-                   for f, t in FIGURES if (run / f).is_file())
+        best = m.get("best_epoch")
+        head = "".join(f"<th>{html.escape(_COLUMNS.get(k, k))}</th>" for k in history[0])
+        body = "".join(
+            f'<tr{" class=best" if h.get("epoch") == best else ""}>'
+            + "".join(f"<td>{_cell(k, v)}</td>" for k, v in h.items()) + "</tr>"
+            for h in history)
+        hist = ("<h2>History</h2><p>The highlighted epoch is the one whose weights were "
+                "kept (best validation accuracy).</p>"
+                f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>')
+    figs = "".join(f"<figure>{_img(run / f)}<figcaption>{html.escape(t)}</figcaption>"
+                   "</figure>" for f, t in FIGURES if (run / f).is_file())
     graph_html = ""
     if graph is not None and Path(graph).suffix == ".svg" and Path(graph).is_file():
-        graph_html = ("<h2>Computation graph (one batch, with the notebook's equations)</h2>"
+        graph_html = ("<h2>Computation graph</h2><p>One batch's forward pass (up) and "
+                      "backward pass, each node labelled with the notebook's equation and "
+                      "the measured gradient statistics.</p>"
                       f'<div class="graph">{Path(graph).read_text()}</div>')
     elif graph is not None:
         graph_html = (f"<p>Graph source: {html.escape(Path(graph).name)} (install Graphviz "
                       "to render it)</p>")
     page = f"""<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tinygrad-mnist run {html.escape(run.name)}</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 8px;
-text-align:right}}figure{{display:inline-block;margin:1em}}img{{max-width:100%}}
-.graph svg{{max-width:100%;height:auto}}</style></head><body>
+<style>body{{font-family:sans-serif;margin:0 auto;padding:1em;max-width:1400px}}
+table{{border-collapse:collapse;margin:0.5em 0}}td,th{{border:1px solid #ccc;
+padding:3px 8px}}th{{text-align:left;background:#f5f5f5}}td{{text-align:right}}
+tr.best td{{background:#fff3c4;font-weight:bold}}.scroll{{overflow-x:auto}}
+figure{{margin:1.5em 0}}img{{max-width:100%;height:auto}}figcaption{{color:#444;
+max-width:60em}}.graph{{overflow-x:auto}}.graph svg{{max-width:100%;height:auto}}</style>
+</head><body>
 <h1>tinygrad-mnist: {html.escape(run.name)}</h1>
-<h2>Metrics</h2><table>{rows}</table>{hist}<h2>Figures</h2>{figs}{graph_html}
+<h2>Results</h2><table>{rows}</table>{options}{hist}<h2>Figures</h2>{figs}{graph_html}
 </body></html>"""
     atomic_write_bytes(run / "report.html", page.encode())
     return run / "report.html"
 
 
-def _fmt(v) -> str:
-    return f"{v:.4f}" if isinstance(v, float) else str(v)
+_COLUMNS = {"train_loss": "train loss", "train_acc": "train accuracy",
+            "val_loss": "validation loss", "val_acc": "validation accuracy",
+            "lr": "learning rate", "seconds": "time"}
+
+
+def _cell(key: str, v) -> str:
+    """A history value as a reader wants it: accuracies in %, the learning rate in
+    scientific notation (one-cycle ends near 1e-7), seconds to a tenth."""
+    if not isinstance(v, float):
+        return html.escape(str(v))
+    if key.endswith("_acc"):
+        return f"{v * 100:.2f} %"
+    if key == "lr":
+        return f"{v:.2e}"
+    if key == "seconds":
+        return f"{v:.1f} s"
+    return f"{v:.4f}"
+
+
+def _duration(seconds: float) -> str:
+    minutes, s = divmod(round(seconds), 60)
+    return f"{minutes} min {s} s" if minutes else f"{seconds:.1f} s"
 
 
 def _summary(m: dict) -> dict:
     out = {"test accuracy": f"{m['test_accuracy'] * 100:.2f} %",
-           "test loss": _fmt(m.get("test_loss"))}
-    for key in ("best_epoch", "training_seconds", "data_source"):
-        if key in m:
-            out[key.replace("_", " ")] = _fmt(m[key])
-    out["most confused"] = ", ".join(f"{p['true']}→{p['predicted']} ({p['count']})"
-                                     for p in m["most_confused"])
-    if "config" in m:
-        out["options"] = ", ".join(f"{k}={v}" for k, v in m["config"].items())
+           "test loss": f"{m['test_loss']:.4f}" if "test_loss" in m else "—"}
+    if "best_epoch" in m:
+        out["best epoch"] = str(m["best_epoch"])
+    if "best_val_accuracy" in m:
+        out["best validation accuracy"] = f"{m['best_val_accuracy'] * 100:.2f} %"
+    if "training_seconds" in m:
+        out["training time"] = _duration(m["training_seconds"])
+    if "data_source" in m:
+        out["data"] = m["data_source"]
+    out["most confused (true→predicted, count)"] = ", ".join(
+        f"{p['true']}→{p['predicted']} ({p['count']})" for p in m["most_confused"])
     return out
