@@ -46,6 +46,8 @@ def pytest_terminal_summary(terminalreporter):
     parts = [(sum("torch" in r for r in reasons), "need PyTorch (pip install torch==2.13.0)"),
              (sum("dot" in r or "Graphviz" in r for r in reasons),
               "need Graphviz's dot (apt install graphviz)"),
+             (sum("chromium" in r for r in reasons),
+              "take report screenshots with Chromium (apt install chromium)"),
              (sum("--run-slow" in r or "shared/data" in r for r in reasons),
               "are opt-in checks on the full datasets (--run-slow, with ../shared/data)")]
     said = [f"{n} {what}" for n, what in parts if n]

@@ -261,3 +261,19 @@ def test_report_reads_as_a_report(run):
     assert '<tr class=best><td>' in page and " %</td>" in page
     assert re.search(r"<td>\d\.\d\de-\d\d</td>", page)  # the learning rate
     assert page.count("<figcaption>") == 8 and 'name="viewport"' in page
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not here")
+@pytest.mark.parametrize("width", [1400, 390])  # a desktop window and a phone
+def test_report_renders_in_chromium(run, tmp_path, width):
+    import subprocess
+
+    shot = tmp_path / f"report-{width}.png"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    "--hide-scrollbars", f"--window-size={width},2000",
+                    f"--screenshot={shot}", (run / "report.html").as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=np.float32)
+    assert pixels.shape == (2000, width)
+    # text, tables and figures drew something: not a blank or an error page
+    assert pixels.std() > 20 and (pixels < 128).mean() > 0.01
