@@ -71,3 +71,28 @@ def test_per_class_axis_starts_at_zero(drawn, tmp_path):
     ax = fig.axes[0]
     assert ax.get_ylim()[0] == 0 and ax.get_xlabel() == "class"
     assert len(ax.patches) == 10
+
+
+def test_activations_fill_their_grids_with_scales_and_labelled_outputs(drawn, tmp_path):
+    rng = np.random.default_rng(0)
+    layers = [("A1 = ReLU(Z1)", np.maximum(rng.standard_normal(128), 0)),
+              ("A2 = ReLU(Z2)", np.maximum(rng.standard_normal(64), 0))]
+    figures.activations(rng.random(784), layers, rng.dirichlet(np.ones(10)), tmp_path / "a.png")
+    (fig,) = drawn
+    grids = [ax.images[0].get_array() for ax in fig.axes[1:3]]
+    assert [g.size for g in grids] == [128, 64]  # whole grids, no empty notch
+    assert not any(np.isnan(np.asarray(g, float)).any() for g in grids)
+    assert len(fig.axes) == 6  # input, two layers, output, and the two layers' colour bars
+    bars = fig.axes[3]
+    assert bars.get_xlabel() == "class" and bars.get_ylabel() == "probability"
+    assert len({ax.title.get_fontsize() for ax in fig.axes[:4]}) == 1  # one title size
+
+
+def test_weights_share_one_colour_scale(drawn, tmp_path):
+    w1 = np.random.default_rng(0).standard_normal((128, 784))
+    figures.weights(w1, tmp_path / "w.png")
+    (fig,) = drawn
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 64 and len({im.get_clim() for im in images}) == 1
+    assert "units 1–64 of 128" in fig._suptitle.get_text()
+    assert any(ax.get_ylabel() == "weight" for ax in fig.axes)  # the colour bar

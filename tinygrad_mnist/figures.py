@@ -119,36 +119,52 @@ def predictions(images, y_true, probs, path: Path, correct: bool, names=None,
 
 
 def weights(w1: np.ndarray, path: Path, n: int = 64) -> Path:
-    """First-layer weights (out, 784) as 28×28 images: what each unit looks for."""
-    fig, axes = _grid(min(n, len(w1)), 16)
-    for ax, w in zip(axes, w1[:n]):
-        lim = np.abs(w).max()
-        ax.imshow(w.reshape(28, 28), cmap="RdBu_r", vmin=-lim, vmax=lim)
+    """First-layer weights (out, 784) as 28×28 images: what each unit looks for. One
+    colour scale for all (shown beside them), so units can be compared."""
     shown = min(n, len(w1))
-    fig.suptitle(f"First-layer weights, units 1–{shown} of {len(w1)} "
-                 "(red +, blue −, each on its own scale)", y=1.02)
+    cols = 16
+    rows = -(-shown // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9 + 0.9),
+                             layout="constrained")
+    axes = np.atleast_1d(axes).ravel()
+    lim = float(np.abs(w1[:shown]).max()) or 1.0
+    im = None
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i < shown:
+            im = ax.imshow(w1[i].reshape(28, 28), cmap="RdBu_r", vmin=-lim, vmax=lim)
+    fig.colorbar(im, ax=axes.tolist(), shrink=0.8, label="weight")
+    fig.suptitle(f"First-layer weights of units 1–{shown} of {len(w1)} (red +, blue −)")
     return _save(fig, path)
 
 
 def activations(image: np.ndarray, layers: list, probs: np.ndarray, path: Path,
                 names=None) -> Path:
-    """One image's activations through every layer: input, each hidden layer, output."""
-    fig, axes = plt.subplots(1, len(layers) + 2, figsize=(3.2 * (len(layers) + 2), 3))
+    """One image's activations through every layer: input, each hidden layer as a
+    grid of its units (one colour scale per layer, shown), and the output."""
+    fig, axes = plt.subplots(1, len(layers) + 2, figsize=(3.6 * (len(layers) + 2), 3.4),
+                             layout="constrained")
     axes[0].imshow(image.reshape(28, 28), cmap="gray")
-    axes[0].set_title("input X")
+    axes[0].set_title("input X", fontsize=10)
     axes[0].axis("off")
     for ax, (title, a) in zip(axes[1:], layers):
-        side = int(np.ceil(np.sqrt(a.size)))
-        grid = np.full(side * side, np.nan)
-        grid[:a.size] = a
-        ax.imshow(grid.reshape(side, side), cmap="viridis")
-        ax.set_title(f"{title} ({a.size} units, {np.mean(a > 0) * 100:.0f}% active)", fontsize=9)
+        cols = _columns(a.size)
+        im = ax.imshow(a.reshape(-1, cols), cmap="viridis", vmin=0)  # a full grid: no notch
+        fig.colorbar(im, ax=ax, shrink=0.8)
+        ax.set_title(f"{title}: {a.size} units, {np.mean(a > 0) * 100:.0f} % active",
+                     fontsize=10)
         ax.axis("off")
     label = names or [str(i) for i in range(len(probs))]
     axes[-1].bar(range(len(probs)), probs)
     axes[-1].set_xticks(range(len(probs)), label, rotation=45 if max(map(len, label)) > 2 else 0)
-    axes[-1].set_title("output A3 = softmax(Z3)")
+    axes[-1].set(xlabel="class", ylabel="probability", ylim=(0, 1))
+    axes[-1].set_title("output A3 = softmax(Z3)", fontsize=10)
     return _save(fig, path)
+
+
+def _columns(n: int) -> int:
+    """The most square grid that holds n units exactly (128 → 16 × 8)."""
+    return next(c for c in range(int(np.ceil(np.sqrt(n))), n + 1) if n % c == 0)
 
 
 def per_class(per_class_accuracy: dict, path: Path, names=None) -> Path:
