@@ -21,7 +21,6 @@ from tinygrad_mnist.reference import ReferenceMLP
 parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
 parser.add_argument("--steps", type=int, default=3)
 parser.add_argument("--limit", type=int, default=None, help="draw batches from the first N images")
-parser.add_argument("--epochs", type=int, default=1, help="accepted for symmetry; unused")
 parser.add_argument("--lr", type=float, default=0.01)
 args = example_args(parser)
 

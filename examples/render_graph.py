@@ -7,6 +7,7 @@ Without Graphviz's `dot` program it writes the .dot source instead.
 
 # %% Imports
 import argparse
+from pathlib import Path
 
 from tinygrad_mnist.datasets import load_mnist, to_float
 from tinygrad_mnist.graph import render_mlp_graph
@@ -17,12 +18,10 @@ from tinygrad_mnist.notebook import example_args
 parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
 parser.add_argument("--out", default="graph.svg", help=".svg, .png, .pdf or .dot")
 parser.add_argument("--batch", type=int, default=32)
-parser.add_argument("--limit", type=int, default=None, help="accepted for symmetry; unused")
-parser.add_argument("--epochs", type=int, default=0, help="accepted for symmetry; unused")
 args = example_args(parser)
 
 # %% One batch forward and backward, drawn
 data = load_mnist()
 x, y = to_float(data.x_test[: args.batch]), data.y_test[: args.batch]
 path = render_mlp_graph(mlp(seed=42), x, y, args.out, equations=True)
-print(f"wrote {path}")
+print(f"wrote {Path(path).resolve()}")

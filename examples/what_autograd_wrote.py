@@ -23,8 +23,6 @@ from tinygrad_mnist.reference import ReferenceMLP
 parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
 parser.add_argument("--batch-size", type=int, default=32)
 parser.add_argument("--lr", type=float, default=0.01)
-parser.add_argument("--limit", type=int, default=None, help="accepted for symmetry; unused")
-parser.add_argument("--epochs", type=int, default=1, help="accepted for symmetry; unused")
 args = example_args(parser)
 
 # %% The step, in PyTorch's style, and its capture
