@@ -77,12 +77,17 @@ def build_parser() -> Parser:
                    help="run every step eagerly instead of replaying the captured step")
     _add_data(t)
 
-    e = sub.add_parser("evaluate", help="test accuracy, per-class accuracy, confusions")
+    e = sub.add_parser("evaluate", help="test accuracy, per-class accuracy, confusions",
+                       description="Evaluate a run's (or a checkpoint's) weights on the 10,000 "
+                       "test images; prints the results, writes nothing.")
     e.add_argument("model", type=Path, metavar="RUN_OR_CHECKPOINT")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
     _add_data(e)
 
-    p = sub.add_parser("predict", help="predict the digit in your own images")
+    p = sub.add_parser("predict", help="predict the digit in your own images",
+                       description="Convert each image as MNIST was made and print the "
+                       "predicted digit with the top probabilities; writes nothing unless "
+                       "--show DIR.")
     p.add_argument("model", type=Path, metavar="RUN_OR_CHECKPOINT")
     p.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
     p.add_argument("--json", action="store_true", help="print the predictions as JSON")
@@ -90,7 +95,10 @@ def build_parser() -> Parser:
                    help="write the 28×28 image the model sees for each file into DIR "
                         "(<name>-28x28.png, drawn 8× larger)")
 
-    g = sub.add_parser("graph", help="render the MLP's computation graph with graphviz")
+    g = sub.add_parser("graph", help="render the MLP's computation graph with graphviz",
+                       description="Draw one batch's forward and backward graph into --out "
+                       "(graph.svg by default; the .dot source without Graphviz), or with "
+                       "--code print the code tensor.compile writes for a training step.")
     g.add_argument("model", type=Path, nargs="?", metavar="RUN_OR_CHECKPOINT")
     g.add_argument("--out", type=Path, default=Path("graph.svg"),
                    help="the drawing: .svg, .png, .pdf or .dot (default graph.svg)")
@@ -100,21 +108,30 @@ def build_parser() -> Parser:
     g.add_argument("--batch", type=int, default=32, help="test images in the batch (default 32)")
     _add_data(g)
 
-    r = sub.add_parser("report", help="regenerate metrics, figures and report.html of a run")
+    r = sub.add_parser("report", help="regenerate metrics, figures and report.html of a run",
+                       description="Rewrite RUN/metrics.json, the figures, the graph and "
+                       "RUN/report.html from the run's weights and history.")
     r.add_argument("run", type=Path, metavar="RUN")
 
     br = sub.add_parser("bridge", help="train alongside PyTorch from the same weights and "
-                                         "compare the losses step by step")
+                                         "compare the losses step by step",
+                        description="Train this framework's MLP and the same PyTorch "
+                        "Sequential from the same weights on the same batches; prints the "
+                        "loss of both at about ten steps, writes nothing.")
     br.add_argument("model", type=Path, nargs="?", metavar="RUN_OR_CHECKPOINT",
                     help="start from these weights (default: a fresh MLP)")
     br.add_argument("--steps", type=int, default=100, help="SGD/Adam steps (default 100)")
     br.add_argument("--batch-size", type=int, default=32, help="default 32")
-    br.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    br.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
+                    help="default sgd")
     br.add_argument("--lr", type=float, default=0.01, help="default 0.01")
     br.add_argument("--json", action="store_true", help="print the figures as JSON")
     _add_data(br)
 
-    b = sub.add_parser("bench", help="seconds per epoch: this framework, NumPy, PyTorch")
+    b = sub.add_parser("bench", help="seconds per epoch: this framework, NumPy, PyTorch",
+                       description="Time training epochs of this framework (eager and "
+                       "compiled), the notebook's NumPy loop and PyTorch side by side in one "
+                       "process; prints a table (or --json), writes nothing.")
     b.add_argument("--batch-size", type=int, nargs="+", default=[32, 256],
                    help="batch sizes to time (default 32 256)")
     b.add_argument("--repeats", type=int, default=5,
