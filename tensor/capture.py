@@ -100,7 +100,7 @@ class Recorder:
         self.events.append(("call", method, args, kwargs))
         self.depth += 1
         try:
-            if method.__name__ == "step" and hasattr(args[0] if args else None, "plain_sgd"):
+            if fuse.is_sgd_step(method, args):
                 return fuse.step_skipping(lambda: method(*args, **kwargs),
                                           self.fused_updates(args[0]))
             return method(*args, **kwargs)

@@ -88,8 +88,7 @@ def generate(events, arg_slots, arg_names, out, fused: dict, param_names: dict):
         if kind == "call":
             _, method, args, kwargs = event
             call = w.ref(lambda m=method, a=args, kw=kwargs: m(*a, **kw), "C")
-            if fused and method.__name__ == "step" and hasattr(args[0] if args else None,
-                                                             "plain_sgd"):
+            if fused and fuse.is_sgd_step(method, args):
                 w.emit(f"step_skipping({call}, applied)", f"{method.__qualname__}()")
                 w.env["step_skipping"] = fuse.step_skipping
             else:

@@ -40,7 +40,6 @@ class Plan:
     that say when it may run again."""
 
     def __init__(self, recorder: Recorder, arg_slots: list, arg_names: list, out):
-        self.arg_slots = arg_slots
         self.modules = [(m, [(sub, sub.training) for sub in m.modules()])
                         for m in recorder.modules]
         self.params = [(p, p.data) for p in recorder.params.values()]
@@ -74,15 +73,6 @@ def _param_names(events) -> dict:
     return names
 
 
-def _decode(value, slots):
-    kind, v = value
-    if kind == "slot":
-        return slots[v]
-    if kind == "tuple":
-        return tuple(_decode(x, slots) for x in v)
-    return v  # "array" (a constant) or "value"
-
-
 def _encode_out(value, recorder: Recorder):
     if isinstance(value, Tensor):
         slot = recorder.slot_of.get(id(value.data))
@@ -92,18 +82,6 @@ def _encode_out(value, recorder: Recorder):
     if isinstance(value, dict):
         return ("dict", {k: _encode_out(v, recorder) for k, v in value.items()})
     return ("value", value)
-
-
-def _decode_out(out, slots):
-    kind, v = out
-    if kind == "slot":
-        return function._make(slots[v], None)
-    if kind in ("tuple", "list"):
-        items = [_decode_out(x, slots) for x in v]
-        return tuple(items) if kind == "tuple" else items
-    if kind == "dict":
-        return {k: _decode_out(x, slots) for k, x in v.items()}
-    return v
 
 
 class Compiled:

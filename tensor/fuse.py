@@ -54,7 +54,7 @@ def find(events) -> dict:
         return {}
     back = kinds.index("backward")
     steps = [i for i, e in enumerate(events) if e[0] == "call" and i > back
-             and hasattr(e[2][0] if e[2] else None, "plain_sgd")]
+             and is_sgd_step(e[1], e[2])]
     # between backward() and step() nothing may have read a gradient
     if not steps or any(kinds[i] == "call" for i in range(back + 1, steps[0])):
         return {}
@@ -74,6 +74,12 @@ def find(events) -> dict:
                 uses[id(p)] == 1 and id(p) in trained for p in params):
             found[i] = (params[0], params[1] if len(params) > 1 else None, optimizer)
     return found
+
+
+def is_sgd_step(method, args) -> bool:
+    """Whether a recorded call is the step() of an optimizer that may fuse (one that
+    says, with plain_sgd(), when its update is plain SGD)."""
+    return method.__name__ == "step" and hasattr(args[0] if args else None, "plain_sgd")
 
 
 def _group(optimizer, p) -> dict:

@@ -28,6 +28,7 @@ from .bench_data_cnn import cnn_times, dataloader_times, format_rows
 from .datasets import load_mnist, to_float, train_val_split
 from .model import mlp
 from .reference import ReferenceMLP
+from .train import training_step
 
 OURS = "tinygrad-mnist (float32)"
 COMPILED = "tinygrad-mnist compiled"
@@ -54,17 +55,6 @@ def epoch_compiled(step, X, y, order, bs):
     for s in range(0, len(order), bs):
         idx = order[s:s + bs]
         step(tensor.from_numpy(X[idx]), tensor.from_numpy(y[idx]))
-
-
-def compiled_step(model, optimizer):
-    def step(x, y):
-        optimizer.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return tensor.compile(step)
 
 
 def epoch_gemm_floor(weights, X, y, order, bs):
@@ -105,7 +95,7 @@ def make_runners(X, y, X64, with_torch: bool = True):
     runners = {
         OURS: ((model, nn.optim.SGD(model.parameters(), lr=0.01)),
                                      epoch_autograd, X),
-        COMPILED: (compiled_step(twin, nn.optim.SGD(twin.parameters(), lr=0.01)),
+        COMPILED: (training_step(twin, nn.optim.SGD(twin.parameters(), lr=0.01)),
                    epoch_compiled, X),
         "matrix products alone (floor)": (
             [rng.standard_normal(s).astype(np.float32) * 0.05 for s in
