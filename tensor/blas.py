@@ -60,14 +60,11 @@ def sgemm_at_b(alpha: float, a: np.ndarray, b: np.ndarray, beta: float, c: np.nd
 
 
 def sgemm_raw(m: int, n: int, k: int, alpha: float, a: np.ndarray, b: np.ndarray,
-              c_address: int) -> bool:
+              c_address: int) -> None:
     """c ← α·aᵀ·b + c for C-contiguous float32 a (k×m), b (k×n) and the m×n matrix
-    at ``c_address``: the checks are the caller's (the plan's fused update)."""
-    if _sgemm is None:
-        return False
+    at ``c_address``: the checks (and that the symbol was found) are the caller's."""
     _sgemm(_ROW_MAJOR, _TRANS, _NO_TRANS, m, n, k, alpha, address(a), m, address(b), n, 1.0,
            c_address, n)
-    return True
 
 
 def address(a: np.ndarray) -> int:

@@ -64,9 +64,12 @@ class Recorder:
         self.depth = 0  # > 0 inside a replayable call: its ops and reads are its own
         self.in_backward = False
         # For the fused SGD update (fuse.py), done in this call as a replay will do it:
-        # id(Linear node) → (its event index, its input x); event index → its upstream g
+        # id(Linear node) → (its event index, its input x); event index → its upstream
+        # g; the parameters with a gradient before backward(); the fusion made
         self.linear: dict[int, tuple] = {}
         self.upstream: dict[int, np.ndarray] = {}
+        self.had_grad: set[int] = set()
+        self.fused = None
 
     # ----- what the engine and nn tell it ------------------------------------------------
     def slot(self, array: np.ndarray) -> int:
@@ -100,33 +103,16 @@ class Recorder:
         self.events.append(("call", method, args, kwargs))
         self.depth += 1
         try:
-            if fuse.is_sgd_step(method, args):
-                return fuse.step_skipping(lambda: method(*args, **kwargs),
-                                          self.fused_updates(args[0]))
+            if fuse.is_sgd_step(method, args) and self.fused is None:
+                inputs = {k: x for k, x in self.linear.values()}
+                self.fused = fuse.record(self.events, inputs, self.upstream, self.had_grad,
+                                         args[0])
+                if self.fused is not None:
+                    return self.fused.step(lambda: method(*args, **kwargs))
             return method(*args, **kwargs)
         finally:
             self.depth -= 1
             self.snapshots = {k: p.data.copy() for k, p in self.params.items()}
-
-    def fused_updates(self, optimizer) -> list:
-        """Do now, for this first call, the fused updates its replays will do (the
-        same arithmetic, so every step of a run rounds alike); the parameters done."""
-        applied = []
-        if not optimizer.plain_sgd():
-            return applied
-        for k, (w, b, owner) in fuse.find(self.events).items():
-            x = next((x for i, x in self.linear.values() if i == k), None)
-            if owner is not optimizer or k not in self.upstream or x is None:
-                continue
-            grads = (w.grad, None if b is None else b.grad)
-            w.grad = None
-            if b is not None:
-                b.grad = None
-            if not fuse.FusedLinear(w, b, optimizer).update(x, self.upstream[k], applied):
-                w.grad = grads[0]
-                if b is not None:
-                    b.grad = grads[1]
-        return applied
 
     def backward(self, original, root, gradient=None, retain_graph=False):
         if not self.depth:
@@ -135,6 +121,7 @@ class Recorder:
             grad = None if gradient is None else self.encode(getattr(gradient, "data",
                                                                      gradient), None)
             self.events.append(("backward", self.slot_of.get(id(root.data)), grad))
+            self.had_grad |= {k for k, p in self.params.items() if p.grad is not None}
         self.in_backward = True
         try:
             return original(root, gradient, retain_graph)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import autograd, function, fuse
-from .dtypes import ZERO
+from . import autograd, function
+from .dtypes import ONE, ZERO
 from .function import unbroadcast
 from .ops import ReLU
-from .ops_fused import Linear
+from .ops_fused import CrossEntropy, Linear, target_positions
 
 _new = object.__new__
 
@@ -27,6 +27,7 @@ class Writer:
     def __init__(self):
         self.lines: list[str] = []
         self.env: dict = {"np": np, "new": _new, "unbroadcast": unbroadcast, "ZERO": ZERO,
+                          "ONE": ONE, "target_positions": target_positions,
                           "accumulate_leaves": autograd._accumulate_leaves,
                           "make": function._make}
         self.counts: dict[str, int] = {}
@@ -59,7 +60,8 @@ def _math(cls) -> str:
 
 
 def generate(events, arg_slots, arg_names, out, fused: dict, param_names: dict):
-    """(source, namespace) of ``def replay(args, applied)`` for these events."""
+    """(source, namespace) of ``def replay(args)`` for these events; ``fused``: the
+    `fuse.FusedStep` the recording made, or None."""
     w = Writer()
     var: dict[int, str] = {}  # slot → variable name
     for slot, name in zip(arg_slots, arg_names):
@@ -88,9 +90,12 @@ def generate(events, arg_slots, arg_names, out, fused: dict, param_names: dict):
         if kind == "call":
             _, method, args, kwargs = event
             call = w.ref(lambda m=method, a=args, kw=kwargs: m(*a, **kw), "C")
-            if fused and fuse.is_sgd_step(method, args):
-                w.emit(f"step_skipping({call}, applied)", f"{method.__qualname__}()")
-                w.env["step_skipping"] = fuse.step_skipping
+            if fused is not None and k == fused.call and fused.covers_step:
+                w.emit(f"if not fused: {call}()",
+                       f"{method.__qualname__}(), done inside the GEMMs when fused")
+            elif fused is not None and k == fused.call:
+                w.emit(f"{w.ref(fused, 'S')}.step({call}) if fused else {call}()",
+                       f"{method.__qualname__}(), of the parameters not done in the GEMMs")
             else:
                 w.emit(f"{call}()", f"{method.__qualname__}()")
         elif kind == "op":
@@ -99,7 +104,7 @@ def generate(events, arg_slots, arg_names, out, fused: dict, param_names: dict):
             _backward(w, event, ops, var, array, fused, arg_slots, arg_names)
     w.emit(f"return {_output(w, out, var)}")
     lines = w.lines[:1] + loads + w.lines[1:]  # the parameters read after `leaves = {}`
-    source = "def replay(args, applied):\n" + "\n".join(lines) + "\n"
+    source = "def replay(args):\n" + "\n".join(lines) + "\n"
     return source, w.env
 
 
@@ -116,14 +121,36 @@ def _forward(w: Writer, k, event, var, array):
         name = var[out] = w.name("A")
         w.emit(f"{name} = np.maximum({ins[0]}, ZERO[{ins[0]}.dtype])", "y = max(x, 0)")
         return (k, None, event, ins)
+    if (cls is CrossEntropy and kw["reduction"][1] in ("mean", "sum") and len(shapes[0]) == 2
+            and shapes[0][0] > 0):
+        return (k, _cross_entropy(w, ins[0], _value(w, kw["target"], var), shapes[0][0],
+                                  kw["reduction"][1], var, out), event, ins)
     ctx = w.name("ctx")
-    name = var[out] = w.name("loss" if cls.__name__ == "CrossEntropy" else "t")
+    name = var[out] = w.name("loss" if cls is CrossEntropy else "t")
     op = w.op(cls)
     kwargs = "".join(f", {key}={_value(w, v, var)}" for key, v in kw.items())
     w.emit(f"{ctx} = new({op}); {ctx}.saved = (); {ctx}.needs_input_grad = {needs!r}")
     w.emit(f"{name} = {op}.forward({ctx}, {', '.join(ins)}{kwargs})",
            _math(cls).split(";")[0].strip())
     return (k, ctx, event, ins)
+
+
+def _cross_entropy(w: Writer, x: str, target: str, n: int, reduction: str, var, out):
+    """CrossEntropy's forward written out (its exact expressions); the names its
+    backward needs."""
+    i = w.name("E")[1:]
+    shifted, e, total, at = f"shifted{i}", f"E{i}", f"sumE{i}", f"at{i}"
+    loss = var[out] = w.name("loss")
+    w.lines.append(f"    # cross-entropy: the {reduction} over the batch of log Σⱼ exp({x}ₙⱼ) − "
+                   f"{x}ₙ[{target}ₙ], each row's max taken out first")
+    w.emit(f"{shifted} = {x} - {x}.max(axis=1, keepdims=True)")
+    w.emit(f"{e} = np.exp({shifted})")
+    w.emit(f"{total} = {e}.sum(axis=1, keepdims=True)")
+    w.emit(f"{at} = target_positions({target}, {x}.shape)", f"where {x}[n, {target}ₙ] is")
+    value = f"np.log({total}).sum() - {shifted}.take({at}).sum()"
+    w.emit(f"{loss} = np.asarray({f'({value}) / {n}' if reduction == 'mean' else value}, "
+           f"{x}.dtype)")
+    return ("cross_entropy", e, total, at, n if reduction == "mean" else None)
 
 
 def _value(w: Writer, value, var) -> str:
@@ -166,6 +193,9 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
         w.emit(f"{g0} = np.ones({var[root]}.shape, {var[root]}.dtype)", "backward()")
     else:
         w.emit(f"{g0} = np.array({_value(w, grad, var)}, dtype={var[root]}.dtype)")
+    if fused is not None:
+        w.emit(f"fused = {w.ref(fused, 'S')}.ready()",
+               "plain SGD, no gradient from before: the updates go into the GEMMs")
     for k, ctx, (_, cls, refs, kw, needs, shapes, out, out_shape), ins in reversed(ops):
         if out not in grads:
             continue
@@ -173,13 +203,30 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
         if cls is Linear and ctx is None:
             if needs[0]:
                 give(refs[0], f"{g} @ {ins[1]}", None, None, False)
-            if k in fused:
-                f = w.ref(fused[k], "F")
-                w.emit(f"if not {f}.update({ins[0]}, {g}, applied):",
-                       f"{ins[1]} -= lr·{g}ᵀ·{ins[0]} inside one GEMM")
+            if fused is not None and k in fused.layers:
+                bias = f", {ins[2]} -= lr·Σ {g}" if len(ins) == 3 else ""
+                w.emit("if fused:", f"{ins[1]} -= lr·{g}ᵀ·{ins[0]} inside one GEMM{bias}")
+                w.emit(f"    {w.ref(fused.layers[k], 'F')}.update({ins[0]}, {g})")
+                w.emit("else:")
                 _indented(w, _linear_grads, give, refs, needs, ins, g)
             else:
                 _linear_grads(give, refs, needs, ins, g)
+        elif isinstance(ctx, tuple):  # cross-entropy, written out
+            if not needs[0]:
+                continue
+            _, e, total, at, n = ctx
+            target = var[kw["target"][1]] if kw["target"][0] == "slot" else "target"
+            w.lines.append(f"    # d{ins[0]} = (softmax({ins[0]}) − one_hot({target}))·{g}"
+                           + (" / m: the notebook's dZ3 = (A3 − Y)/m" if n else ""))
+            fresh = refs[0][0] == "slot" and refs[0][1] not in grads
+            dx = f"d{var[refs[0][1]]}" if fresh else w.name("g")
+            w.emit(f"{dx} = {e} / {total}", f"softmax({ins[0]})")
+            w.emit(f"{dx}.put({at}, {dx}.take({at}) - ONE[{dx}.dtype])")
+            w.emit(f"{dx} *= float({g})" + (f" / {n}" if n else ""))
+            if fresh:
+                grads[refs[0][1]] = dx
+            else:
+                give(refs[0], dx, None, None, False)
         elif cls is ReLU and ctx is None:
             give(refs[0], f"{g} * ({var[out]} != ZERO[{var[out]}.dtype])", None, None, False)
         else:

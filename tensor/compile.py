@@ -28,7 +28,7 @@ import keyword
 
 import numpy as np
 
-from . import codegen, function, fuse
+from . import codegen, function
 from .capture import CaptureError, Recorder, warn_fallback
 from .function import anomaly_mode
 from .grad_mode import grad_mode
@@ -43,9 +43,8 @@ class Plan:
         self.modules = [(m, [(sub, sub.training) for sub in m.modules()])
                         for m in recorder.modules]
         self.params = [(p, p.data) for p in recorder.params.values()]
-        fused = {k: fuse.FusedLinear(*v) for k, v in fuse.find(recorder.events).items()}
-        self.source, namespace = codegen.generate(
-            recorder.events, arg_slots, arg_names, out, fused, _param_names(recorder.events))
+        self.source, namespace = codegen.generate(recorder.events, arg_slots, arg_names, out,
+                                                  recorder.fused, _param_names(recorder.events))
         exec(builtins.compile(self.source, "<tensor.compile plan>", "exec"), namespace)  # noqa: S102
         self.replay = namespace["replay"]
 
@@ -56,7 +55,7 @@ class Plan:
                         for sub, flag in subs))
 
     def run(self, leaves_in: list):
-        return self.replay(leaves_in, [])
+        return self.replay(leaves_in)
 
 
 def _param_names(events) -> dict:
@@ -135,7 +134,7 @@ class Compiled:
         except (TypeError, ValueError):
             names = []
         names += [f"a{i}" for i in range(len(names), n_args)] + keywords
-        taken = set(codegen.Writer().env) | set(dir(builtins)) | {"args", "applied", "leaves"}
+        taken = set(codegen.Writer().env) | set(dir(builtins)) | {"args", "fused", "leaves"}
         # the code's own names all end in a digit (Z1, dW2, ctx3, …)
         return [n if n.isidentifier() and not keyword.iskeyword(n) and n not in taken
                 and not n[-1].isdigit() else f"arg_{i}" for i, n in enumerate(names)]

@@ -5,9 +5,12 @@ straight into W, so dW is never written or read.
 
 It applies when the recorded step is ``zero_grad()`` … ``backward()`` …
 ``step()`` of an optimizer whose ``plain_sgd()`` says its update is exactly
-p ← p − lr·∇p, and the weight and bias feed one op each. Every call checks again
-(`Fusion.ready`): a momentum set later, a gradient left from before, another
-layout or no BLAS symbol, and that layer takes the ordinary path this time.
+p ← p − lr·∇p, and the weight and bias feed one op each. The recording call
+decides which layers fuse (float32, the weight's memory a C-order Wᵀ, NumPy's BLAS
+symbol found) and does their updates this way itself, so every step of a run
+rounds alike. Each replay checks again that it may (`FusedStep.ready`: a momentum
+set later, or a gradient left from before, and the whole step takes the ordinary
+path this time).
 
 PyTorch users read ``.grad`` after ``step()``: the fused weights get a `LazyGrad`,
 which computes gᵀ·x (the same expression as eager's) when first read.
@@ -22,27 +25,29 @@ from .ops_fused import Linear
 from .tensor import Tensor
 
 _DATA = Tensor.__dict__["data"]  # the slot that holds a tensor's array
+_sum = np.add.reduce  # what Linear.backward sums the bias gradient with
 
 
 class LazyGrad(Tensor):
-    """A gradient whose array is computed on first read (then kept)."""
+    """A weight's gradient gᵀ·x, computed on first read (then kept)."""
 
-    __slots__ = ("_compute",)
+    __slots__ = ("_operands",)
 
-    def __init__(self, compute):
-        self._compute = compute
+    def __init__(self, x, g):
+        self._operands = (x, g)
         self.grad, self.requires_grad, self._ctx = None, False, None
 
     @property
     def data(self):
-        if self._compute is not None:
-            _DATA.__set__(self, self._compute())
-            self._compute = None
+        if self._operands is not None:
+            x, g = self._operands
+            _DATA.__set__(self, (x.T @ g).T)  # eager's expression for dW
+            self._operands = None
         return _DATA.__get__(self)
 
     @data.setter
     def data(self, value):
-        self._compute = None
+        self._operands = None
         _DATA.__set__(self, value)
 
 
@@ -82,6 +87,36 @@ def is_sgd_step(method, args) -> bool:
     return method.__name__ == "step" and hasattr(args[0] if args else None, "plain_sgd")
 
 
+def record(events, inputs: dict, upstream: dict, had_grad: set, optimizer):
+    """At the recording call's ``step()``: the `FusedStep` of the layers that fuse, with
+    their updates done now as a replay does them, or None. ``inputs``/``upstream``:
+    event index → each Linear's x and the gradient g it received; ``had_grad``: ids
+    of the parameters that held a gradient before backward()."""
+    if not (blas.available and optimizer.plain_sgd()):
+        return None
+    layers = {}
+    for k, (w, b, owner) in find(events).items():
+        x, g = inputs.get(k), upstream.get(k)
+        params = [p for p in (w, b) if p is not None]
+        if (owner is optimizer and x is not None and g is not None
+                and not any(id(p) in had_grad for p in params) and _fits(w, b, x, g)):
+            layers[k] = FusedLinear(w, b, optimizer)
+    if not layers:
+        return None
+    fused = FusedStep(layers, optimizer, call=len(events) - 1)
+    for p in fused.params:
+        p.grad = None  # eager's backward just set them; the update below sets them again
+    for k, layer in layers.items():
+        layer.update(inputs[k], upstream[k])
+    return fused
+
+
+def _fits(w, b, x, g) -> bool:
+    arrays = (w.data, x, g) if b is None else (w.data, b.data, x, g)
+    return (w.data.T.flags.c_contiguous and w.data.flags.writeable and x.ndim == 2 and g.ndim == 2
+            and (b is None or b.ndim == 1) and all(a.dtype == np.float32 for a in arrays))
+
+
 def _group(optimizer, p) -> dict:
     for group in optimizer.param_groups:
         if any(q is p for q in group["params"]):
@@ -89,61 +124,72 @@ def _group(optimizer, p) -> dict:
     raise KeyError("parameter not in the optimizer")
 
 
+def _defined_by(cls, name: str):
+    return next(k for k in cls.__mro__ if name in k.__dict__)
+
+
+class FusedStep:
+    """The fused layers of one plan and the optimizer whose step they do."""
+
+    def __init__(self, layers: dict, optimizer, call: int):
+        self.layers, self.optimizer = layers, optimizer
+        self.call = call  # the event index of the step() call
+        self.params = [p for layer in layers.values() for p in (layer.w, layer.b)
+                       if p is not None]
+        fused = {id(p) for p in self.params}
+        cls = type(optimizer)
+        # the optimizer's step() has nothing left to do when the GEMMs updated all its
+        # parameters and step() is the plain-SGD update its class vouches for
+        self.covers_step = (_defined_by(cls, "step") is _defined_by(cls, "plain_sgd")
+                            and all(id(p) in fused for group in optimizer.param_groups
+                                    for p in group["params"]))
+
+    def ready(self) -> bool:
+        """Whether this call may fuse: plain SGD now, and no gradient from before."""
+        return self.optimizer.plain_sgd() and all(p.grad is None for p in self.params)
+
+    def step(self, call):
+        """The optimizer's step() for the parameters the GEMMs did not update: their
+        gradients set aside while it runs."""
+        if self.covers_step:
+            return None
+        grads = [p.grad for p in self.params]
+        for p in self.params:
+            p.grad = None
+        try:
+            return call()
+        finally:
+            for p, g in zip(self.params, grads):
+                p.grad = g
+
+
 class FusedLinear:
     """One Linear op of a plan whose SGD update goes into its GEMM."""
 
-    __slots__ = ("w", "b", "optimizer", "w_group", "b_group", "wt", "wt_address", "step")
+    __slots__ = ("w", "b", "w_group", "b_group", "wt_address", "lr")
 
     def __init__(self, w, b, optimizer):
-        self.w, self.b, self.optimizer = w, b, optimizer
+        self.w, self.b = w, b
         self.w_group = _group(optimizer, w)
         self.b_group = None if b is None else _group(optimizer, b)
-        # The plan's guards hold w.data's identity, so its transpose and address stay
-        self.wt = w.data.T
-        self.wt_address = blas.address(self.wt) if self.wt.flags.c_contiguous else None
-        self.step = (None, None)  # (lr, that lr as a 0-d array of the bias dtype)
+        # The plan's guards hold w.data's identity, so its transpose's address stays
+        self.wt_address = blas.address(w.data.T)
+        self.lr = (None, None)  # the bias group's lr, and it as a 0-d array of b's dtype
 
-    def update(self, x, g, applied: list) -> bool:
-        """W ← W − lr·gᵀx in one sgemm and b ← b − lr·Σₙ g, with their .grad set and
-        both added to ``applied``; False, with nothing changed, when this call can't
-        (a gradient already there, momentum now, another layout, no BLAS symbol)."""
-        w, b = self.w, self.b
-        if (self.wt_address is None or w.grad is not None or (b is not None and b.grad is not None)
-                or x.ndim != 2 or g.ndim != 2 or self.wt.dtype != np.float32
-                or g.dtype != np.float32 or x.dtype != np.float32
-                or not self.optimizer.plain_sgd()):
-            return False
+    def update(self, x, g) -> None:
+        """W ← W − lr·gᵀx in one sgemm and b ← b − lr·Σₙ g, with their .grad set."""
         if not x.flags.c_contiguous:
             x = np.ascontiguousarray(x)
         if not g.flags.c_contiguous:
             g = np.ascontiguousarray(g)
         k, m = x.shape
-        if not blas.sgemm_raw(m, g.shape[1], k, -self.w_group["lr"], x, g, self.wt_address):
-            return False
-        w.grad = LazyGrad(lambda: (x.T @ g).T)  # eager's expression for dW
-        applied.append(w)
+        blas.sgemm_raw(m, g.shape[1], k, -self.w_group["lr"], x, g, self.wt_address)
+        self.w.grad = LazyGrad(x, g)
+        b = self.b
         if b is not None:
             lr = self.b_group["lr"]
-            if self.step[0] != lr:  # SGD.step's lr: a 0-d array of the parameter's dtype
-                self.step = (lr, np.asarray(lr, b.data.dtype))
-            db = g.sum(axis=0)
-            b.data -= self.step[1] * db
+            if self.lr[0] != lr:  # as SGD.step: lr as a 0-d array of the parameter's dtype
+                self.lr = (lr, np.asarray(lr, b.data.dtype))
+            db = _sum(g, 0)
+            b.data -= self.lr[1] * db
             b.grad = Tensor._make(db, None)
-            applied.append(b)
-        return True
-
-
-def step_skipping(call, applied: list):
-    """An optimizer step after fused updates: the parameters they already stepped are
-    hidden from it (their .grad set aside), so it steps only the others."""
-    if not applied:
-        return call()
-    grads = [p.grad for p in applied]
-    for p in applied:
-        p.grad = None
-    try:
-        return call()
-    finally:
-        for p, g in zip(applied, grads):
-            p.grad = g
-        applied.clear()

@@ -172,6 +172,18 @@ def _arange(n: int) -> np.ndarray:
     return rows
 
 
+def target_positions(target: np.ndarray, shape: tuple) -> np.ndarray:
+    """The flat positions of x[n, targetₙ] in an (N, C) x; checks 0 ≤ t < C in the
+    same call."""
+    n, c = shape
+    try:
+        return _ravel_multi_index((_arange(n), target), shape)
+    except ValueError:
+        bad = target[(target < 0) | (target >= c)][0]
+        raise IndexError(f"cross_entropy: target {bad} is out of bounds for {c} "
+                         "classes") from None
+
+
 class CrossEntropy(Function):
     """ℓₙ = −log softmax(xₙ)[tₙ], reduced;  dxₙ = (softmax(xₙ) − one_hot(tₙ))·g (/ N for mean)"""
 
@@ -184,12 +196,7 @@ class CrossEntropy(Function):
         z = x - _max(x, 1, keepdims=True)
         e = np.exp(z)
         s = _sum(e, 1, keepdims=True)
-        try:  # flat positions of the targets; checks 0 ≤ t < C in the same call
-            picked = _ravel_multi_index((_arange(n), target), (n, c))
-        except ValueError:
-            bad = target[(target < 0) | (target >= c)][0]
-            raise IndexError(f"cross_entropy: target {bad} is out of bounds for {c} "
-                             "classes") from None
+        picked = target_positions(target, x.shape)
         ctx.save_for_backward(e, s)
         ctx.picked, ctx.reduction = picked, reduction
         if reduction == "none":

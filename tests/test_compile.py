@@ -229,79 +229,6 @@ def test_broadcast_gradients_are_summed_back_as_in_eager():
     assert compiled.recorded == 1 and compiled.eager_reason is None
 
 
-@pytest.mark.parametrize("with_blas", [True, False])
-def test_fused_sgd_update_and_its_fallback_equal_eager(with_blas, monkeypatch):
-    """Plain SGD folds into the weight-gradient GEMM when NumPy's BLAS symbol is found,
-    and takes the ordinary path when it is not; .grad reads as eager's either way."""
-    from tensor import blas, fuse
-
-    if with_blas and not blas.available:
-        pytest.skip("NumPy's cblas_sgemm was not found here")
-    if not with_blas:
-        monkeypatch.setattr(blas, "_sgemm", None)
-    eager_model, _, eager_step = _setup(np.float32, "sgd", "none", dropout=False)
-    model, _, step = _setup(np.float32, "sgd", "none", dropout=False)
-    compiled = tensor.compile(step)
-    for x, y in _batches(np.float32, n=12):
-        eager_step(x, y)
-        compiled(x, y)
-        kinds = {type(p.grad) for p in model.parameters()}
-        for a, b in zip(eager_model.parameters(), model.parameters()):
-            np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-6, atol=1e-8)
-            np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-6,
-                                       atol=1e-7)
-    assert (fuse.LazyGrad in kinds) == with_blas
-
-
-def test_sgemm_matches_numpy():
-    from tensor import blas
-
-    if not blas.available:
-        pytest.skip("NumPy's cblas_sgemm was not found here")
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((32, 50)).astype(np.float32)
-    b = rng.standard_normal((32, 20)).astype(np.float32)
-    c = rng.standard_normal((50, 20)).astype(np.float32)
-    expected = c - 0.5 * (a.T @ b)
-    assert blas.sgemm_at_b(-0.5, a, b, 1.0, c)
-    np.testing.assert_allclose(c, expected, rtol=1e-5, atol=1e-5)
-    assert not blas.sgemm_at_b(-0.5, a.astype(np.float64), b, 1.0, c)  # wrong dtype: no-op
-    assert not blas.sgemm_at_b(-0.5, a, b, 1.0, np.asfortranarray(c))  # wrong layout
-
-
-def test_the_recording_call_rounds_as_its_replays():
-    """A compiled run is the same bit for bit whichever call records the plan, so a run
-    resumed in a new process (which records again) continues exactly. (At these sizes
-    the fused update and eager's dW-then-update round differently.)"""
-    rng = np.random.default_rng(0)
-    batches = [(tensor.tensor(rng.random((32, 784), dtype=np.float32)),
-                tensor.tensor(rng.integers(0, 10, 32))) for _ in range(6)]
-
-    def setup():
-        tensor.manual_seed(0)
-        model = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
-        opt = nn.optim.SGD(model.parameters(), lr=0.1)
-
-        def step(x, y):
-            opt.zero_grad()
-            F.cross_entropy(model(x), y).backward()
-            opt.step()
-
-        return model, step
-
-    (model_a, step_a), (model_b, step_b), (model_e, step_e) = setup(), setup(), setup()
-    compiled_a = tensor.compile(step_a)
-    for x, y in batches:
-        compiled_a(x, y)  # records at step 0, replays after
-        tensor.compile(step_b)(x, y)  # records at every step
-        step_e(x, y)
-    for a, b in zip(model_a.parameters(), model_b.parameters()):
-        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
-    differs = any((a.detach().numpy() != e.detach().numpy()).any()
-                  for a, e in zip(model_a.parameters(), model_e.parameters()))
-    assert differs  # else this test could not tell the two roundings apart
-
-
 # ----- every op of the contract, through compile ----------------------------------------
 from op_table import BINARY, BINARY_PAIRS, MATRIX, UNARY, sample  # noqa: E402
 
@@ -342,22 +269,3 @@ def test_every_op_replays_as_eager(name, fn, inputs):
     op = name.split(":")[1]
     assert (compiled.eager_reason is not None) == (op in MADE_INSIDE), compiled.eager_reason
     assert len(caught) == (1 if op in MADE_INSIDE else 0)
-
-
-def test_without_fusion_a_replay_is_eager_bit_for_bit():
-    """Adam-family steps have no fusion: the generated code runs the ops' own
-    expressions, so a compiled AdamW run equals the eager one exactly."""
-    from tinygrad_mnist.model import mlp
-    from tinygrad_mnist.train import training_step
-
-    rng = np.random.default_rng(0)
-    models = mlp(seed=0), mlp(seed=0)
-    steps = [training_step(m, nn.optim.AdamW(m.parameters(), lr=3e-3, weight_decay=1e-4),
-                           None, compiled) for m, compiled in zip(models, (True, False))]
-    for _ in range(4):
-        x = tensor.tensor(rng.random((64, 784), dtype=np.float32))
-        y = tensor.tensor(rng.integers(0, 10, 64))
-        for step in steps:
-            step(x, y)
-    for a, b in zip(*(m.parameters() for m in models)):
-        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())

@@ -93,7 +93,7 @@ def test_custom_op():
 
 def test_what_autograd_wrote_prints_the_captured_step():
     out = run("what_autograd_wrote.py", "--batch-size", "16")
-    for line in ("def replay(args, applied):", "Z1 = X @ W1.T", "dZ3 = CrossEntropy.backward(",
+    for line in ("def replay(args):", "Z1 = X @ W1.T", "dZ3 = E1 / sumE1",
                  "dA2 = dZ3 @ W3", "dZ2 = dA2 * (A2 != ZERO[A2.dtype])",
                  "leaves[P_W1] = (X.T @ dZ1).T", "dZ3 = (A3 - Y) / m"):
         assert line in out, line
