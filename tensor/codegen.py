@@ -189,7 +189,11 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
             w.emit(f"{grads[target]} = {g}")
 
     g0 = grads[root] = f"d{var[root]}"
-    if grad is None:
+    written_out = [ctx for _, ctx, e, _ in ops if e[6] == root and isinstance(ctx, tuple)]
+    if grad is None and written_out:  # a loss written out takes its gradient as 1
+        grads[root] = "1.0"
+        w.lines.append(f"    # backward() from {var[root]}: d{var[root]} = 1")
+    elif grad is None:
         w.emit(f"{g0} = np.ones({var[root]}.shape, {var[root]}.dtype)", "backward()")
     else:
         w.emit(f"{g0} = np.array({_value(w, grad, var)}, dtype={var[root]}.dtype)")
@@ -216,13 +220,15 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
                 continue
             _, e, total, at, n = ctx
             target = var[kw["target"][1]] if kw["target"][0] == "slot" else "target"
-            w.lines.append(f"    # d{ins[0]} = (softmax({ins[0]}) − one_hot({target}))·{g}"
+            w.lines.append(f"    # d{ins[0]} = (softmax({ins[0]}) − one_hot({target}))"
+                           + (f"·{g}" if g != "1.0" else "")
                            + (" / m: the notebook's dZ3 = (A3 − Y)/m" if n else ""))
             fresh = refs[0][0] == "slot" and refs[0][1] not in grads
             dx = f"d{var[refs[0][1]]}" if fresh else w.name("g")
             w.emit(f"{dx} = {e} / {total}", f"softmax({ins[0]})")
             w.emit(f"{dx}.put({at}, {dx}.take({at}) - ONE[{dx}.dtype])")
-            w.emit(f"{dx} *= float({g})" + (f" / {n}" if n else ""))
+            scale = g if g == "1.0" else f"float({g})"
+            w.emit(f"{dx} *= {scale}" + (f" / {n}" if n else ""))
             if fresh:
                 grads[refs[0][1]] = dx
             else:

@@ -18,6 +18,9 @@ which computes gᵀ·x (the same expression as eager's) when first read.
 
 from __future__ import annotations
 
+import operator
+from itertools import repeat
+
 import numpy as np
 
 from . import blas
@@ -26,6 +29,7 @@ from .tensor import Tensor
 
 _DATA = Tensor.__dict__["data"]  # the slot that holds a tensor's array
 _sum = np.add.reduce  # what Linear.backward sums the bias gradient with
+_GRAD = operator.attrgetter("grad")
 
 
 class LazyGrad(Tensor):
@@ -146,7 +150,8 @@ class FusedStep:
 
     def ready(self) -> bool:
         """Whether this call may fuse: plain SGD now, and no gradient from before."""
-        return self.optimizer.plain_sgd() and all(p.grad is None for p in self.params)
+        return self.optimizer.plain_sgd() and all(map(operator.is_, map(_GRAD, self.params),
+                                                      repeat(None)))
 
     def step(self, call):
         """The optimizer's step() for the parameters the GEMMs did not update: their
