@@ -59,7 +59,7 @@ def _math(cls) -> str:
     return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
 
 
-def generate(events, arg_slots, arg_names, out, fused: dict, param_names: dict):
+def generate(events, arg_slots, arg_names, out, fused, param_names: dict):
     """(source, namespace) of ``def replay(args)`` for these events; ``fused``: the
     `fuse.FusedStep` the recording made, or None."""
     w = Writer()
@@ -189,7 +189,7 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
             w.emit(f"{grads[target]} = {g}")
 
     g0 = grads[root] = f"d{var[root]}"
-    written_out = [ctx for _, ctx, e, _ in ops if e[6] == root and isinstance(ctx, tuple)]
+    written_out = any(e[6] == root and isinstance(ctx, tuple) for _, ctx, e, _ in ops)
     if grad is None and written_out:  # a loss written out takes its gradient as 1
         grads[root] = "1.0"
         w.lines.append(f"    # backward() from {var[root]}: d{var[root]} = 1")
@@ -227,8 +227,8 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
             dx = f"d{var[refs[0][1]]}" if fresh else w.name("g")
             w.emit(f"{dx} = {e} / {total}", f"softmax({ins[0]})")
             w.emit(f"{dx}.put({at}, {dx}.take({at}) - ONE[{dx}.dtype])")
-            scale = g if g == "1.0" else f"float({g})"
-            w.emit(f"{dx} *= {scale}" + (f" / {n}" if n else ""))
+            if g != "1.0" or n:
+                w.emit(f"{dx} *= {g if g == '1.0' else f'float({g})'}" + (f" / {n}" if n else ""))
             if fresh:
                 grads[refs[0][1]] = dx
             else:
