@@ -2,6 +2,7 @@
 resume, determinism, the run folder, evaluate, predict, and the CLI's errors."""
 
 import gzip
+import html
 import json
 import os
 import re
@@ -198,7 +199,7 @@ def test_graph_code_prints_the_compiled_step(capsys):
     assert cli.main(["graph", "--code", "--batch", "4"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("def replay(args):")
-    for line in ("Z1 = x @ W1.T", "dZ2 = dA2 * (A2 != ZERO[A2.dtype])", "SGD.step()"):
+    for line in ("Z1 = X @ W1.T", "dZ2 = dA2 * (A2 != ZERO[A2.dtype])", "SGD.step()"):
         assert line in out, line
 
 
@@ -261,6 +262,13 @@ def test_report_reads_as_a_report(run):
     assert '<tr class=best><td>' in page and " %</td>" in page
     assert re.search(r"<td>\d\.\d\de-\d\d</td>", page)  # the learning rate
     assert page.count("<figcaption>") == 8 and 'name="viewport"' in page
+    # the code tensor.compile wrote for this network's step: valid Python, the
+    # notebook's backward
+    code = html.unescape(page.split('<pre class="scroll">')[1].split("</pre>")[0])
+    compile(code, "report.html", "exec")
+    for line in ("def replay(args):", "dZ3 = E1 / sumE1", "dA2 = dZ3 @ W3",
+                 "dZ2 = dA2 * (A2 != ZERO[A2.dtype])", "F3.update(X, dZ1)"):
+        assert line in code, line
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not here")

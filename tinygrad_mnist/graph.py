@@ -103,15 +103,19 @@ def graph_command(args) -> Path:
 
 
 def step_source(args) -> str:
-    """The code tensor.compile writes for one SGD training step of the model (what
-    `train` replays), captured on a batch of test images; the model is not changed
-    on disk."""
+    """`compiled_step_source` of the --model (or a fresh one) on a batch of test
+    images; the model is not changed on disk."""
+    return compiled_step_source(*_model_and_batch(args))
+
+
+def compiled_step_source(model, x, y) -> str:
+    """The code tensor.compile writes for one SGD training step of ``model`` on the
+    batch (x, y): what `train` replays. Recording the step trains ``model`` by it."""
     import nn
     import tensor
 
     from .train import training_step
 
-    model, x, y = _model_and_batch(args)
     step = training_step(model, nn.optim.SGD(model.parameters(), lr=0.01))
     step(tensor.from_numpy(x), tensor.from_numpy(y))
     return step.source

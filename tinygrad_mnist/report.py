@@ -17,7 +17,7 @@ from . import figures
 from .checkpoint import load_model_file
 from .datasets import CLASS_NAMES, load_mnist, to_float
 from .evaluation import metrics as compute_metrics
-from .graph import render_mlp_graph
+from .graph import compiled_step_source, render_mlp_graph
 from .model import linear_layers
 from .train import Config, evaluate, write_json
 
@@ -98,7 +98,9 @@ def generate(run, extra: dict | None = None) -> dict:
                         run / "activations.png", names)
     figures.per_class(m["per_class_accuracy"], run / "per_class.png", names)
     graph = write_run_graph(run, model, X_test[:32], y_test[:32])
-    write_html(run, m, history, graph, names)
+    # on a copy of the model: recording the step trains it by one step
+    code = compiled_step_source(load_model_file(run), X_test[:32], y_test[:32])
+    write_html(run, m, history, graph, names, code)
     return m
 
 
@@ -116,7 +118,7 @@ def _img(path: Path) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(path.stem)}">'
 
 
-def write_html(run: Path, m: dict, history: list, graph, names) -> Path:
+def write_html(run: Path, m: dict, history: list, graph, names, code: str = "") -> Path:
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in _summary(m).items())
     options = ""
@@ -146,6 +148,13 @@ def write_html(run: Path, m: dict, history: list, graph, names) -> Path:
     elif graph is not None:
         graph_html = (f"<p>Graph source: {html.escape(Path(graph).name)} (install Graphviz "
                       "to render it)</p>")
+    code_html = ("<h2>The code autograd wrote</h2><p>One training step of this network "
+                 "(batch 32, SGD) as <code>tensor.compile</code> captured it and "
+                 "<code>train</code> replays it: plain NumPy, the tensors named as in the "
+                 "notebook. Its backward is the notebook's hand-derived one "
+                 "(dZ3 = (A3 − Y)/m, dZ2 = dA2 ⊙ 1[Z2 &gt; 0], …), here found by "
+                 "autograd; in PyTorch's layout, Z = X·Wᵀ + b.</p>"
+                 f'<pre class="scroll">{html.escape(code)}</pre>') if code else ""
     page = f"""<!doctype html><html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tinygrad-mnist run {html.escape(run.name)}</title>
@@ -154,10 +163,12 @@ table{{border-collapse:collapse;margin:0.5em 0}}td,th{{border:1px solid #ccc;
 padding:3px 8px}}th{{text-align:left;background:#f5f5f5}}td{{text-align:right}}
 tr.best td{{background:#fff3c4;font-weight:bold}}.scroll{{overflow-x:auto}}
 figure{{margin:1.5em 0}}img{{max-width:100%;height:auto}}figcaption{{color:#444;
-max-width:60em}}.graph{{overflow-x:auto}}.graph svg{{max-width:100%;height:auto}}</style>
+max-width:60em}}.graph{{overflow-x:auto}}.graph svg{{max-width:100%;height:auto}}
+pre{{background:#f7f7f7;padding:0.8em;font-size:0.85em}}</style>
 </head><body>
 <h1>tinygrad-mnist: {html.escape(run.name)}</h1>
 <h2>Results</h2><table>{rows}</table>{options}{hist}<h2>Figures</h2>{figs}{graph_html}
+{code_html}
 </body></html>"""
     atomic_write_bytes(run / "report.html", page.encode())
     return run / "report.html"

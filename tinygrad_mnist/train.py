@@ -110,9 +110,9 @@ def training_step(model, optimizer, batch_scheduler=None, compiled: bool = True)
     """One step: zero_grad, forward, cross-entropy, backward, step (and a per-batch
     schedule's step); captured once by tensor.compile and replayed, unless not
     ``compiled``. Returns the batch's loss."""
-    def step(x, y):
+    def step(X, y):  # the notebook's names: they name the tensors of the compiled code
         optimizer.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
+        loss = nn.functional.cross_entropy(model(X), y)
         loss.backward()
         optimizer.step()
         if batch_scheduler is not None:
