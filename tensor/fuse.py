@@ -1,7 +1,8 @@
 """The plan's one fusion: plain SGD's update of a `Linear` weight, done inside the
 weight-gradient GEMM. Eager computes dW = gᵀ·x into a new array and then
 W ← W − lr·dW; here one ``sgemm`` with α = −lr and β = 1 writes W − lr·gᵀ·x
-straight into W, so dW is never written or read.
+straight into W, so dW is never written or read. The bias likewise: one ``sgemv``
+writes b − lr·gᵀ·1 into b.
 
 It applies when the recorded step is ``zero_grad()`` … ``backward()`` …
 ``step()`` of an optimizer whose ``plain_sgd()`` says its update is exactly
@@ -12,8 +13,8 @@ rounds alike. Each replay checks again that it may (`FusedStep.ready`: a momentu
 set later, or a gradient left from before, and the whole step takes the ordinary
 path this time).
 
-PyTorch users read ``.grad`` after ``step()``: the fused weights get a `LazyGrad`,
-which computes gᵀ·x (the same expression as eager's) when first read.
+PyTorch users read ``.grad`` after ``step()``: the fused parameters get a
+`LazyGrad`, which computes gᵀ·x or Σₙ g (eager's expressions) when first read.
 """
 
 from __future__ import annotations
@@ -33,26 +34,35 @@ _GRAD = operator.attrgetter("grad")
 
 
 class LazyGrad(Tensor):
-    """A weight's gradient gᵀ·x, computed on first read (then kept)."""
+    """A gradient computed on first read (then kept): ``compute(*operands)``."""
 
-    __slots__ = ("_operands",)
+    __slots__ = ("_compute", "_operands")
 
-    def __init__(self, x, g):
-        self._operands = (x, g)
+    def __init__(self, compute, *operands):
+        self._compute, self._operands = compute, operands
         self.grad, self.requires_grad, self._ctx = None, False, None
 
     @property
     def data(self):
-        if self._operands is not None:
-            x, g = self._operands
-            _DATA.__set__(self, (x.T @ g).T)  # eager's expression for dW
-            self._operands = None
+        if self._compute is not None:
+            _DATA.__set__(self, self._compute(*self._operands))
+            self._compute = self._operands = None
         return _DATA.__get__(self)
 
     @data.setter
     def data(self, value):
-        self._operands = None
+        self._compute = self._operands = None
         _DATA.__set__(self, value)
+
+
+def weight_grad(x, g):
+    """dW = gᵀ·x, as Linear.backward computes it."""
+    return (x.T @ g).T
+
+
+def bias_grad(g):
+    """db = Σₙ g, as Linear.backward computes it."""
+    return _sum(g, 0)
 
 
 def find(events) -> dict:
@@ -116,9 +126,13 @@ def record(events, inputs: dict, upstream: dict, had_grad: set, optimizer):
 
 
 def _fits(w, b, x, g) -> bool:
-    arrays = (w.data, x, g) if b is None else (w.data, b.data, x, g)
-    return (w.data.T.flags.c_contiguous and w.data.flags.writeable and x.ndim == 2 and g.ndim == 2
-            and (b is None or b.ndim == 1) and all(a.dtype == np.float32 for a in arrays))
+    """float32 throughout, 2-D x and g, and parameters BLAS can write in place: Wᵀ
+    C-ordered (Linear's layout) and a contiguous 1-D bias."""
+    params = [w.data] if b is None else [w.data, b.data]
+    return (w.data.T.flags.c_contiguous and x.ndim == g.ndim == 2
+            and (b is None or (b.ndim == 1 and b.data.flags.c_contiguous))
+            and all(p.flags.writeable for p in params)
+            and all(a.dtype == np.float32 for a in (*params, x, g)))
 
 
 def _group(optimizer, p) -> dict:
@@ -169,32 +183,34 @@ class FusedStep:
 
 
 class FusedLinear:
-    """One Linear op of a plan whose SGD update goes into its GEMM."""
+    """One Linear op of a plan whose SGD update goes into its GEMM (and its bias's
+    into a GEMV)."""
 
-    __slots__ = ("w", "b", "w_group", "b_group", "wt_address", "lr")
+    __slots__ = ("w", "b", "w_group", "b_group", "wt_address", "b_address", "ones")
 
     def __init__(self, w, b, optimizer):
         self.w, self.b = w, b
         self.w_group = _group(optimizer, w)
         self.b_group = None if b is None else _group(optimizer, b)
-        # The plan's guards hold w.data's identity, so its transpose's address stays
+        # The plan's guards hold the parameters' arrays, so their addresses stay
         self.wt_address = blas.address(w.data.T)
-        self.lr = (None, None)  # the bias group's lr, and it as a 0-d array of b's dtype
+        self.b_address = None if b is None else blas.address(b.data)
+        self.ones = (0, None, 0)  # (k, a float32 vector of k ones, its address)
 
     def update(self, x, g) -> None:
-        """W ← W − lr·gᵀx in one sgemm and b ← b − lr·Σₙ g, with their .grad set."""
+        """W ← W − lr·gᵀx in one sgemm and b ← b − lr·gᵀ·1 in one sgemv, their .grad
+        computed when read."""
         if not x.flags.c_contiguous:
             x = np.ascontiguousarray(x)
         if not g.flags.c_contiguous:
             g = np.ascontiguousarray(g)
         k, m = x.shape
-        blas.sgemm_raw(m, g.shape[1], k, -self.w_group["lr"], x, g, self.wt_address)
-        self.w.grad = LazyGrad(x, g)
-        b = self.b
-        if b is not None:
-            lr = self.b_group["lr"]
-            if self.lr[0] != lr:  # as SGD.step: lr as a 0-d array of the parameter's dtype
-                self.lr = (lr, np.asarray(lr, b.data.dtype))
-            db = _sum(g, 0)
-            b.data -= self.lr[1] * db
-            b.grad = Tensor._make(db, None)
+        n = g.shape[1]
+        blas.sgemm_raw(m, n, k, -self.w_group["lr"], x, g, self.wt_address)
+        self.w.grad = LazyGrad(weight_grad, x, g)
+        if self.b is not None:
+            if self.ones[0] != k:
+                ones = np.ones(k, np.float32)
+                self.ones = (k, ones, blas.address(ones))
+            blas.sgemv_raw(k, n, -self.b_group["lr"], g, self.ones[2], self.b_address)
+            self.b.grad = LazyGrad(bias_grad, g)

@@ -79,20 +79,25 @@ def test_fused_sgd_update_and_its_fallback_equal_eager(with_blas, monkeypatch):
     assert (fuse.LazyGrad in kinds) == with_blas
 
 
-def test_sgemm_matches_numpy():
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(k=st.integers(1, 40), m=st.integers(1, 30), n=st.integers(1, 30),
+       alpha=st.floats(-2, 2, allow_nan=False, width=32), seed=st.integers(0, 2**16))
+def test_sgemm_and_sgemv_match_numpy(k, m, n, alpha, seed):
     from tensor import blas
 
     if not blas.available:
-        pytest.skip("NumPy's cblas_sgemm was not found here")
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((32, 50)).astype(np.float32)
-    b = rng.standard_normal((32, 20)).astype(np.float32)
-    c = rng.standard_normal((50, 20)).astype(np.float32)
-    expected = c - 0.5 * (a.T @ b)
-    assert blas.sgemm_at_b(-0.5, a, b, 1.0, c)
-    np.testing.assert_allclose(c, expected, rtol=1e-5, atol=1e-5)
-    assert not blas.sgemm_at_b(-0.5, a.astype(np.float64), b, 1.0, c)  # wrong dtype: no-op
-    assert not blas.sgemm_at_b(-0.5, a, b, 1.0, np.asfortranarray(c))  # wrong layout
+        pytest.skip("NumPy's cblas_sgemm/sgemv were not found here")
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((k, m)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    c = np.asfortranarray(rng.standard_normal((n, m)).astype(np.float32)).T  # C-order Wᵀ
+    y, x = rng.standard_normal(m).astype(np.float32), rng.standard_normal(k).astype(np.float32)
+    want_c = c + np.float64(alpha) * (a.T.astype(np.float64) @ b)
+    want_y = y + np.float64(alpha) * (a.T.astype(np.float64) @ x)
+    blas.sgemm_raw(m, n, k, alpha, a, b, blas.address(c))
+    blas.sgemv_raw(k, m, alpha, a, blas.address(x), blas.address(y))
+    np.testing.assert_allclose(c, want_c, rtol=1e-4, atol=1e-4 * k)
+    np.testing.assert_allclose(y, want_y, rtol=1e-4, atol=1e-4 * k)
 
 
 def test_the_recording_call_rounds_as_its_replays():
