@@ -43,8 +43,8 @@ class Plan:
     that say when it may run again."""
 
     def __init__(self, recorder: Recorder, arg_slots: list, arg_names: list, out):
-        # what the guards compare, as lists that map() walks in C: the call costs
-        # 3–8 % of a step at batch 32, most of it here
+        # what the guards compare, as lists that map() walks in C: Python loops over
+        # them were most of the wrapper's cost
         self.submodules = [sub for m in recorder.modules for sub in m.modules()]
         self.training = [sub.training for sub in self.submodules]
         self.params = list(recorder.params.values())
