@@ -7,7 +7,7 @@ import numpy as np
 import tensor
 from tensor import Tensor
 from tensor.ops_fused import CrossEntropy, Dropout, Linear
-from tensor.ops_loss import MseLoss
+from tensor.ops_loss import MseLoss, NllLoss
 
 from .functional_conv import (  # noqa: F401  (re-exported: nn.functional.conv2d, …)
     adaptive_avg_pool2d,
@@ -104,11 +104,8 @@ def _unsqueeze_target(target):
 def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     """Mean of −input[n, target[n]] (input holds log-probabilities)."""
     _check_reduction(reduction, "nll_loss")
-    t = _class_targets(input, target, "nll_loss")
-    if t.size and (t.min() < 0 or t.max() >= input.shape[1]):
-        bad = t[(t < 0) | (t >= input.shape[1])][0]
-        raise IndexError(f"nll_loss: target {bad} is out of bounds for {input.shape[1]} classes")
-    return _reduce(-input[np.arange(input.shape[0]), t], reduction)
+    return NllLoss.apply(input, target=_class_targets(input, target, "nll_loss"),
+                         reduction=reduction)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:

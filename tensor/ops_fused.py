@@ -172,7 +172,7 @@ def _arange(n: int) -> np.ndarray:
     return rows
 
 
-def target_positions(target: np.ndarray, shape: tuple) -> np.ndarray:
+def target_positions(target: np.ndarray, shape: tuple, op: str = "cross_entropy") -> np.ndarray:
     """The flat positions of x[n, targetₙ] in an (N, C) x; checks 0 ≤ t < C in the
     same call."""
     n, c = shape
@@ -180,8 +180,7 @@ def target_positions(target: np.ndarray, shape: tuple) -> np.ndarray:
         return _ravel_multi_index((_arange(n), target), shape)
     except ValueError:
         bad = target[(target < 0) | (target >= c)][0]
-        raise IndexError(f"cross_entropy: target {bad} is out of bounds for {c} "
-                         "classes") from None
+        raise IndexError(f"{op}: target {bad} is out of bounds for {c} classes") from None
 
 
 class CrossEntropy(Function):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .function import Function
+from .ops_fused import target_positions
 
 
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
@@ -69,3 +70,27 @@ class BinaryCrossEntropyWithLogits(Function):
             dy = (g * ((0 if p is None else (p - 1) * softplus_neg) - x)).astype(x.dtype,
                                                                                copy=False)
         return dx, dy
+
+
+class NllLoss(Function):
+    """ℓₙ = −xₙ[tₙ] (x: log-probabilities), reduced;  dxₙ = −one_hot(tₙ)·g (/ N for
+    mean)"""
+
+    torch_name = "NllLossBackward0"
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        picked = target_positions(target, x.shape, "nll_loss")
+        ctx.picked, ctx.shape, ctx.reduction = picked, x.shape, reduction
+        return _reduce(-x.take(picked), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = np.zeros(ctx.shape, g.dtype)
+        dx.put(ctx.picked, -_scale(g, ctx.picked.shape, ctx.reduction))
+        return dx
+
+    @classmethod
+    def error(cls, arrays, exc):
+        return exc if isinstance(exc, IndexError) else super().error(arrays, exc)

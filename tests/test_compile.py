@@ -269,3 +269,40 @@ def test_every_op_replays_as_eager(name, fn, inputs):
     op = name.split(":")[1]
     assert (compiled.eager_reason is not None) == (op in MADE_INSIDE), compiled.eager_reason
     assert len(caught) == (1 if op in MADE_INSIDE else 0)
+
+
+def test_the_official_mnist_examples_step_replays_as_eager():
+    """PyTorch's MNIST example's step (conv, max-pool, dropout, flatten, log_softmax,
+    nll_loss, Adadelta, StepLR) is captured whole, and replays as eager steps."""
+
+    def setup():
+        tensor.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 4, 3, dtype=np.float64), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Dropout(0.25), nn.Flatten(),
+                              nn.Linear(64, 10, dtype=np.float64), nn.LogSoftmax(1))
+        opt = nn.optim.Adadelta(model.parameters(), lr=1.0)
+        sched = nn.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.7)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.nll_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            sched.step()
+            return loss
+
+        return model, step
+
+    (eager_model, eager_step), (model, step) = setup(), setup()
+    compiled = tensor.compile(step, fullgraph=True)
+    rng = np.random.default_rng(0)
+    batches = [(tensor.tensor(rng.random((8, 1, 10, 10))), tensor.tensor(rng.integers(0, 10, 8)))
+               for _ in range(6)]
+    tensor.manual_seed(1)
+    eager = [eager_step(x, y).item() for x, y in batches]
+    tensor.manual_seed(1)
+    replayed = [compiled(x, y).item() for x, y in batches]
+    assert compiled.recorded == 1
+    np.testing.assert_allclose(replayed, eager, rtol=1e-12)
+    for a, b in zip(eager_model.parameters(), model.parameters()):
+        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-12, atol=1e-15)

@@ -128,6 +128,10 @@ GRAD_FN_CASES = {
     "clone": lambda L, x, y, W: x.clone(),
     "linear": lambda L, x, y, W: L.nn.functional.linear(x, W, y[:2]),
     "cross_entropy": lambda L, x, y, W: L.nn.functional.cross_entropy(x, L.tensor([0, 1, 2])),
+    "nll_loss": lambda L, x, y, W: L.nn.functional.nll_loss(x.log_softmax(1),
+                                                            L.tensor([0, 1, 2])),
+    "nll_loss_none": lambda L, x, y, W: L.nn.functional.nll_loss(x, L.tensor([2, 1, 0]),
+                                                                 reduction="none"),
     "mse_loss": lambda L, x, y, W: L.nn.functional.mse_loss(x, x.detach() * 2),
     "bce_with_logits": lambda L, x, y, W: L.nn.functional.binary_cross_entropy_with_logits(
         x, (x.detach() > 0).float()),
