@@ -1,7 +1,7 @@
 """Train the notebook's MLP with this framework, in the PyTorch style.
 
 train_mnist_torch.py is the same program for PyTorch: the two files differ only in
-their import block. Run: python examples/train_mnist.py [--epochs N] [--limit N]
+their import block. Run: python examples/train_mnist.py [--epochs N] [--limit N] [--compile]
 """
 
 # %% Imports: this framework's engine under PyTorch's name, and its nn, optim, functional
@@ -20,6 +20,8 @@ parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--limit", type=int, default=None, help="first N training images")
 parser.add_argument("--batch-size", type=int, default=32)
 parser.add_argument("--lr", type=float, default=0.01)
+parser.add_argument("--compile", action="store_true",
+                    help="capture the training step once with compile and replay it")
 args = example_args(parser)
 torch.manual_seed(42)
 
@@ -45,15 +47,23 @@ def accuracy(X, Y):
 
 
 # %% Training: forward, loss, zero_grad, backward, step
+def train_step(X, Y):
+    loss = cross_entropy(model(X), Y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+if args.compile:  # the same line in both frameworks
+    train_step = torch.compile(train_step)
+
 for epoch in range(args.epochs):
     model.train()
     order, total = torch.randperm(len(X_train)), 0.0
     for start in range(0, len(X_train), args.batch_size):
         idx = order[start : start + args.batch_size]
-        loss = cross_entropy(model(X_train[idx]), Y_train[idx])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        loss = train_step(X_train[idx], Y_train[idx])
         total += loss.item() * len(idx)
     model.eval()
     print(f"epoch {epoch + 1}: train loss {total / len(X_train):.4f}, "
