@@ -8,6 +8,7 @@ import numpy as np
 from . import dtypes, function
 from . import ops as O
 from . import ops_fused as F
+from . import ops_unary as U
 from .device import parse_to
 from .reductions import ReductionMethods
 from .shapes import ShapeMethods
@@ -35,11 +36,11 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         if dt.kind != "f":  # integers and bools carry no gradient (as PyTorch)
             with np.errstate(invalid="ignore"):  # NaN/inf become INT_MIN, as PyTorch
                 return _tensor(self.data.astype(dt))
-        return O.Cast.apply(self, dtype=dt)
+        return U.Cast.apply(self, dtype=dt)
 
     def clone(self):
         """A copy that is still in the graph: y = x;  dx = g."""
-        return O.Clone.apply(self)
+        return U.Clone.apply(self)
 
     def cpu(self):
         return self
@@ -155,7 +156,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         return O.Pow.apply(*self._operands(other, True, "pow"))
 
     def __neg__(self):
-        return O.Neg.apply(self._no_bool("neg"))
+        return U.Neg.apply(self._no_bool("neg"))
 
     def _no_bool(self, op):
         if self.data.dtype.kind == "b":
@@ -247,25 +248,25 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         return fn.apply(self if self.data.dtype.kind == "f" else self.to(dtypes.DEFAULT_FLOAT))
 
     def exp(self):
-        return self._float_op(O.Exp)
+        return self._float_op(U.Exp)
 
     def log(self):
-        return self._float_op(O.Log)
+        return self._float_op(U.Log)
 
     def sqrt(self):
-        return self._float_op(O.Sqrt)
+        return self._float_op(U.Sqrt)
 
     def sigmoid(self):
-        return self._float_op(O.Sigmoid)
+        return self._float_op(U.Sigmoid)
 
     def tanh(self):
-        return self._float_op(O.Tanh)
+        return self._float_op(U.Tanh)
 
     def relu(self):
-        return O.ReLU.apply(self._no_bool("relu"))
+        return U.ReLU.apply(self._no_bool("relu"))
 
     def abs(self):
-        return O.Abs.apply(self._no_bool("abs"))
+        return U.Abs.apply(self._no_bool("abs"))
 
     neg = __neg__
 
@@ -286,6 +287,6 @@ class TensorMethods(ShapeMethods, ReductionMethods):
                 dt = dtypes.scalar_dtype(b, dt)
         lo, hi = (b if b is None or isinstance(b, np.ndarray) else
                   dtypes.scalar_array(b, dt, "clamp") for b in bounds)
-        return O.Clamp.apply(self.to(dt), lo=lo, hi=hi)
+        return U.Clamp.apply(self.to(dt), lo=lo, hi=hi)
 
     clip = clamp
