@@ -2,10 +2,11 @@
 the tensors named, compiled once with ``exec`` and run at every replay. It is also
 what ``step.source`` shows a learner: the code autograd wrote.
 
-`Linear` and `ReLU` are written out as NumPy expressions (the exact expressions
-their ops compute); every other op is a call of its own forward and backward. A
-Linear whose plain-SGD update can go into its GEMM (``fuse.py``) gets that update
-inline, with the ordinary gradient code as its fallback.
+`Linear`, `ReLU` and `CrossEntropy` (mean or sum over a batch) are written out as
+NumPy expressions (the exact expressions their ops compute, so a replay equals
+eager bit for bit); every other op is a call of its own forward and backward. A
+Linear whose plain-SGD update goes into its GEMM (``fuse.py``) gets that update
+under ``if fused:``, with the ordinary gradient code as its ``else``.
 """
 
 from __future__ import annotations
@@ -150,7 +151,20 @@ def _cross_entropy(w: Writer, x: str, target: str, n: int, reduction: str, var, 
     value = f"np.log({total}).sum() - {shifted}.take({at}).sum()"
     w.emit(f"{loss} = np.asarray({f'({value}) / {n}' if reduction == 'mean' else value}, "
            f"{x}.dtype)")
-    return ("cross_entropy", e, total, at, n if reduction == "mean" else None)
+    return ("cross_entropy", e, total, at, n if reduction == "mean" else None, target)
+
+
+def _cross_entropy_backward(w: Writer, ctx: tuple, x: str, g: str, dx: str) -> None:
+    """dx = (softmax(x) − one_hot(target))·g (/ N), CrossEntropy.backward's
+    expressions; ``g`` is "1.0" for the loss backward() started from."""
+    _, e, total, at, n, target = ctx
+    times = f"·{g}" if g != "1.0" else ""
+    w.lines.append(f"    # d{x} = (softmax({x}) − one_hot({target})){times}"
+                   + (" / m: the notebook's dZ3 = (A3 − Y)/m" if n else ""))
+    w.emit(f"{dx} = {e} / {total}", f"softmax({x})")
+    w.emit(f"{dx}.put({at}, {dx}.take({at}) - ONE[{dx}.dtype])")
+    if g != "1.0" or n:  # eager multiplies by float(g) / N; by 1.0 it is the identity
+        w.emit(f"{dx} *= {g if g == '1.0' else f'float({g})'}" + (f" / {n}" if n else ""))
 
 
 def _value(w: Writer, value, var) -> str:
@@ -216,23 +230,14 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
             else:
                 _linear_grads(give, refs, needs, ins, g)
         elif isinstance(ctx, tuple):  # cross-entropy, written out
-            if not needs[0]:
-                continue
-            _, e, total, at, n = ctx
-            target = var[kw["target"][1]] if kw["target"][0] == "slot" else "target"
-            w.lines.append(f"    # d{ins[0]} = (softmax({ins[0]}) − one_hot({target}))"
-                           + (f"·{g}" if g != "1.0" else "")
-                           + (" / m: the notebook's dZ3 = (A3 − Y)/m" if n else ""))
-            fresh = refs[0][0] == "slot" and refs[0][1] not in grads
-            dx = f"d{var[refs[0][1]]}" if fresh else w.name("g")
-            w.emit(f"{dx} = {e} / {total}", f"softmax({ins[0]})")
-            w.emit(f"{dx}.put({at}, {dx}.take({at}) - ONE[{dx}.dtype])")
-            if g != "1.0" or n:
-                w.emit(f"{dx} *= {g if g == '1.0' else f'float({g})'}" + (f" / {n}" if n else ""))
-            if fresh:
-                grads[refs[0][1]] = dx
-            else:
-                give(refs[0], dx, None, None, False)
+            if needs[0]:
+                fresh = refs[0][0] == "slot" and refs[0][1] not in grads
+                dx = f"d{var[refs[0][1]]}" if fresh else w.name("g")
+                _cross_entropy_backward(w, ctx, ins[0], g, dx)
+                if fresh:
+                    grads[refs[0][1]] = dx
+                else:
+                    give(refs[0], dx, None, None, False)
         elif cls is ReLU and ctx is None:
             give(refs[0], f"{g} * ({var[out]} != ZERO[{var[out]}.dtype])", None, None, False)
         else:
