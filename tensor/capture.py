@@ -104,9 +104,8 @@ class Recorder:
         self.depth += 1
         try:
             if fuse.is_sgd_step(method, args) and self.fused is None:
-                inputs = {k: x for k, x in self.linear.values()}
-                self.fused = fuse.record(self.events, inputs, self.upstream, self.had_grad,
-                                         args[0])
+                self.fused = fuse.record(self.events, dict(self.linear.values()),
+                                         self.upstream, self.had_grad, args[0])
                 if self.fused is not None:
                     return self.fused.step(lambda: method(*args, **kwargs))
             return method(*args, **kwargs)
