@@ -78,9 +78,22 @@ def _param_names(events) -> dict:
 
 
 def _encode_out(value, recorder: Recorder):
+    """What the function returned, by reference to the plan's arrays; a value the
+    plan can't recompute (an argmax, a comparison, a NumPy array or scalar) is a
+    problem: a replay would return the first call's."""
     if isinstance(value, Tensor):
         slot = recorder.slot_of.get(id(value.data))
-        return ("slot", slot) if slot is not None else ("value", value)
+        if slot is not None:
+            return ("slot", slot)
+        if id(value) in recorder.made:
+            recorder.problem(f"the function returns a tensor of shape {tuple(value.shape)} "
+                             "made inside from values the plan can't follow (argmax, a "
+                             "comparison, …); a replay would return the first call's")
+        return ("value", value)  # a tensor from outside: the object itself
+    if isinstance(value, (np.ndarray, np.generic)):
+        recorder.problem(f"the function returns a NumPy {type(value).__name__}; a replay "
+                         "would return the first call's (return a tensor)")
+        return ("value", value)
     if isinstance(value, (tuple, list)):
         return (type(value).__name__, [_encode_out(v, recorder) for v in value])
     if isinstance(value, dict):

@@ -127,6 +127,11 @@ def test_guards_record_new_plans_for_modes_and_shapes():
     (lambda model, x, y: tensor.where(x > 0, x, -x).sum(), "made inside the function"),
     (lambda model, x, y: model(x)[[0, 1]].sum(), "made inside the function"),
     (lambda model, x, y: model(x) if bool(x.sum() > 0) else model(-x), "__bool__"),
+    # what is returned must be recomputed by a replay, not frozen at the first call's
+    (lambda model, x, y: model(x).argmax(1), "returns a tensor of shape (8,)"),
+    (lambda model, x, y: (model(x).sum(), model(x) > 0), "returns a tensor of shape (8, 5)"),
+    (lambda model, x, y: model(x).data, "returns a NumPy ndarray"),
+    (lambda model, x, y: {"top": model(x).data.max()}, "returns a NumPy float32"),
 ])
 def test_what_cannot_be_replayed_runs_eagerly_with_one_warning(body, reason, capsys):
     model = _model(np.float32)
@@ -142,6 +147,19 @@ def test_what_cannot_be_replayed_runs_eagerly_with_one_warning(body, reason, cap
     with pytest.raises(CaptureError, match="compile: "):
         strict(*batches[1])
     capsys.readouterr()
+
+
+def test_returned_tensors_are_recomputed_by_every_replay():
+    """Outputs of ops (detached or not) come from the replay; a tensor from outside
+    the function is returned as itself."""
+    model = _model(np.float32)
+    scale = tensor.tensor(2.0)
+    compiled = tensor.compile(lambda x: (model(x).detach() * scale, model[0].weight, scale))
+    for x, _ in _batches(np.float32, n=4):
+        out, weight, same = compiled(x)
+        np.testing.assert_array_equal(out.numpy(), (model(x) * 2).detach().numpy())
+        assert weight is model[0].weight and same is scale
+    assert compiled.recorded == 2 and compiled.eager_reason is None
 
 
 def test_a_parameter_changed_outside_an_optimizer_is_caught():
