@@ -6,13 +6,14 @@ then replay it as straight-line NumPy code written from the recording
     loss = step(xb, yb)                      # 1st call: eager, recorded
     loss = step(xb, yb)                      # later calls: the plan
 
-A plan is kept per guard: the arguments' shapes, dtypes and requires_grad, grad
-mode, anomaly mode, each module's ``training`` flag and the identity and shape of
-every parameter array. A miss records another plan (the last, smaller batch of
-an epoch is a second one); past ``cache_size_limit`` plans the function runs
-eagerly, with one warning. What can't be replayed (``.item()``, printing,
-hooks, tensors made inside from values the plan can't follow, parameters changed
-outside an optimizer) makes the function run eagerly with one warning, or raises
+A plan is kept per guard: the arguments' shapes, dtypes and requires_grad (and
+which of them are the same array), grad mode, anomaly mode, each module's
+``training`` flag and the identity and shape of every parameter array. A miss
+records another plan (the last, smaller batch of an epoch is a second one);
+past ``cache_size_limit`` plans the function runs eagerly, with one warning.
+What can't be replayed (``.item()``, printing, hooks, tensors made inside from
+values the plan can't follow or returned from it, parameters changed outside an
+optimizer) makes the function run eagerly with one warning, or raises
 `CaptureError` with ``fullgraph=True``.
 
 A replay runs the tensor ops and the optimizers' and schedulers' calls, nothing
@@ -193,6 +194,10 @@ def _guard_key(leaves):
             except TypeError:
                 return None
             parts.append(("value", type(a), a))
+    # which arguments are the same array: the plan reads each argument from one place
+    ids = [id(getattr(a, "data", a)) for a in leaves]
+    if len(set(ids)) < len(ids):
+        parts.append(tuple(ids.index(i) for i in ids))
     return tuple(parts)
 
 

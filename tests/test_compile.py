@@ -149,6 +149,27 @@ def test_what_cannot_be_replayed_runs_eagerly_with_one_warning(body, reason, cap
     capsys.readouterr()
 
 
+def test_the_same_tensor_passed_twice_is_a_guard():
+    """Recorded with f(x, x), a plan reads both arguments from one place: a call with
+    two different tensors (or the reverse) must record its own plan."""
+    def f(a, b):
+        out = (a * 2 + b * b).sum()
+        out.backward()
+        return out
+
+    compiled = tensor.compile(f)
+    rng = np.random.default_rng(0)
+    for same in (True, False, True, False, False):
+        p = tensor.tensor(rng.standard_normal(3), requires_grad=True)
+        q = p if same else tensor.tensor(rng.standard_normal(3), requires_grad=True)
+        got = compiled(p, q).item(), p.grad.numpy().copy()
+        p.grad = q.grad = None
+        want = f(p, q).item(), p.grad.numpy().copy()
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+    assert compiled.recorded == 2
+
+
 def test_returned_tensors_are_recomputed_by_every_replay():
     """Outputs of ops (detached or not) come from the replay; a tensor from outside
     the function is returned as itself."""
