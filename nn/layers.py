@@ -145,11 +145,12 @@ class Sequential(Module):
         if isinstance(value, Module):
             self.__dict__.pop(name, None)
             self._modules[name] = value
+            object.__setattr__(self, "version", self.version + 1)
             return
         if name in self._modules:
             raise TypeError(f"Sequential: cannot assign {type(value).__name__} as child module "
                             f"'{name}' (a Module or None expected)")
-        object.__setattr__(self, name, value)
+        super().__setattr__(name, value)
 
     def __getattr__(self, name: str):  # only reached when normal lookup fails
         modules = self.__dict__.get("_modules", {})
@@ -160,8 +161,9 @@ class Sequential(Module):
     def __delattr__(self, name: str) -> None:
         if name in self._modules:
             del self._modules[name]
+            object.__setattr__(self, "version", self.version + 1)
         else:
-            object.__delattr__(self, name)
+            super().__delattr__(name)
 
     def _members(self):
         yield from self._modules.items()

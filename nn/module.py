@@ -46,6 +46,19 @@ class Module:
     and define ``forward``."""
 
     training = True
+    # tensor.compile's guard: bumped whenever a tensor, a module or a container of
+    # them is assigned to or deleted from this module (a plan that read the old
+    # ones must record again). Lists mutated in place are not seen.
+    version = 0
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, _TRACKED) or isinstance(self.__dict__.get(name), _TRACKED):
+            object.__setattr__(self, "version", self.version + 1)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        object.__setattr__(self, "version", self.version + 1)
+        object.__delattr__(self, name)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
@@ -201,3 +214,7 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n" + "\n".join(lines) + "\n)"
+
+
+# what Module.version counts the (re)assignments of
+_TRACKED = (Tensor, Module, list, tuple, dict)

@@ -41,6 +41,7 @@ from .grad_mode import grad_mode
 from .tensor import Tensor
 
 _DATA, _TRAINING = operator.attrgetter("data"), operator.attrgetter("training")
+_VERSION = operator.attrgetter("version")
 
 
 class Plan:
@@ -52,6 +53,7 @@ class Plan:
         # them were most of the wrapper's cost
         self.submodules = [sub for m in recorder.modules for sub in m.modules()]
         self.training = [sub.training for sub in self.submodules]
+        self.versions = [getattr(sub, "version", 0) for sub in self.submodules]
         self.params = list(recorder.params.values())
         self.arrays = [p.data for p in self.params]
         self.source, namespace = codegen.generate(recorder.events, arg_slots, arg_names, out,
@@ -60,9 +62,11 @@ class Plan:
         self.replay = namespace["replay"]
 
     def valid(self) -> bool:
-        """The guards a cache key can't hold: parameters and training flags."""
+        """The guards a cache key can't hold: parameters, training flags and each
+        module's version (its tensors and submodules reassigned)."""
         return (all(map(operator.is_, map(_DATA, self.params), self.arrays))
-                and list(map(_TRAINING, self.submodules)) == self.training)
+                and list(map(_TRAINING, self.submodules)) == self.training
+                and list(map(_VERSION, self.submodules)) == self.versions)
 
     def run(self, leaves_in: list):
         return self.replay(leaves_in)

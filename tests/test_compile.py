@@ -170,6 +170,33 @@ def test_the_same_tensor_passed_twice_is_a_guard():
     assert compiled.recorded == 2
 
 
+def test_reassigned_parameters_and_submodules_record_new_plans():
+    """A plan reads the parameter objects it recorded: replacing one (or a layer, or
+    adding one to a Sequential) must not replay the old ones."""
+    class Net(nn.Module):
+        def __init__(self):
+            self.body = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+            self.head = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.head(self.body(x))
+
+    tensor.manual_seed(0)
+    net = Net()
+    compiled = tensor.compile(lambda x: net(x).sum())
+    x = tensor.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    changes = [lambda: setattr(net.head, "weight", nn.Parameter(tensor.ones(2, 4))),
+               lambda: setattr(net, "head", nn.Linear(4, 2)),
+               lambda: net.body.append(nn.Linear(4, 4)),
+               lambda: delattr(net.body, "2"),
+               lambda: setattr(net.body[0], "bias", None)]
+    for change in [lambda: None, *changes]:
+        change()
+        for _ in range(2):  # records, then replays
+            np.testing.assert_array_equal(compiled(x).detach().numpy(), net(x).sum().detach().numpy())
+    assert compiled.recorded == 1 + len(changes)
+
+
 def test_returned_tensors_are_recomputed_by_every_replay():
     """Outputs of ops (detached or not) come from the replay; a tensor from outside
     the function is returned as itself."""
