@@ -8,7 +8,8 @@ then replay it as straight-line NumPy code written from the recording
 
 A plan is kept per guard: the arguments' shapes, dtypes and requires_grad (and
 which of them are the same array), grad mode, anomaly mode, each module's
-``training`` flag and the identity and shape of every parameter array. A miss
+``training`` flag and version, the identity of every parameter array and of what
+the function names (its closure's cells, the globals it reads). A miss
 records another plan (the last, smaller batch of an epoch is a second one);
 past ``cache_size_limit`` plans the function runs eagerly, with one warning.
 What can't be replayed (``.item()``, printing, hooks, tensors made inside from
@@ -48,9 +49,11 @@ class Plan:
     """One recorded call as straight-line code (``codegen.py``), with the guards
     that say when it may run again."""
 
-    def __init__(self, recorder: Recorder, arg_slots: list, arg_names: list, out):
+    def __init__(self, recorder: Recorder, arg_slots: list, arg_names: list, out,
+                 named: tuple):
         # what the guards compare, as lists that map() walks in C: Python loops over
         # them were most of the wrapper's cost
+        self.cells, self.cell_values, self.globals, self.names, self.global_values = named
         self.submodules = [sub for m in recorder.modules for sub in m.modules()]
         self.training = [sub.training for sub in self.submodules]
         self.versions = [getattr(sub, "version", 0) for sub in self.submodules]
@@ -66,10 +69,31 @@ class Plan:
         module's version (its tensors and submodules reassigned)."""
         return (all(map(operator.is_, map(_DATA, self.params), self.arrays))
                 and list(map(_TRAINING, self.submodules)) == self.training
-                and list(map(_VERSION, self.submodules)) == self.versions)
+                and list(map(_VERSION, self.submodules)) == self.versions
+                and all(map(operator.is_, map(_cell_value, self.cells), self.cell_values))
+                and all(map(operator.is_, map(self.globals.get, self.names),
+                            self.global_values)))
 
     def run(self, leaves_in: list):
         return self.replay(leaves_in)
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # not bound yet
+        return None
+
+
+def _named_values(fn) -> tuple:
+    """What ``fn`` reads by name, as it is now: its closure's cells and the globals
+    it names, with their objects. The plan baked those objects in (``opt.step``,
+    ``model``, a Python number), so rebinding one must record again."""
+    cells = list(getattr(fn, "__closure__", None) or ())
+    code, namespace = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
+    names = [n for n in code.co_names if n in namespace] if code is not None else []
+    return (cells, [_cell_value(c) for c in cells], namespace, names,
+            [namespace[n] for n in names])
 
 
 def _param_names(events) -> dict:
@@ -142,6 +166,7 @@ class Compiled:
     def _record(self, key, leaves, args, kwargs):
         recorder = Recorder(strict=self.fullgraph)
         self.recorded += 1
+        named = _named_values(self.fn)  # before the call, which may rebind them
         with recorder:
             arg_slots = [recorder.slot(t.data if isinstance(t, Tensor) else t) for t in leaves]
             result = self.fn(*args, **kwargs)
@@ -151,7 +176,7 @@ class Compiled:
         else:
             self.plans[key] = self.last = Plan(recorder, arg_slots,
                                                self._arg_names(len(args), sorted(kwargs)),
-                                               out)
+                                               out, named)
         return result
 
     def _arg_names(self, n_args: int, keywords: list) -> list:

@@ -193,8 +193,65 @@ def test_reassigned_parameters_and_submodules_record_new_plans():
     for change in [lambda: None, *changes]:
         change()
         for _ in range(2):  # records, then replays
-            np.testing.assert_array_equal(compiled(x).detach().numpy(), net(x).sum().detach().numpy())
+            got = compiled(x).detach().numpy()
+            np.testing.assert_array_equal(got, net(x).sum().detach().numpy())
     assert compiled.recorded == 1 + len(changes)
+
+
+_SCALE = 2.0
+_CALLS = 0
+
+
+def _scaled_sum(x):
+    return (x * _SCALE).sum()
+
+
+def _counting_sum(x):
+    global _CALLS
+    _CALLS += 1
+    return x.sum()
+
+
+def test_rebinding_what_the_function_names_records_again():
+    """The plan bakes in the objects the function names (a global number, the
+    optimizer in its closure): rebinding one must record again, not replay the old."""
+    global _SCALE
+    compiled, x = tensor.compile(_scaled_sum), tensor.ones(3)
+    assert [compiled(x).item() for _ in range(2)] == [6.0, 6.0]
+    _SCALE = 3.0
+    assert [compiled(x).item() for _ in range(2)] == [9.0, 9.0]
+    _SCALE = 2.0
+    assert compiled.recorded == 2
+
+    def train(compile_it: bool) -> list:
+        model = _model(np.float32)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+
+        fn = tensor.compile(step) if compile_it else step
+        for i, (x, y) in enumerate(_batches(np.float32, n=6)):
+            if i == 3:  # another optimizer, under the same name
+                opt = nn.optim.Adam(model.parameters(), lr=0.01)
+            fn(x, y)
+        return [p.detach().numpy() for p in model.parameters()]
+
+    for a, b in zip(train(False), train(True)):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+def test_a_function_that_rebinds_a_global_never_replays_stale():
+    """A counter the function increments changes what it names at every call: each
+    call records again (so the counter counts), then it runs eagerly, with one warning."""
+    compiled, x = tensor.compile(_counting_sum), tensor.ones(2)
+    start = _CALLS
+    with pytest.warns(RuntimeWarning, match="cache_size_limit"):
+        for _ in range(10):
+            assert compiled(x).item() == 2.0
+    assert _CALLS - start == 10
 
 
 def test_returned_tensors_are_recomputed_by_every_replay():
