@@ -59,20 +59,23 @@ class Plan:
         self.versions = [getattr(sub, "version", 0) for sub in self.submodules]
         self.params = list(recorder.params.values())
         self.arrays = [p.data for p in self.params]
+        self.fused = recorder.fused
         self.source, namespace = codegen.generate(recorder.events, arg_slots, arg_names, out,
                                                   recorder.fused, _param_names(recorder.events))
         exec(builtins.compile(self.source, "<tensor.compile plan>", "exec"), namespace)  # noqa: S102
         self.replay = namespace["replay"]
 
     def valid(self) -> bool:
-        """The guards a cache key can't hold: parameters, training flags and each
-        module's version (its tensors and submodules reassigned)."""
+        """The guards a cache key can't hold: parameters, training flags, each
+        module's version (its tensors and submodules reassigned), what the function
+        names, and the parameters of the optimizer whose update is fused."""
         return (all(map(operator.is_, map(_DATA, self.params), self.arrays))
                 and list(map(_TRAINING, self.submodules)) == self.training
                 and list(map(_VERSION, self.submodules)) == self.versions
                 and all(map(operator.is_, map(_cell_value, self.cells), self.cell_values))
                 and all(map(operator.is_, map(self.globals.get, self.names),
-                            self.global_values)))
+                            self.global_values))
+                and (self.fused is None or self.fused.unchanged()))
 
     def run(self, leaves_in: list):
         return self.replay(leaves_in)

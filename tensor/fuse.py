@@ -142,6 +142,10 @@ def _group(optimizer, p) -> dict:
     raise KeyError("parameter not in the optimizer")
 
 
+def _trained(optimizer) -> list:
+    return [p for group in optimizer.param_groups for p in group["params"]]
+
+
 def _defined_by(cls, name: str):
     return next(k for k in cls.__mro__ if name in k.__dict__)
 
@@ -156,11 +160,17 @@ class FusedStep:
                        if p is not None]
         fused = {id(p) for p in self.params}
         cls = type(optimizer)
+        self.trained = _trained(optimizer)
         # the optimizer's step() has nothing left to do when the GEMMs updated all its
         # parameters and step() is the plain-SGD update its class vouches for
         self.covers_step = (_defined_by(cls, "step") is _defined_by(cls, "plain_sgd")
-                            and all(id(p) in fused for group in optimizer.param_groups
-                                    for p in group["params"]))
+                            and all(id(p) in fused for p in self.trained))
+
+    def unchanged(self) -> bool:
+        """Whether the optimizer still trains the parameters it did when recorded (a
+        plan guard: ``covers_step`` was decided on them)."""
+        now = _trained(self.optimizer)
+        return len(now) == len(self.trained) and all(map(operator.is_, now, self.trained))
 
     def ready(self) -> bool:
         """Whether this call may fuse: plain SGD now, and no gradient from before."""

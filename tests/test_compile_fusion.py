@@ -230,3 +230,29 @@ def test_parameters_outside_the_fused_layers_are_stepped_by_the_optimizer():
     assert runs[1][-1] != 1.5  # the scale was trained
     for a, b in zip(*runs):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+def test_a_parameter_group_added_later_is_stepped():
+    """The plan skips SGD.step() when the GEMMs did all its parameters; a group added
+    afterwards must be stepped (the plan records again)."""
+    runs = []
+    for compiled in (False, True):
+        tensor.manual_seed(0)
+        model = nn.Sequential(nn.Linear(12, 16), nn.ReLU(), nn.Linear(16, 5))
+        scale = tensor.tensor(1.5, requires_grad=True)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y, model=model, scale=scale, opt=opt):
+            opt.zero_grad()  # scale's gradient adds up until it joins the optimizer
+            F.cross_entropy(model(x) * scale, y).backward()
+            opt.step()
+
+        fn = tensor.compile(step, fullgraph=True) if compiled else step
+        for i, (x, y) in enumerate(_batches(np.float32, n=6)):
+            if i == 3:
+                opt.add_param_group({"params": [scale]})
+            fn(x, y)
+        runs.append([*_params(model), scale.item()])
+    assert runs[1][-1] != 1.5  # stepped after its group was added
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
