@@ -42,7 +42,7 @@ from .grad_mode import grad_mode
 from .tensor import Tensor
 
 _DATA, _TRAINING = operator.attrgetter("data"), operator.attrgetter("training")
-_VERSION = operator.attrgetter("version")
+_VERSION, _REQUIRES_GRAD = operator.attrgetter("version"), operator.attrgetter("requires_grad")
 
 
 class Plan:
@@ -59,6 +59,7 @@ class Plan:
         self.versions = [getattr(sub, "version", 0) for sub in self.submodules]
         self.params = list(recorder.params.values())
         self.arrays = [p.data for p in self.params]
+        self.requires_grad = [p.requires_grad for p in self.params]
         self.fused = recorder.fused
         self.source, namespace = codegen.generate(recorder.events, arg_slots, arg_names, out,
                                                   recorder.fused, _param_names(recorder.events))
@@ -66,10 +67,12 @@ class Plan:
         self.replay = namespace["replay"]
 
     def valid(self) -> bool:
-        """The guards a cache key can't hold: parameters, training flags, each
+        """The guards a cache key can't hold: parameters (their arrays and
+        requires_grad), training flags, each
         module's version (its tensors and submodules reassigned), what the function
         names, and the parameters of the optimizer whose update is fused."""
         return (all(map(operator.is_, map(_DATA, self.params), self.arrays))
+                and list(map(_REQUIRES_GRAD, self.params)) == self.requires_grad
                 and list(map(_TRAINING, self.submodules)) == self.training
                 and list(map(_VERSION, self.submodules)) == self.versions
                 and all(map(operator.is_, map(_cell_value, self.cells), self.cell_values))

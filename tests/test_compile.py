@@ -254,6 +254,30 @@ def test_a_function_that_rebinds_a_global_never_replays_stale():
     assert _CALLS - start == 10
 
 
+def test_freezing_a_layer_records_again():
+    """requires_grad_(False) on a layer's parameters stops its training, compiled as
+    eagerly (the plan would still update it)."""
+    runs = []
+    for compile_it in (False, True):
+        model = _model(np.float32)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+
+        fn = tensor.compile(step) if compile_it else step
+        for i, (x, y) in enumerate(_batches(np.float32, n=6)):
+            if i == 3:
+                for p in model[0].parameters():
+                    p.requires_grad_(False)
+            fn(x, y)
+        runs.append([p.detach().numpy() for p in model.parameters()])
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
 def test_returned_tensors_are_recomputed_by_every_replay():
     """Outputs of ops (detached or not) come from the replay; a tensor from outside
     the function is returned as itself."""
