@@ -10,8 +10,8 @@ p ← p − lr·∇p, and the weight and bias feed one op each. The recording ca
 decides which layers fuse (float32, the weight's memory a C-order Wᵀ, NumPy's BLAS
 symbol found) and does their updates this way itself, so every step of a run
 rounds alike. Each replay checks again that it may (`FusedStep.ready`: a momentum
-set later, or a gradient left from before, and the whole step takes the ordinary
-path this time).
+set later, a gradient left from before or a hook on a fused parameter, and the
+whole step takes the ordinary path this time).
 
 PyTorch users read ``.grad`` after ``step()``: the fused parameters get a
 `LazyGrad`, which computes gᵀ·x or Σₙ g (eager's expressions) when first read.
@@ -30,7 +30,7 @@ from .tensor import Tensor
 
 _DATA = Tensor.__dict__["data"]  # the slot that holds a tensor's array
 _sum = np.add.reduce  # what Linear.backward sums the bias gradient with
-_GRAD = operator.attrgetter("grad")
+_GRAD, _HOOKS = operator.attrgetter("grad"), operator.attrgetter("_hooks")
 
 
 class LazyGrad(Tensor):
@@ -126,10 +126,11 @@ def record(events, inputs: dict, upstream: dict, had_grad: set, optimizer):
 
 
 def _fits(w, b, x, g) -> bool:
-    """float32 throughout, 2-D x and g, and parameters BLAS can write in place: Wᵀ
-    C-ordered (Linear's layout) and a contiguous 1-D bias."""
+    """float32 throughout, 2-D x and g, parameters without hooks that BLAS can write
+    in place: Wᵀ C-ordered (Linear's layout) and a contiguous 1-D bias."""
     params = [w.data] if b is None else [w.data, b.data]
     return (w.data.T.flags.c_contiguous and x.ndim == g.ndim == 2
+            and not (w._hooks or (b is not None and b._hooks))
             and (b is None or (b.ndim == 1 and b.data.flags.c_contiguous))
             and all(p.flags.writeable for p in params)
             and all(a.dtype == np.float32 for a in (*params, x, g)))
@@ -173,9 +174,11 @@ class FusedStep:
         return len(now) == len(self.trained) and all(map(operator.is_, now, self.trained))
 
     def ready(self) -> bool:
-        """Whether this call may fuse: plain SGD now, and no gradient from before."""
-        return self.optimizer.plain_sgd() and all(map(operator.is_, map(_GRAD, self.params),
-                                                      repeat(None)))
+        """Whether this call may fuse: plain SGD now, no gradient from before, and no
+        hook on a fused parameter (the hook must see the gradient)."""
+        return (self.optimizer.plain_sgd()
+                and all(map(operator.is_, map(_GRAD, self.params), repeat(None)))
+                and not any(map(_HOOKS, self.params)))
 
     def step(self, call):
         """The optimizer's step() for the parameters the GEMMs did not update: their

@@ -256,3 +256,20 @@ def test_a_parameter_group_added_later_is_stepped():
     assert runs[1][-1] != 1.5  # stepped after its group was added
     for a, b in zip(*runs):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("hooked_at", [0, 3])
+def test_a_hook_on_a_fused_parameter_sees_its_gradient(hooked_at):
+    """A leaf hook (gradient clipping, say) must act on the update: a parameter with a
+    hook takes the ordinary path, whether hooked before the recording or after."""
+    runs = []
+    for compiled in (False, True):
+        model, opt, step = _setup(np.float32, "sgd", "none", dropout=False)
+        fn = tensor.compile(step) if compiled else step
+        for i, (x, y) in enumerate(_batches(np.float32, n=6)):
+            if i == hooked_at:
+                model[0].weight.register_hook(lambda g: g.clamp(-1e-3, 1e-3))
+            fn(x, y)
+        runs.append(_params(model))
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
