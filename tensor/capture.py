@@ -114,15 +114,15 @@ class Recorder:
             self.snapshots = {k: p.data.copy() for k, p in self.params.items()}
 
     def backward(self, original, root, gradient=None, retain_graph=False):
-        if not self.depth:
-            if id(root.data) not in self.slot_of:
-                self.problem("backward() of a tensor the function did not compute")
-            grad = None if gradient is None else self.encode(getattr(gradient, "data",
-                                                                     gradient), None)
-            self.events.append(("backward", self.slot_of.get(id(root.data)), grad))
-            self.had_grad |= {k for k, p in self.params.items() if p.grad is not None}
-        self.in_backward = True
+        self.in_backward = True  # its own reads and writes of .grad
         try:
+            if not self.depth:
+                if id(root.data) not in self.slot_of:
+                    self.problem("backward() of a tensor the function did not compute")
+                grad = None if gradient is None else self.encode(getattr(gradient, "data",
+                                                                         gradient), None)
+                self.events.append(("backward", self.slot_of.get(id(root.data)), grad))
+                self.had_grad |= {k for k, p in self.params.items() if p.grad is not None}
             return original(root, gradient, retain_graph)
         finally:
             self.in_backward = False
@@ -189,7 +189,7 @@ class Recorder:
         self._wrap(Tensor, "backward", backward)
         self._wrap(Tensor, "_make", staticmethod(self._made(Tensor._make)))
         self._wrap(Tensor, "__init__", self._made_init(Tensor.__init__))
-        self._wrap(Tensor, "grad", self._grad_writes(Tensor.__dict__["grad"]))
+        self._wrap(Tensor, "grad", self._grad_access(Tensor.__dict__["grad"]))
         self._wrap(Linear, "backward", staticmethod(self._upstream(Linear.backward)))
         self._wrap(dtypes, "scalar_array", self._scalar(dtypes.scalar_array))
         function.recorder = self
@@ -223,16 +223,26 @@ class Recorder:
             return t
         return make
 
-    def _grad_writes(self, slot):
-        """``.grad`` as a property that notices assignments to a trained leaf's
-        gradient made by the function itself (zero_grad() and backward() may)."""
+    def _grad_access(self, slot):
+        """``.grad`` as a property that notices the function itself reading or
+        assigning a trained leaf's gradient (zero_grad(), step() and backward() may):
+        a replay repeats neither what it does with the values nor the assignment."""
+        def mine(t) -> bool:
+            return (not (self.depth or self.in_backward)
+                    and getattr(t, "requires_grad", False) and t._ctx is None)
+
+        def get_grad(t):
+            if mine(t):
+                self.problem("the function reads a parameter's .grad (to clip or log "
+                             "it, say); a replay would not repeat what it does with it")
+            return slot.__get__(t)
+
         def set_grad(t, value):
-            trained_leaf = getattr(t, "requires_grad", False) and t._ctx is None
-            if trained_leaf and not (self.depth or self.in_backward):
+            if mine(t):
                 self.problem("the function assigns a parameter's .grad itself (use "
                              "zero_grad()); a replay would not repeat it")
             slot.__set__(t, value)
-        return property(slot.__get__, set_grad)
+        return property(get_grad, set_grad)
 
     def _upstream(self, original):
         """Linear's backward, noting the gradient each recorded Linear receives."""
