@@ -46,13 +46,15 @@ class Module:
     and define ``forward``."""
 
     training = True
-    # tensor.compile's guard: bumped whenever a tensor, a module or a container of
-    # them is assigned to or deleted from this module (a plan that read the old
-    # ones must record again). Lists mutated in place are not seen.
+    # tensor.compile's guard: bumped whenever an attribute is assigned to or deleted
+    # from this module (a tensor, a submodule, a dropout's p: a plan that read the
+    # old ones must record again), except ``training``, which the plan guards by
+    # value so that train()/eval() switch between plans. Lists mutated in place are
+    # not seen.
     version = 0
 
     def __setattr__(self, name: str, value) -> None:
-        if isinstance(value, _TRACKED) or isinstance(self.__dict__.get(name), _TRACKED):
+        if name != "training":
             object.__setattr__(self, "version", self.version + 1)
         object.__setattr__(self, name, value)
 
@@ -214,7 +216,3 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n" + "\n".join(lines) + "\n)"
-
-
-# what Module.version counts the (re)assignments of
-_TRACKED = (Tensor, Module, list, tuple, dict)

@@ -140,6 +140,9 @@ def _encode_out(value, recorder: Recorder):
     return ("value", value)
 
 
+PLANS_PER_KEY = 4
+
+
 class Compiled:
     """A function with its plans; call it as the function."""
 
@@ -160,9 +163,9 @@ class Compiled:
         key = _guard_key(leaves)
         if key is None:
             return self.fn(*args, **kwargs)
-        plan = self.plans.get(key)
-        if plan is not None and plan.valid():
-            return plan.run(leaves)
+        for plan in self.plans.get(key, ()):  # newest first: usually the only one
+            if plan.valid():
+                return plan.run(leaves)
         if self.recorded >= self.cache_size_limit:
             self._go_eager(f"more than cache_size_limit={self.cache_size_limit} recordings "
                            "(shapes, dtypes, modes or parameters keep changing)")
@@ -180,9 +183,10 @@ class Compiled:
         if recorder.problems:
             self._go_eager(recorder.problems[0])
         else:
-            self.plans[key] = self.last = Plan(recorder, arg_slots,
-                                               self._arg_names(len(args), sorted(kwargs)),
-                                               out, named)
+            self.last = Plan(recorder, arg_slots, self._arg_names(len(args), sorted(kwargs)),
+                             out, named)
+            # a few per key: a function called in train() and eval() mode keeps both
+            self.plans[key] = [self.last, *self.plans.get(key, ())][:PLANS_PER_KEY]
         return result
 
     def _arg_names(self, n_args: int, keywords: list) -> list:

@@ -258,6 +258,24 @@ def test_a_function_that_rebinds_a_global_never_replays_stale():
     assert _CALLS - start == 10
 
 
+def test_train_and_eval_keep_a_plan_each_and_module_settings_record_again():
+    """Switching between train() and eval() reuses both plans; a module setting the
+    plan baked in (a dropout's p) records again."""
+    model = _model(np.float32, dropout=True)
+    compiled = tensor.compile(lambda x: model(x).sum())
+    x = next(_batches(np.float32))[0]
+    for p in (0.3, 0.3, 0.9):
+        model[2].p = p
+        for _ in range(3):
+            for mode in (model.eval, model.train):
+                mode()
+                tensor.manual_seed(5)
+                got = compiled(x).item()
+                tensor.manual_seed(5)
+                assert got == model(x).sum().item()
+    assert compiled.recorded == 6  # two modes × the three assignments of p
+
+
 def test_freezing_a_layer_records_again():
     """requires_grad_(False) on a layer's parameters stops its training, compiled as
     eagerly (the plan would still update it)."""
