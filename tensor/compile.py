@@ -41,8 +41,8 @@ from .function import anomaly_mode
 from .grad_mode import grad_mode
 from .tensor import Tensor
 
-_DATA, _TRAINING = operator.attrgetter("data"), operator.attrgetter("training")
-_VERSION, _REQUIRES_GRAD = operator.attrgetter("version"), operator.attrgetter("requires_grad")
+_DATA, _REQUIRES_GRAD = operator.attrgetter("data"), operator.attrgetter("requires_grad")
+_MODE = operator.attrgetter("training", "version")  # Module.version: see nn/module.py
 
 
 class Plan:
@@ -54,9 +54,9 @@ class Plan:
         # what the guards compare, as lists that map() walks in C: Python loops over
         # them were most of the wrapper's cost
         self.cells, self.cell_values, self.globals, self.names, self.global_values = named
-        self.submodules = [sub for m in recorder.modules for sub in m.modules()]
-        self.training = [sub.training for sub in self.submodules]
-        self.versions = [getattr(sub, "version", 0) for sub in self.submodules]
+        subs = {id(sub): sub for m in recorder.modules for sub in m.modules()}
+        self.submodules = list(subs.values())
+        self.modes = list(map(_MODE, self.submodules))
         self.params = list(recorder.params.values())
         self.arrays = [p.data for p in self.params]
         self.requires_grad = [p.requires_grad for p in self.params]
@@ -73,8 +73,7 @@ class Plan:
         names, and the parameters of the optimizer whose update is fused."""
         return (all(map(operator.is_, map(_DATA, self.params), self.arrays))
                 and list(map(_REQUIRES_GRAD, self.params)) == self.requires_grad
-                and list(map(_TRAINING, self.submodules)) == self.training
-                and list(map(_VERSION, self.submodules)) == self.versions
+                and list(map(_MODE, self.submodules)) == self.modes
                 and all(map(operator.is_, map(_cell_value, self.cells), self.cell_values))
                 and all(map(operator.is_, map(self.globals.get, self.names),
                             self.global_values))
