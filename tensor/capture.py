@@ -167,6 +167,11 @@ class Recorder:
             raise CaptureError(f"compile: {reason}")
         self.problems.append(reason)
 
+    def unrepeatable(self, what: str) -> None:
+        """A call the function makes that a replay would not make again."""
+        if not self.depth:
+            self.problem(f"{what} inside the function: a replay would not repeat it")
+
     def check_params(self, when: str) -> None:
         for key, p in self.params.items():
             if not np.array_equal(p.data, self.snapshots[key], equal_nan=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, function
 from .device import check_device
 from .ops_shape import Cat, Where
 from .tensor import Tensor
@@ -16,6 +16,8 @@ _rng = np.random.default_rng()
 def manual_seed(seed: int) -> np.random.Generator:
     """Seed the generator behind ``randn``, ``rand``, ``randperm``, init and dropout."""
     global _rng
+    if function.recorder is not None:  # tensor.compile is recording (capture.py)
+        function.recorder.unrepeatable("manual_seed()")
     _rng = np.random.default_rng(seed)
     return _rng
 

@@ -132,6 +132,9 @@ def test_guards_record_new_plans_for_modes_and_shapes():
     (lambda model, x, y: (model(x).sum(), model(x) > 0), "returns a tensor of shape (8, 5)"),
     (lambda model, x, y: model(x).data, "returns a NumPy ndarray"),
     (lambda model, x, y: {"top": model(x).data.max()}, "returns a NumPy float32"),
+    # reseeding inside: a replay would draw dropout's masks from the unseeded stream
+    (lambda model, x, y: (tensor.manual_seed(0), F.dropout(model(x), 0.5).sum())[1],
+     "manual_seed() inside"),
     # gradients clipped by hand between backward() and step(): not repeated by a replay
     (lambda model, x, y: (F.cross_entropy(model(x), y).backward(),
                           np.clip(model[0].weight.grad.data, -1e-3, 1e-3)),
