@@ -67,10 +67,10 @@ class Plan:
         self.replay = namespace["replay"]
 
     def valid(self) -> bool:
-        """The guards a cache key can't hold: parameters (their arrays and
-        requires_grad), training flags, each
-        module's version (its tensors and submodules reassigned), what the function
-        names, and the parameters of the optimizer whose update is fused."""
+        """The guards a cache key can't hold: each parameter's array and
+        requires_grad, each module's training flag and version (its attributes
+        reassigned), what the function names, and the parameters of the optimizer
+        whose update is fused."""
         return (all(map(operator.is_, map(_DATA, self.params), self.arrays))
                 and list(map(_REQUIRES_GRAD, self.params)) == self.requires_grad
                 and list(map(_MODE, self.submodules)) == self.modes
