@@ -193,6 +193,7 @@ class Recorder:
 
         self._wrap(Tensor, "backward", backward)
         self._wrap(Tensor, "_make", staticmethod(self._made(Tensor._make)))
+        self._wrap(Tensor, "_inplace", self._in_place(Tensor._inplace))
         self._wrap(Tensor, "__init__", self._made_init(Tensor.__init__))
         self._wrap(Tensor, "grad", self._grad_access(Tensor.__dict__["grad"]))
         self._wrap(Linear, "backward", staticmethod(self._upstream(Linear.backward)))
@@ -219,6 +220,13 @@ class Recorder:
                              "gradient); a replay would freeze them")
             return original(t, *args, **kwargs)
         return read
+
+    def _in_place(self, original):
+        """Tensor._inplace (add_, mul_, x[i] = v, …): not recorded, so not replayed."""
+        def inplace(t, op, *args, **kwargs):
+            self.unrepeatable(f"{op}(), which changes a tensor in place,")
+            return original(t, op, *args, **kwargs)
+        return inplace
 
     def _made(self, original):
         def make(data, ctx):

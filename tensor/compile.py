@@ -13,8 +13,8 @@ the function names (its closure's cells, the globals it reads). A miss
 records another plan (the last, smaller batch of an epoch is a second one);
 past ``cache_size_limit`` plans the function runs eagerly, with one warning.
 What can't be replayed (``.item()``, printing, hooks, tensors made inside from
-values the plan can't follow or returned from it, parameters changed outside an
-optimizer) makes the function run eagerly with one warning, or raises
+values the plan can't follow or returned from it, in-place changes, parameters
+changed outside an optimizer) makes the function run eagerly with one warning, or raises
 `CaptureError` with ``fullgraph=True``.
 
 A replay runs the tensor ops and the optimizers' and schedulers' calls, nothing

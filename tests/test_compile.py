@@ -132,6 +132,10 @@ def test_guards_record_new_plans_for_modes_and_shapes():
     (lambda model, x, y: (model(x).sum(), model(x) > 0), "returns a tensor of shape (8, 5)"),
     (lambda model, x, y: model(x).data, "returns a NumPy ndarray"),
     (lambda model, x, y: {"top": model(x).data.max()}, "returns a NumPy float32"),
+    # in-place changes are not recorded: a replay would skip them
+    (lambda model, x, y: model(x).detach().mul_(2).sum(), "mul_(), which changes a tensor in"),
+    (lambda model, x, y: (x.add_(1), model(x).sum())[1], "add_()"),
+    (lambda model, x, y: (x.__setitem__(0, 7.0), model(x).sum())[1], "__setitem__()"),
     # reseeding inside: a replay would draw dropout's masks from the unseeded stream
     (lambda model, x, y: (tensor.manual_seed(0), F.dropout(model(x), 0.5).sum())[1],
      "manual_seed() inside"),
@@ -323,9 +327,8 @@ def test_a_parameter_changed_outside_an_optimizer_is_caught():
         loss = F.cross_entropy(model(x), y)
         model.zero_grad()
         loss.backward()
-        with tensor.no_grad():
-            for p in model.parameters():
-                p *= 0.99  # weight decay by hand
+        for p in model.parameters():
+            p.data *= 0.99  # weight decay by hand, in NumPy (p *= … is an in-place op)
         return loss
 
     compiled = tensor.compile(manual_sgd)
