@@ -8,7 +8,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from tensor import Size, Tensor, dtypes, function
-from tensor.capture import replayable
+from tensor.compile.capture import replayable
 from tensor.device import parse_to
 
 

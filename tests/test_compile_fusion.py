@@ -58,7 +58,7 @@ def test_written_out_cross_entropy_names_a_bad_target():
 def test_fused_sgd_update_and_its_fallback_equal_eager(with_blas, monkeypatch):
     """Plain SGD folds into the weight-gradient GEMM when NumPy's BLAS symbol is found,
     and takes the ordinary path when it is not; .grad reads as eager's either way."""
-    from tensor import blas, fuse
+    from tensor.compile import blas, fuse
 
     if with_blas and not blas.available:
         pytest.skip("NumPy's cblas_sgemm was not found here")
@@ -83,7 +83,7 @@ def test_fused_sgd_update_and_its_fallback_equal_eager(with_blas, monkeypatch):
 @given(k=st.integers(1, 40), m=st.integers(1, 30), n=st.integers(1, 30),
        alpha=st.floats(-2, 2, allow_nan=False, width=32), seed=st.integers(0, 2**16))
 def test_sgemm_and_sgemv_match_numpy(k, m, n, alpha, seed):
-    from tensor import blas
+    from tensor.compile import blas
 
     if not blas.available:
         pytest.skip("NumPy's cblas_sgemm/sgemv were not found here")
@@ -160,7 +160,7 @@ def _params(model):
 def test_a_fused_step_takes_the_ordinary_path_when_it_may_not():
     """A momentum set after the recording turns the fusion off for that call (the plan
     stays); setting it back turns it on again. Each step equals eager's."""
-    from tensor import fuse
+    from tensor.compile import fuse
 
     eager_model, eager_opt, eager_step = _setup(np.float32, "sgd", "none", dropout=False)
     model, opt, step = _setup(np.float32, "sgd", "none", dropout=False)
@@ -181,7 +181,7 @@ def test_a_fused_step_takes_the_ordinary_path_when_it_may_not():
 
 
 def _has_blas():
-    from tensor import blas
+    from tensor.compile import blas
     return blas.available
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from tensor.capture import replayable
+from tensor.compile.capture import replayable
 
 
 class LRScheduler:

@@ -6,7 +6,7 @@ import copy
 
 import numpy as np
 
-from tensor.capture import replayable
+from tensor.compile.capture import replayable
 
 
 class Optimizer:

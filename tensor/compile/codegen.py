@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import autograd, function
-from .dtypes import ONE, ZERO
-from .function import unbroadcast
-from .ops_fused import CrossEntropy, Linear, target_positions
-from .ops_unary import ReLU
+from .. import autograd, function
+from ..dtypes import ONE, ZERO
+from ..function import unbroadcast
+from ..ops_fused import CrossEntropy, Linear, target_positions
+from ..ops_unary import ReLU
 
 _new = object.__new__
 

@@ -16,9 +16,10 @@ import warnings
 
 import numpy as np
 
-from . import dtypes, function, fuse
-from .ops_fused import Linear
-from .tensor import Tensor
+from .. import dtypes, function
+from ..ops_fused import Linear
+from ..tensor import Tensor
+from . import fuse
 
 
 class CaptureError(RuntimeError):

@@ -24,9 +24,9 @@ from itertools import repeat
 
 import numpy as np
 
+from ..ops_fused import Linear
+from ..tensor import Tensor
 from . import blas
-from .ops_fused import Linear
-from .tensor import Tensor
 
 _DATA = Tensor.__dict__["data"]  # the slot that holds a tensor's array
 _sum = np.add.reduce  # what Linear.backward sums the bias gradient with

@@ -35,11 +35,12 @@ import operator
 
 import numpy as np
 
-from . import codegen, function
+from .. import function
+from ..function import anomaly_mode
+from ..grad_mode import grad_mode
+from ..tensor import Tensor
+from . import codegen
 from .capture import CaptureError, Recorder, warn_fallback
-from .function import anomaly_mode
-from .grad_mode import grad_mode
-from .tensor import Tensor
 
 _DATA, _REQUIRES_GRAD = operator.attrgetter("data"), operator.attrgetter("requires_grad")
 _MODE = operator.attrgetter("training", "version")  # Module.version: see nn/module.py
