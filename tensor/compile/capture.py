@@ -20,6 +20,7 @@ from .. import dtypes, function
 from ..ops_fused import Linear
 from ..tensor import Tensor
 from . import fuse
+from .observe import Observer
 
 
 class CaptureError(RuntimeError):
@@ -43,6 +44,7 @@ def replayable(method):
             return method(*args, **kwargs)
         return recorder.call(method, args, kwargs)
 
+    wrapper.replayable = True  # observe.py does not watch the state such calls change
     return wrapper
 
 
@@ -55,11 +57,12 @@ class Recorder:
         self.events: list = []
         self.problems: list[str] = []
         self.slot_of: dict[int, int] = {}   # id(array) → slot of an argument or op output
+        self.owner: dict[int, Tensor] = {}  # slot → the tensor that holds it
         self.keep: list = []                # what the ids above refer to, kept alive
         self.made: set[int] = set()         # ids of tensors created during the call
         self.scalars: set[int] = set()      # ids of 0-d arrays made from Python numbers
-        self.params: dict[int, Tensor] = {}
-        self.snapshots: dict[int, np.ndarray] = {}
+        self.params: dict[int, Tensor] = {}  # the leaves from outside the ops read
+        self.observer = Observer()
         self.modules: list = []
         self.n_slots = 0
         self.depth = 0  # > 0 inside a replayable call: its ops and reads are its own
@@ -73,8 +76,10 @@ class Recorder:
         self.fused = None
 
     # ----- what the engine and nn tell it ------------------------------------------------
-    def slot(self, array: np.ndarray) -> int:
+    def slot(self, array: np.ndarray, owner=None) -> int:
         self.slot_of[id(array)] = self.n_slots
+        if owner is not None:
+            self.owner[self.n_slots] = owner
         self.keep.append(array)
         self.n_slots += 1
         return self.n_slots - 1
@@ -88,23 +93,25 @@ class Recorder:
         shapes = tuple(t.data.shape for t in inputs)
         if cls is Linear and out._ctx is not None:
             self.linear[id(out._ctx)] = (len(self.events), inputs[0].data)
-        self.events.append(("op", cls, refs, kw, needs, shapes, self.slot(out.data),
+        self.events.append(("op", cls, refs, kw, needs, shapes, self.slot(out.data, out),
                             out.data.shape))
 
     def module(self, module) -> None:
         if not self.depth and all(m is not module for m in self.modules):
             self.modules.append(module)
+            self.observer.reach(module)
 
     def call(self, method, args, kwargs):
         if self.depth:
             return method(*args, **kwargs)
         if any(isinstance(a, (Tensor, np.ndarray)) for a in (*args, *kwargs.values())):
             self.problem(f"{method.__qualname__}() was given a tensor argument")
-        self.check_params(f"before {method.__qualname__}()")
+        self.check_writes(f"before {method.__qualname__}()")
         self.events.append(("call", method, args, kwargs))
         self.depth += 1
         try:
-            if fuse.is_sgd_step(method, args) and self.fused is None:
+            # never fused once the call can't be replayed: it must equal eager itself
+            if fuse.is_sgd_step(method, args) and self.fused is None and not self.problems:
                 self.fused = fuse.record(self.events, dict(self.linear.values()),
                                          self.upstream, self.had_grad, args[0])
                 if self.fused is not None:
@@ -112,7 +119,7 @@ class Recorder:
             return method(*args, **kwargs)
         finally:
             self.depth -= 1
-            self.snapshots = {k: p.data.copy() for k, p in self.params.items()}
+            self.observer.refresh_tensors()
 
     def backward(self, original, root, gradient=None, retain_graph=False):
         self.in_backward = True  # its own reads and writes of .grad
@@ -130,20 +137,32 @@ class Recorder:
 
     # ----- references ---------------------------------------------------------------------
     def ref(self, t: Tensor, cls):
-        """How a replay finds an op's input: ("slot", i), ("param", tensor) or
-        ("const", tensor)."""
+        """How a replay finds an op's input: ("slot", i), ("cut", i) for a leaf that
+        shares slot i's array (``h.detach()``: no gradient flows back through it),
+        ("param", tensor) for a leaf from outside, read live at every replay (frozen
+        ones too: their requires_grad is guarded) or ("const", tensor)."""
         slot = self.slot_of.get(id(t.data))
         if slot is not None:
+            owner = self.owner.get(slot)
+            if owner is not None and owner is not t and t._ctx is None and owner.requires_grad:
+                return ("cut", slot)
             return ("slot", slot)
-        if t.requires_grad:  # a leaf the step trains: read live at every replay
+        if id(t) in self.made:
+            if id(t.data) not in self.scalars:
+                self.problem(f"{cls.name()} got a tensor of shape {tuple(t.shape)} made inside "
+                             "the function from values the plan can't follow (a comparison, "
+                             "argmax, .long(), a new tensor from data, …); pass it as an "
+                             "argument")
+            return ("const", t)
+        if t._ctx is None:
             if id(t) not in self.params:
                 self.params[id(t)] = t
-                self.snapshots[id(t)] = t.data.copy()
+                self.observer.reach(t)
             return ("param", t)
-        if id(t) in self.made and id(t.data) not in self.scalars:
-            self.problem(f"{cls.name()} got a tensor of shape {tuple(t.shape)} made inside the "
-                         "function from values the plan can't follow (a comparison, argmax, "
-                         ".long(), a new tensor from data, …); pass it as an argument")
+        if t.requires_grad:
+            self.problem(f"{cls.name()} got a tensor of shape {tuple(t.shape)} computed outside "
+                         "the function, with a graph of its own; a replay would not "
+                         "backpropagate into it (detach it, or compute it inside)")
         return ("const", t)
 
     def encode(self, value, cls):
@@ -173,12 +192,11 @@ class Recorder:
         if not self.depth:
             self.problem(f"{what} inside the function: a replay would not repeat it")
 
-    def check_params(self, when: str) -> None:
-        for key, p in self.params.items():
-            if not np.array_equal(p.data, self.snapshots[key], equal_nan=True):
-                self.problem(f"a parameter of shape {tuple(p.shape)} changed {when} outside "
-                             "an optimizer's step() (the replay would not repeat it)")
-                return
+    def check_writes(self, when: str) -> None:
+        """What the call wrote that is not an op (``observe.py``), up to now."""
+        for what in self.observer.changed()[:1]:
+            self.problem(f"the function {what} {when}, outside an op or an optimizer's "
+                         "step(); a replay would not repeat it")
 
     # ----- installing -------------------------------------------------------------------------
     def __enter__(self):
@@ -200,14 +218,16 @@ class Recorder:
         self._wrap(Linear, "backward", staticmethod(self._upstream(Linear.backward)))
         self._wrap(dtypes, "scalar_array", self._scalar(dtypes.scalar_array))
         function.recorder = self
+        self.observer.__enter__()
         return self
 
     def __exit__(self, *exc):
+        self.observer.__exit__(*exc)
         function.recorder = None
         for owner, name, original in reversed(self.patched):
             setattr(owner, name, original)
         if exc[0] is None:
-            self.check_params("during the call")
+            self.check_writes("during the call")
         return False
 
     def _wrap(self, owner, name, replacement) -> None:

@@ -75,7 +75,7 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict):
 
     def array(ref) -> str:
         kind, value = ref
-        if kind == "slot":
+        if kind in ("slot", "cut"):
             return var[value]
         if kind == "param":
             if id(value) not in params:
@@ -112,7 +112,7 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict):
 def _forward(w: Writer, k, event, var, array):
     _, cls, refs, kw, needs, shapes, out, _ = event
     ins = [array(r) for r in refs]
-    if cls is Linear and not kw:
+    if cls is Linear and not kw and len(shapes[0]) == 2:  # x·Wᵀ as a (batch, in) matrix
         name = var[out] = w.name("Z")
         w.emit(f"{name} = {ins[0]} @ {ins[1]}.T", "y = x·Wᵀ + b")
         if len(ins) == 3:
@@ -185,7 +185,7 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
 
     def give(ref, g: str, shape_in, shape_out, broadcasts: bool) -> None:
         kind, target = ref
-        if kind == "const":
+        if kind in ("const", "cut"):  # a cut (x.detach()): no gradient flows back
             return
         if broadcasts and shape_in != shape_out:
             g = f"unbroadcast({g}, {shape_in!r})"

@@ -34,25 +34,30 @@ _GRAD, _HOOKS = operator.attrgetter("grad"), operator.attrgetter("_hooks")
 
 
 class LazyGrad(Tensor):
-    """A gradient computed on first read (then kept): ``compute(*operands)``."""
+    """A gradient computed on first read (then kept): ``lazy_fn(*lazy_args)``. A
+    Tensor in every other way: every method reads ``.data``; copied or pickled, it
+    is a plain Tensor. (Its own names must not shadow a Tensor method's.)"""
 
-    __slots__ = ("_compute", "_operands")
+    __slots__ = ("_lazy_fn", "_lazy_args")
 
-    def __init__(self, compute, *operands):
-        self._compute, self._operands = compute, operands
+    def __init__(self, lazy_fn, *lazy_args):
+        self._lazy_fn, self._lazy_args = lazy_fn, lazy_args
         self.grad, self.requires_grad, self._ctx = None, False, None
 
     @property
     def data(self):
-        if self._compute is not None:
-            _DATA.__set__(self, self._compute(*self._operands))
-            self._compute = self._operands = None
+        if self._lazy_fn is not None:
+            _DATA.__set__(self, self._lazy_fn(*self._lazy_args))
+            self._lazy_fn = self._lazy_args = None
         return _DATA.__get__(self)
 
     @data.setter
     def data(self, value):
-        self._compute = self._operands = None
+        self._lazy_fn = self._lazy_args = None
         _DATA.__set__(self, value)
+
+    def __reduce_ex__(self, protocol):
+        return (Tensor._make, (self.data, None))
 
 
 def weight_grad(x, g):
@@ -90,7 +95,7 @@ def find(events) -> dict:
             continue
         params = [r[1] for r in e[2][1:]]
         if all(r[0] == "param" for r in e[2][1:]) and all(
-                uses[id(p)] == 1 and id(p) in trained for p in params):
+                uses[id(p)] == 1 and id(p) in trained and p.requires_grad for p in params):
             found[i] = (params[0], params[1] if len(params) > 1 else None, optimizer)
     return found
 

@@ -6,16 +6,18 @@ then replay it as straight-line NumPy code written from the recording
     loss = step(xb, yb)                      # 1st call: eager, recorded
     loss = step(xb, yb)                      # later calls: the plan
 
-A plan is kept per guard: the arguments' shapes, dtypes and requires_grad (and
-which of them are the same array), grad mode, anomaly mode, each module's
-``training`` flag and version, the identity of every parameter array and of what
-the function names (its closure's cells, the globals it reads). A miss
-records another plan (the last, smaller batch of an epoch is a second one);
-past ``cache_size_limit`` plans the function runs eagerly, with one warning.
-What can't be replayed (``.item()``, printing, hooks, tensors made inside from
-values the plan can't follow or returned from it, in-place changes, parameters
-changed outside an optimizer) makes the function run eagerly with one warning, or raises
-`CaptureError` with ``fullgraph=True``.
+A plan is kept per guard. The key: the arguments (tuples, lists and dicts opened)
+with their shapes, dtypes and requires_grad, which of them are the same array, the
+keyword names, grad mode and anomaly mode. Then what the recording call was seen to
+depend on (``observe.py``): each module's ``training`` flag and version, every leaf
+tensor the ops read (its array and requires_grad, frozen ones too), every global
+and closure cell that any Python frame of the call named, and the items of the
+plain containers and objects reached from them. A miss records another plan (the
+last, smaller batch of an epoch is a second one); past ``cache_size_limit`` plans
+the function runs eagerly, with one warning. What can't be replayed (``.item()``,
+printing, hooks, tensors made inside from values the plan can't follow, in-place
+changes, state written outside an op) makes the function run eagerly with one
+warning, or raises `CaptureError` with ``fullgraph=True``.
 
 A replay runs the tensor ops and the optimizers' and schedulers' calls, nothing
 else of the function's Python: its other side effects (a counter, a print) happen
@@ -32,6 +34,7 @@ import builtins
 import inspect
 import keyword
 import operator
+from itertools import repeat
 
 import numpy as np
 
@@ -41,23 +44,34 @@ from ..grad_mode import grad_mode
 from ..tensor import Tensor
 from . import codegen
 from .capture import CaptureError, Recorder, warn_fallback
+from .observe import unchanged
 
 _DATA, _REQUIRES_GRAD = operator.attrgetter("data"), operator.attrgetter("requires_grad")
 _MODE = operator.attrgetter("training", "version")  # Module.version: see nn/module.py
+_MISSING = object()
 
 
 class Plan:
     """One recorded call as straight-line code (``codegen.py``), with the guards
     that say when it may run again."""
 
-    def __init__(self, recorder: Recorder, arg_slots: list, arg_names: list, out,
-                 named: tuple):
+    def __init__(self, recorder: Recorder, arg_slots: list, arg_names: list, out):
         # what the guards compare, as lists that map() walks in C: Python loops over
         # them were most of the wrapper's cost
-        self.cells, self.cell_values, self.globals, self.names, self.global_values = named
-        subs = {id(sub): sub for m in recorder.modules for sub in m.modules()}
-        self.submodules = list(subs.values())
-        self.modes = list(map(_MODE, self.submodules))
+        seen = recorder.observer
+        self.cells = [c for c, _ in seen.cells.values()]
+        self.cell_values = [v for _, v in seen.cells.values()]
+        self.namespaces = [ns for ns, _, _ in seen.globals.values()]
+        self.names = [name for _, name, _ in seen.globals.values()]
+        self.global_values = [v for _, _, v in seen.globals.values()]
+        self.objects = list(seen.objects.values())
+        self.submodules = list(seen.modules.values())
+        # the modes the call started with are the guard; those it left are set again
+        # after a replay (a model.train() inside the step)
+        self.modes = [(seen.training[id(m)], seen.module_states[id(m)]["version"])
+                      for m in self.submodules]
+        self.exit_modes = [(m, m.training) for m in self.submodules
+                           if m.training != seen.training[id(m)]]
         self.params = list(recorder.params.values())
         self.arrays = [p.data for p in self.params]
         self.requires_grad = [p.requires_grad for p in self.params]
@@ -68,20 +82,24 @@ class Plan:
         self.replay = namespace["replay"]
 
     def valid(self) -> bool:
-        """The guards a cache key can't hold: each parameter's array and
-        requires_grad, each module's training flag and version (its attributes
-        reassigned), what the function names, and the parameters of the optimizer
-        whose update is fused."""
+        """The guards a cache key can't hold: each leaf's array and requires_grad,
+        each module's training flag and version (its attributes reassigned), the
+        globals and cells the call named, the plain objects it reached, and the
+        parameters of the optimizer whose update is fused."""
         return (all(map(operator.is_, map(_DATA, self.params), self.arrays))
                 and list(map(_REQUIRES_GRAD, self.params)) == self.requires_grad
                 and list(map(_MODE, self.submodules)) == self.modes
                 and all(map(operator.is_, map(_cell_value, self.cells), self.cell_values))
-                and all(map(operator.is_, map(self.globals.get, self.names),
-                            self.global_values))
+                and all(map(operator.is_, map(dict.get, self.namespaces, self.names,
+                                              repeat(_MISSING)), self.global_values))
+                and all(unchanged(items, obj) for obj, items in self.objects)
                 and (self.fused is None or self.fused.unchanged()))
 
     def run(self, leaves_in: list):
-        return self.replay(leaves_in)
+        out = self.replay(leaves_in)
+        for m, training in self.exit_modes:
+            m.training = training
+        return out
 
 
 def _cell_value(cell):
@@ -89,17 +107,6 @@ def _cell_value(cell):
         return cell.cell_contents
     except ValueError:  # not bound yet
         return None
-
-
-def _named_values(fn) -> tuple:
-    """What ``fn`` reads by name, as it is now: its closure's cells and the globals
-    it names, with their objects. The plan baked those objects in (``opt.step``,
-    ``model``, a Python number), so rebinding one must record again."""
-    cells = list(getattr(fn, "__closure__", None) or ())
-    code, namespace = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
-    names = [n for n in code.co_names if n in namespace] if code is not None else []
-    return (cells, [_cell_value(c) for c in cells], namespace, names,
-            [namespace[n] for n in names])
 
 
 def _param_names(events) -> dict:
@@ -159,8 +166,12 @@ class Compiled:
     def __call__(self, *args, **kwargs):
         if self.eager_reason is not None or function.recorder is not None:
             return self.fn(*args, **kwargs)
-        leaves = [*args, *(kwargs[k] for k in sorted(kwargs))] if kwargs else args
-        key = _guard_key(leaves)
+        if kwargs or not all(map(_is_leaf_type, args)):
+            leaves, structure = [], []
+            _flatten((args, kwargs), leaves, structure)
+            key = _guard_key(leaves, tuple(structure))
+        else:  # the usual step(x, y): nothing to open
+            leaves, key = args, _guard_key(args, len(args))
         if key is None:
             return self.fn(*args, **kwargs)
         for plan in self.plans.get(key, ()):  # newest first: usually the only one
@@ -175,16 +186,19 @@ class Compiled:
     def _record(self, key, leaves, args, kwargs):
         recorder = Recorder(strict=self.fullgraph)
         self.recorded += 1
-        named = _named_values(self.fn)  # before the call, which may rebind them
+        for value in (self.fn, *args, *kwargs.values()):  # before the call changes them
+            recorder.observer.reach(value)
         with recorder:
-            arg_slots = [recorder.slot(t.data if isinstance(t, Tensor) else t) for t in leaves]
+            arg_slots = [recorder.slot(t.data, t) if isinstance(t, Tensor) else recorder.slot(t)
+                         for t in leaves]
             result = self.fn(*args, **kwargs)
             out = _encode_out(result, recorder)
         if recorder.problems:
             self._go_eager(recorder.problems[0])
         else:
-            self.last = Plan(recorder, arg_slots, self._arg_names(len(args), sorted(kwargs)),
-                             out, named)
+            names = self._arg_names(len(args), sorted(kwargs)) if len(leaves) == len(args) + len(
+                kwargs) else [f"arg_{i}" for i in range(len(leaves))]
+            self.last = Plan(recorder, arg_slots, names, out)
             # a few per key: a function called in train() and eval() mode keeps both
             self.plans[key] = [self.last, *self.plans.get(key, ())][:PLANS_PER_KEY]
         return result
@@ -216,10 +230,30 @@ class Compiled:
         warn_fallback(self.__name__, reason)
 
 
-def _guard_key(leaves):
+def _is_leaf_type(a) -> bool:
+    return not isinstance(a, (tuple, list, dict))
+
+
+def _flatten(value, leaves: list, structure: list) -> None:
+    """The tensors and values inside tuples, lists and dicts (a batch passed as
+    ``(x, y)`` or ``{"image": x}``), with their layout and keys for the key."""
+    if isinstance(value, (tuple, list)):
+        structure.append((type(value), len(value)))
+        for v in value:
+            _flatten(v, leaves, structure)
+    elif isinstance(value, dict):
+        structure.append((dict, tuple(value)))
+        for v in value.values():
+            _flatten(v, leaves, structure)
+    else:
+        leaves.append(value)
+
+
+def _guard_key(leaves, structure):
     """The hashable part of the guards, or None when an argument can't be a plan
-    input (a tensor with a graph of its own)."""
-    parts = [grad_mode.enabled, anomaly_mode.enabled]
+    input (a tensor with a graph of its own). ``structure``: how the arguments
+    were passed (positions, keywords, containers)."""
+    parts = [grad_mode.enabled, anomaly_mode.enabled, structure]
     for a in leaves:
         if isinstance(a, Tensor):
             if a._ctx is not None:
