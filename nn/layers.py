@@ -179,6 +179,11 @@ class Sequential(Module):
             return Sequential(OrderedDict(list(self._modules.items())[index]))
         return layers[index]
 
+    def __setitem__(self, index: int, module: Module) -> None:
+        """``seq[i] = layer``, as PyTorch: replaces the i-th module under its name."""
+        names = list(self._modules)
+        setattr(self, names[index], module)
+
     def __len__(self) -> int:
         return len(self._modules)
 

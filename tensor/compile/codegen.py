@@ -60,9 +60,12 @@ def _math(cls) -> str:
     return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
 
 
-def generate(events, arg_slots, arg_names, out, fused, param_names: dict):
+def generate(events, arg_slots, arg_names, out, fused, param_names: dict, aot: bool = False):
     """(source, namespace) of ``def replay(args)`` for these events; ``fused``: the
-    `fuse.FusedStep` the recording made, or None."""
+    `fuse.FusedStep` the recording made, or None. With ``aot`` (a forward that
+    returns one tensor that requires grad, as a compiled module's), ``replay``
+    returns that array and ``backward(GOUT)``: the gradient code from it, which
+    returns the gradients of the leaves and arguments by tensor."""
     w = Writer()
     var: dict[int, str] = {}  # slot → variable name
     for slot, name in zip(arg_slots, arg_names):
@@ -103,7 +106,16 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict):
             ops.append(_forward(w, k, event, var, array))
         else:
             _backward(w, event, ops, var, array, fused, arg_slots, arg_names)
-    w.emit(f"return {_output(w, out, var)}")
+    if aot:
+        start = len(w.lines)
+        _backward(w, ("backward", out[1], ("name", "GOUT")), ops, var, array, None, arg_slots,
+                  arg_names, aot=True)
+        body = w.lines[start:]
+        w.lines[start:] = ["    def backward(GOUT):", "        leaves = {}",
+                           *("    " + line for line in body)]
+        w.emit(f"return {var[out[1]]}, backward")
+    else:
+        w.emit(f"return {_output(w, out, var)}")
     lines = w.lines[:1] + loads + w.lines[1:]  # the parameters read after `leaves = {}`
     source = "def replay(args):\n" + "\n".join(lines) + "\n"
     return source, w.env
@@ -171,6 +183,8 @@ def _value(w: Writer, value, var) -> str:
     kind, v = value
     if kind == "slot":
         return var[v]
+    if kind == "name":  # a variable of the code itself
+        return v
     if kind == "tuple":
         return "(" + "".join(f"{_value(w, x, var)}, " for x in v) + ")"
     if v is None or isinstance(v, (bool, int, float, str)):
@@ -178,7 +192,7 @@ def _value(w: Writer, value, var) -> str:
     return w.ref(v, "V")
 
 
-def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
+def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, aot=False):
     _, root, grad = event
     grads: dict[int, str] = {}  # slot → its gradient's variable
     given: set[str] = set()  # parameters with a gradient so far
@@ -261,6 +275,9 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names):
         if slot in grads:
             w.emit(f"if getattr(args[{i}], 'requires_grad', False): "
                    f"leaves[args[{i}]] = {grads[slot]}")
+    if aot:  # the engine accumulates them, through the node's inputs
+        w.emit("return leaves")
+        return
     w.emit("if leaves: accumulate_leaves(leaves)")
     w.emit("leaves = {}")
 

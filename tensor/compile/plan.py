@@ -44,6 +44,7 @@ from ..grad_mode import grad_mode
 from ..tensor import Tensor
 from . import codegen
 from .capture import CaptureError, Recorder, warn_fallback
+from .module import CompiledFunction, optimized_module
 from .observe import unchanged
 
 _DATA, _REQUIRES_GRAD = operator.attrgetter("data"), operator.attrgetter("requires_grad")
@@ -55,7 +56,7 @@ class Plan:
     """One recorded call as straight-line code (``codegen.py``), with the guards
     that say when it may run again."""
 
-    def __init__(self, recorder: Recorder, arg_slots: list, arg_names: list, out):
+    def __init__(self, recorder: Recorder, arg_slots: list, arg_names: list, out, aot: bool):
         # what the guards compare, as lists that map() walks in C: Python loops over
         # them were most of the wrapper's cost
         seen = recorder.observer
@@ -76,8 +77,10 @@ class Plan:
         self.arrays = [p.data for p in self.params]
         self.requires_grad = [p.requires_grad for p in self.params]
         self.fused = recorder.fused
+        self.aot = aot
         self.source, namespace = codegen.generate(recorder.events, arg_slots, arg_names, out,
-                                                  recorder.fused, _param_names(recorder.events))
+                                                  recorder.fused, _param_names(recorder.events),
+                                                  aot)
         exec(builtins.compile(self.source, "<tensor.compile plan>", "exec"), namespace)  # noqa: S102
         self.replay = namespace["replay"]
 
@@ -96,7 +99,12 @@ class Plan:
                 and (self.fused is None or self.fused.unchanged()))
 
     def run(self, leaves_in: list):
-        out = self.replay(leaves_in)
+        if self.aot:  # one graph node whose backward is the written-out backward
+            inputs = [*(t for t in leaves_in if isinstance(t, Tensor)), *self.params]
+            out = CompiledFunction.apply(*inputs, replay=self.replay, leaves=leaves_in,
+                                         inputs=inputs)
+        else:
+            out = self.replay(leaves_in)
         for m, training in self.exit_modes:
             m.training = training
         return out
@@ -193,12 +201,13 @@ class Compiled:
                          for t in leaves]
             result = self.fn(*args, **kwargs)
             out = _encode_out(result, recorder)
+            aot = _check_graphs(result, out, leaves, recorder)
         if recorder.problems:
             self._go_eager(recorder.problems[0])
         else:
             names = self._arg_names(len(args), sorted(kwargs)) if len(leaves) == len(args) + len(
                 kwargs) else [f"arg_{i}" for i in range(len(leaves))]
-            self.last = Plan(recorder, arg_slots, names, out)
+            self.last = Plan(recorder, arg_slots, names, out, aot)
             # a few per key: a function called in train() and eval() mode keeps both
             self.plans[key] = [self.last, *self.plans.get(key, ())][:PLANS_PER_KEY]
         return result
@@ -230,6 +239,34 @@ class Compiled:
         warn_fallback(self.__name__, reason)
 
 
+def _check_graphs(result, out, leaves, recorder) -> bool:
+    """Whether the plan is a forward whose output backpropagates (a compiled
+    module's: no backward() inside, one returned tensor with a graph); graphs a
+    replay could not give are problems."""
+    backward = any(e[0] == "backward" for e in recorder.events)
+    if backward and any(isinstance(t, Tensor) and t._ctx is not None and t.requires_grad
+                        for t in leaves):
+        recorder.problem("an argument has a graph of its own and backward() runs inside; a "
+                         "replay would not backpropagate into it")
+    graphs = _graphs(result)
+    if backward or not graphs:
+        return False
+    if not (isinstance(result, Tensor) and out[0] == "slot"):
+        recorder.problem(f"the function returns {graphs} tensors with a graph, or one inside "
+                         "a container (a replay gives a graph to one returned tensor only)")
+    return True
+
+
+def _graphs(value) -> int:
+    if isinstance(value, Tensor):
+        return int(value._ctx is not None and value.requires_grad)
+    if isinstance(value, (tuple, list)):
+        return sum(map(_graphs, value))
+    if isinstance(value, dict):
+        return sum(map(_graphs, value.values()))
+    return 0
+
+
 def _is_leaf_type(a) -> bool:
     return not isinstance(a, (tuple, list, dict))
 
@@ -256,9 +293,7 @@ def _guard_key(leaves, structure):
     parts = [grad_mode.enabled, anomaly_mode.enabled, structure]
     for a in leaves:
         if isinstance(a, Tensor):
-            if a._ctx is not None:
-                return None
-            parts.append((a.data.shape, a.data.dtype, a.requires_grad))
+            parts.append((a.data.shape, a.data.dtype, a.requires_grad, a._ctx is None))
         elif isinstance(a, np.ndarray):
             parts.append((a.shape, a.dtype))
         else:
@@ -284,6 +319,8 @@ def compile(fn=None, *, fullgraph: bool = False, dynamic=None, backend=None, mod
                                  cache_size_limit=cache_size_limit)
     if disable:
         return fn
+    if hasattr(type(fn), "named_modules"):  # an nn.Module: torch.compile(model)
+        return optimized_module(fn, Compiled(fn, fullgraph, cache_size_limit))
     return Compiled(fn, fullgraph, cache_size_limit)
 
 
