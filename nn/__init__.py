@@ -1,6 +1,6 @@
 """nn: modules, losses, optimizers and weight files on top of `tensor`."""
 
-from . import functional, init, optim
+from . import functional, init, optim, utils
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     BCEWithLogitsLoss,
@@ -25,5 +25,5 @@ __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BCEWithLogitsLoss", "Conv2d", "MaxPool2d",
     "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "Linear", "LogSoftmax", "MSELoss",
     "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
-    "functional", "init", "load", "optim", "save",
+    "functional", "init", "load", "optim", "save", "utils",
 ]

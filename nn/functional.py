@@ -8,6 +8,7 @@ import tensor
 from tensor import Tensor
 from tensor.ops_fused import CrossEntropy, Dropout, Linear
 from tensor.ops_loss import MseLoss, NllLoss
+from tensor.ops_nograd import OneHot
 
 from .functional_conv import (  # noqa: F401  (re-exported: nn.functional.conv2d, …)
     adaptive_avg_pool2d,
@@ -133,11 +134,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 
 
 def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
-    t = np.asarray(getattr(input, "data", input))
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: expected an integer tensor, got dtype {t.dtype}")
-    if num_classes == -1:
-        num_classes = int(t.max()) + 1 if t.size else 0
-    if t.size and (t.min() < 0 or t.max() >= num_classes):
-        raise ValueError(f"one_hot: class values must be in [0, {num_classes})")
-    return tensor.from_numpy(np.eye(num_classes, dtype=np.int64)[t])
+    if not isinstance(input, Tensor):
+        input = tensor.from_numpy(np.asarray(input))
+    if input.data.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer tensor, got dtype {input.data.dtype}")
+    return OneHot.apply(input, num_classes=num_classes)

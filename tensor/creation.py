@@ -7,6 +7,7 @@ import numpy as np
 
 from . import dtypes, function
 from .device import check_device
+from .ops_nograd import Arange, Full
 from .ops_shape import Cat, Where
 from .tensor import Tensor
 
@@ -109,22 +110,26 @@ def _new(array, requires_grad) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
+def _full(shape, fill_value, dtype, requires_grad) -> Tensor:
+    # an op (Full) rather than an array: tensor.compile records it
+    t = Full.apply(shape=shape, fill_value=fill_value, dtype=dtype)
+    return t.requires_grad_(True) if requires_grad else t
+
+
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
-    return _new(np.zeros(_size(size), dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT),
-                requires_grad)
+    return _full(_size(size), 0, dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
-    return _new(np.ones(_size(size), dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT),
-                requires_grad)
+    return _full(_size(size), 1, dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
     dtype = dtypes.to_dtype(dtype) or as_array(fill_value).dtype
-    return _new(np.full(_size((size,)), fill_value, dtype), requires_grad)
+    return _full(_size((size,)), fill_value, dtype, requires_grad)
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -199,7 +204,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.DEFAULT_FLOAT
-    return _new(np.arange(start, end, step, dtype=dtypes.to_dtype(dtype)), requires_grad)
+    t = Arange.apply(start=start, end=end, step=step, dtype=dtypes.to_dtype(dtype))
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def cat(tensors, dim: int = 0) -> Tensor:

@@ -119,6 +119,9 @@ class Function:
     # engine to sum back to the input's shape. Ops whose gradients always have their
     # inputs' shapes say False, and the engine skips comparing shapes for them.
     broadcasts = True
+    # False for ops whose output never requires grad (comparisons, argmax, casts to
+    # integers): see ops_nograd.py
+    differentiable = True
 
     # The node's name in PyTorch, printed as grad_fn=<…>; ops whose PyTorch name is
     # not just their class name + "Backward0" set it
@@ -184,7 +187,7 @@ class Function:
         t = _new(Tensor)  # Tensor._make written out: one call fewer per op
         t.data = out
         t.grad = None
-        if grad_mode.enabled and True in needs:
+        if grad_mode.enabled and True in needs and cls.differentiable:
             ctx.parents = inputs
             ctx.seq = next(_sequence)
             ctx.stamp = inplace_clock.now

@@ -8,6 +8,7 @@ import numpy as np
 from . import dtypes, function
 from . import ops as O
 from . import ops_fused as F
+from . import ops_nograd as N
 from . import ops_unary as U
 from .device import parse_to
 from .reductions import ReductionMethods
@@ -34,8 +35,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         if dt == self.data.dtype:
             return self.clone() if copy else self
         if dt.kind != "f":  # integers and bools carry no gradient (as PyTorch)
-            with np.errstate(invalid="ignore"):  # NaN/inf become INT_MIN, as PyTorch
-                return _tensor(self.data.astype(dt))
+            return N.AsType.apply(self, dtype=dt)
         return U.Cast.apply(self, dtype=dt)
 
     def clone(self):
@@ -195,7 +195,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
             a, b = self._operands(other, op=fn.__name__)
         except TypeError:  # x == None is False, as in PyTorch, not an error
             return NotImplemented
-        return _tensor(np.asarray(fn(a.data, b.data)))  # 0-d operands give a NumPy scalar
+        return N.Compare.apply(a, b, fn=fn)
 
     def __lt__(self, other):
         return self._compare(other, np.less)
@@ -222,7 +222,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         a, b = self._operands(other, op=op)
         if a.data.dtype.kind == "f":
             raise RuntimeError(f"{op}: not implemented for floating point tensors")
-        return _tensor(np.asarray(fn(a.data, b.data)))  # 0-d operands give a NumPy scalar
+        return N.Compare.apply(a, b, fn=fn)
 
     def __and__(self, other):
         return self._bitwise(other, np.bitwise_and, "bitwise_and")

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import dtypes, function
 from . import ops_fused as F
+from . import ops_nograd as N
 from . import ops_reduce as R
 from .ops import normalize_dims
 from .ops_reduce import reduce_dims
@@ -69,15 +70,15 @@ class ReductionMethods:
         if dim is None:
             if self.data.size == 0:
                 raise IndexError(f"{name}(): expected a reduction dim for an empty tensor")
-            return _tensor(np.asarray(fn(self.data), dtype=dtypes.int64))
+            return N.ArgReduce.apply(self, fn=fn, axis=None, keepdims=False)
         if self.ndim == 0:
             normalize_dims(dim, 0, name)
-            return _tensor(np.zeros((), dtypes.int64))
+            return N.Full.apply(shape=(), fill_value=0, dtype=dtypes.int64)
         (d,) = normalize_dims(dim, self.ndim, name)
         if self.shape[d] == 0:
             raise IndexError(f"{name}(): expected reduction dim {dim} to have non-zero size "
                              f"(shape {tuple(self.shape)})")
-        return _tensor(fn(self.data, axis=d, keepdims=keepdim).astype(dtypes.int64))
+        return N.ArgReduce.apply(self, fn=fn, axis=d, keepdims=keepdim)
 
     def argmax(self, dim=None, keepdim=False):
         return self._arg(np.argmax, "argmax", dim, keepdim)

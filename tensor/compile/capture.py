@@ -48,6 +48,15 @@ def replayable(method):
     return wrapper
 
 
+def _value_shaped(cls, kwargs) -> bool:
+    """Whether an op's output shape depends on its inputs' values, not their shapes."""
+    if cls.__name__ == "OneHot":
+        return kwargs["num_classes"] == -1
+    key = kwargs.get("key")
+    parts = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(k, np.ndarray) and k.dtype == np.bool_ for k in parts)
+
+
 class Recorder:
     """Installed while the first call runs: records events and every reason the call
     can't be replayed (the first is raised at once with ``strict``)."""
@@ -89,6 +98,9 @@ class Recorder:
             return
         refs = [self.ref(t, cls) for t in inputs]
         kw = {k: self.encode(v, cls) for k, v in kwargs.items()}
+        if _value_shaped(cls, kwargs):
+            self.problem(f"{cls.name()}'s output shape depends on the values (a boolean mask, "
+                         "one_hot without num_classes); a replay keeps the first call's shapes")
         needs = tuple(t.requires_grad for t in inputs)
         shapes = tuple(t.data.shape for t in inputs)
         if cls is Linear and out._ctx is not None:
@@ -107,7 +119,8 @@ class Recorder:
         if any(isinstance(a, (Tensor, np.ndarray)) for a in (*args, *kwargs.values())):
             self.problem(f"{method.__qualname__}() was given a tensor argument")
         self.check_writes(f"before {method.__qualname__}()")
-        self.events.append(("call", method, args, kwargs))
+        k = len(self.events)
+        self.events.append(("call", method, args, kwargs, None))
         self.depth += 1
         try:
             # never fused once the call can't be replayed: it must equal eager itself
@@ -116,7 +129,10 @@ class Recorder:
                                          self.upstream, self.had_grad, args[0])
                 if self.fused is not None:
                     return self.fused.step(lambda: method(*args, **kwargs))
-            return method(*args, **kwargs)
+            result = method(*args, **kwargs)
+            if isinstance(result, Tensor):  # clip_grad_norm_'s norm: a replay returns its own
+                self.events[k] = ("call", method, args, kwargs, self.slot(result.data, result))
+            return result
         finally:
             self.depth -= 1
             self.observer.refresh_tensors()

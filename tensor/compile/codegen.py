@@ -92,8 +92,12 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict, aot: b
     for k, event in enumerate(events):
         kind = event[0]
         if kind == "call":
-            _, method, args, kwargs = event
+            _, method, args, kwargs, result = event
             call = w.ref(lambda m=method, a=args, kw=kwargs: m(*a, **kw), "C")
+            if result is not None:  # a tensor the call returns (a gradient norm)
+                var[result] = w.name("r")
+                w.emit(f"{var[result]} = {call}().data", f"{method.__qualname__}()")
+                continue
             if fused is not None and k == fused.call and fused.covers_step:
                 w.emit(f"if not fused: {call}()",
                        f"{method.__qualname__}(), done inside the GEMMs when fused")
@@ -143,7 +147,7 @@ def _forward(w: Writer, k, event, var, array):
     op = w.op(cls)
     kwargs = "".join(f", {key}={_value(w, v, var)}" for key, v in kw.items())
     w.emit(f"{ctx} = new({op}); {ctx}.saved = (); {ctx}.needs_input_grad = {needs!r}")
-    w.emit(f"{name} = {op}.forward({ctx}, {', '.join(ins)}{kwargs})",
+    w.emit(f"{name} = {op}.forward({', '.join([ctx, *ins])}{kwargs})",
            _math(cls).split(";")[0].strip())
     return (k, ctx, event, ins)
 

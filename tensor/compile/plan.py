@@ -252,8 +252,8 @@ def _check_graphs(result, out, leaves, recorder) -> bool:
     if backward or not graphs:
         return False
     if not (isinstance(result, Tensor) and out[0] == "slot"):
-        recorder.problem(f"the function returns {graphs} tensors with a graph, or one inside "
-                         "a container (a replay gives a graph to one returned tensor only)")
+        recorder.problem(f"the function returns {graphs} tensor(s) with a graph inside a "
+                         "container (a replay can give a graph to one returned tensor only)")
     return True
 
 

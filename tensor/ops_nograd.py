@@ -1,0 +1,75 @@
+"""Ops whose result carries no gradient: comparisons, arg-reductions, casts to
+integers or bools, tensors made from a shape. They are ops all the same, so that
+``tensor.compile`` records them like any other and a replay computes them again
+(``correct += (out.argmax(1) == y).sum()``, ``y.long()``, ``torch.zeros(n)``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .function import Function
+
+
+class NoGrad(Function):
+    """An op whose output never requires grad, whatever its inputs."""
+
+    differentiable = False
+
+    @staticmethod
+    def backward(ctx, g):  # pragma: no cover - never part of a graph
+        raise RuntimeError(f"{type(ctx).__name__} has no gradient")
+
+
+class Compare(NoGrad):
+    """y = fn(a, b): a comparison or bitwise op, elementwise (bool or integer)"""
+
+    @staticmethod
+    def forward(ctx, a, b, fn):
+        return np.asarray(fn(a, b))  # 0-d operands give a NumPy scalar
+
+
+class ArgReduce(NoGrad):
+    """y = the index of the max (min) along an axis, or in the flattened array"""
+
+    @staticmethod
+    def forward(ctx, x, fn, axis, keepdims):
+        if axis is None:
+            return np.asarray(fn(x), dtype=np.int64)
+        return fn(x, axis=axis, keepdims=keepdims).astype(np.int64)
+
+
+class AsType(NoGrad):
+    """y = x converted to an integer or bool dtype (floats: the differentiable Cast)"""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        with np.errstate(invalid="ignore"):  # NaN/inf become INT_MIN, as PyTorch
+            return x.astype(dtype)
+
+
+class Full(NoGrad):
+    """y = an array of a shape, every element fill_value"""
+
+    @staticmethod
+    def forward(ctx, shape, fill_value, dtype):
+        return np.full(shape, fill_value, dtype)
+
+
+class Arange(NoGrad):
+    """y = start, start + step, … up to end (excluded)"""
+
+    @staticmethod
+    def forward(ctx, start, end, step, dtype):
+        return np.arange(start, end, step, dtype=dtype)
+
+
+class OneHot(NoGrad):
+    """y[…, c] = 1 where x = c, else 0 (int64); num_classes −1: x's max + 1"""
+
+    @staticmethod
+    def forward(ctx, x, num_classes):
+        if num_classes == -1:
+            num_classes = int(x.max()) + 1 if x.size else 0
+        if x.size and (x.min() < 0 or x.max() >= num_classes):
+            raise ValueError(f"one_hot: class values must be in [0, {num_classes})")
+        return np.eye(num_classes, dtype=np.int64)[x]
