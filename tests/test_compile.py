@@ -4,6 +4,7 @@ and what can't be replayed falls back to eager loudly (or raises with fullgraph)
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -122,7 +123,8 @@ def test_guards_record_new_plans_for_modes_and_shapes():
 
 
 @pytest.mark.parametrize("body,reason", [
-    (lambda model, x, y: F.cross_entropy(model(x), y).item(), "item()"),
+    # .item() whose value is used (here in arithmetic) before being returned
+    (lambda model, x, y: F.cross_entropy(model(x), y).item() * 2, "item()"),
     (lambda model, x, y: print(model(x)), "__repr__"),
     (lambda model, x, y: model(x)[[0, 1]].sum(), "made inside the function"),
     (lambda model, x, y: model(x) if bool(x.sum() > 0) else model(-x), "__bool__"),
@@ -178,6 +180,30 @@ def test_values_without_gradient_are_recorded_and_replayed(body):
             for g, w in zip(got if isinstance(got, tuple) else (got,),
                             want if isinstance(want, tuple) else (want,)):
                 np.testing.assert_array_equal(g.detach().numpy(), w.detach().numpy())
+    assert compiled.last is not None
+
+
+def test_an_item_returned_at_once_is_read_again_at_every_replay():
+    """return loss.item() (or float(loss), in a tuple or dict) is replayed: the value
+    goes straight into what is returned, so a replay reads its own loss."""
+    model = _model(np.float64)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return {"loss": loss.item(), "again": float(loss)}
+
+    compiled = tensor.compile(step)
+    twin = copy.deepcopy((model, opt))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = [compiled(x, y) for x, y in _batches(np.float64, n=6)]
+    model, opt = twin
+    want = [step(x, y) for x, y in _batches(np.float64, n=6)]
+    assert got == want and len({g["loss"] for g in got}) == 6
     assert compiled.last is not None
 
 

@@ -11,7 +11,9 @@ methods for the duration of the call.
 
 from __future__ import annotations
 
+import dis
 import functools
+import sys
 import warnings
 
 import numpy as np
@@ -76,6 +78,9 @@ class Recorder:
         self.n_slots = 0
         self.depth = 0  # > 0 inside a replayable call: its ops and reads are its own
         self.in_backward = False
+        self.reading = 0
+        self.items: dict = {}  # id(float) → (slot, the float): .item() values returned
+        self.entry = None      # the code that calls the function (plan.Compiled._record)
         # For the fused SGD update (fuse.py), done in this call as a replay will do it:
         # id(Linear node) → (its event index, its input x); event index → its upstream
         # g; the parameters with a gradient before backward(); the fusion made
@@ -252,9 +257,21 @@ class Recorder:
 
     def _value_read(self, name, original):
         def read(t, *args, **kwargs):
-            if not self.depth:
-                self.problem(f"Tensor.{name}() reads the tensor's values (or hooks into its "
-                             "gradient); a replay would freeze them")
+            if self.depth or self.reading:
+                return original(t, *args, **kwargs)
+            slot = self.slot_of.get(id(t.data))
+            if (name in ("item", "__float__") and slot is not None
+                    and t.data.dtype.kind in "fiub" and returned_at_once(sys._getframe(1))):
+                self.reading += 1  # __float__ calls item()
+                try:
+                    value = float(original(t, *args, **kwargs))
+                finally:
+                    self.reading -= 1
+                self.items[id(value)] = (slot, value)
+                return value
+            self.problem(f"Tensor.{name}() reads the tensor's values (or hooks into its "
+                         "gradient); a replay would freeze them (return loss.item() is "
+                         "replayed: its value goes straight into what is returned)")
             return original(t, *args, **kwargs)
         return read
 
@@ -317,6 +334,47 @@ class Recorder:
             self.keep.append(a)
             return a
         return scalar_array
+
+
+# What may come between a tensor's .item() (or float(t)) and the function's return
+# for the value to be replayed: loads, more .item()/float() calls, building the
+# tuple, list or dict returned. Anything else (a comparison, arithmetic, a call, a
+# store) could use the value in a way a replay would not repeat.
+_RETURN_PATH = {"CACHE", "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_LOAD_FAST", "LOAD_CONST",
+                "LOAD_DEREF", "PUSH_NULL", "PRECALL", "CALL", "KW_NAMES", "BUILD_TUPLE",
+                "BUILD_LIST", "BUILD_MAP", "BUILD_CONST_KEY_MAP", "NOP"}
+_CALLED = {"LOAD_METHOD": "item", "LOAD_ATTR": "item", "LOAD_GLOBAL": "float"}
+
+
+def returned_at_once(frame) -> bool:
+    """Whether the value being computed in ``frame`` (the compiled function's own)
+    goes straight into its return value."""
+    recorder = function.recorder
+    if frame.f_back is None or frame.f_back.f_code is not recorder.entry:
+        return False
+    callees = 0  # .item and float loaded after this value: the only calls allowed
+    for ins in _instructions(frame.f_code):
+        if ins.offset <= frame.f_lasti:
+            continue
+        if ins.opname in ("RETURN_VALUE", "RETURN_CONST"):
+            return True
+        wanted = _CALLED.get(ins.opname)
+        if wanted is not None:
+            if ins.argval != wanted:
+                return False
+            callees += 1
+        elif ins.opname == "CALL":  # math.isnan(loss.item()): its callee came before
+            if not callees:
+                return False
+            callees -= 1
+        elif ins.opname not in _RETURN_PATH:
+            return False
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _instructions(code) -> tuple:
+    return tuple(dis.get_instructions(code))
 
 
 def warn_fallback(name: str, reason: str) -> None:

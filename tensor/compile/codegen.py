@@ -304,6 +304,8 @@ def _output(w: Writer, out, var) -> str:
     kind, v = out
     if kind == "slot":
         return f"make({var[v]}, None)"
+    if kind == "item":
+        return f"float({var[v]}.item())"
     if kind in ("tuple", "list"):
         items = ", ".join(_output(w, x, var) for x in v)
         return f"({items},)" if kind == "tuple" else f"[{items}]"

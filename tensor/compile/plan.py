@@ -34,6 +34,7 @@ import builtins
 import inspect
 import keyword
 import operator
+import sys
 from itertools import repeat
 
 import numpy as np
@@ -148,6 +149,8 @@ def _encode_out(value, recorder: Recorder):
         recorder.problem(f"the function returns a NumPy {type(value).__name__}; a replay "
                          "would return the first call's (return a tensor)")
         return ("value", value)
+    if isinstance(value, float) and id(value) in recorder.items:
+        return ("item", recorder.items[id(value)][0])  # loss.item(): read again at a replay
     if isinstance(value, (tuple, list)):
         return (type(value).__name__, [_encode_out(v, recorder) for v in value])
     if isinstance(value, dict):
@@ -196,6 +199,7 @@ class Compiled:
         self.recorded += 1
         for value in (self.fn, *args, *kwargs.values()):  # before the call changes them
             recorder.observer.reach(value)
+        recorder.entry = sys._getframe().f_code
         with recorder:
             arg_slots = [recorder.slot(t.data, t) if isinstance(t, Tensor) else recorder.slot(t)
                          for t in leaves]
