@@ -207,6 +207,54 @@ def test_an_item_returned_at_once_is_read_again_at_every_replay():
     assert compiled.last is not None
 
 
+def test_an_epoch_the_step_never_reads_and_train_eval_switches_do_not_record_again():
+    """step(x, y, epoch) with epoch unread records once, not once per epoch; a step
+    that calls model.train() alternating with an eval function that calls
+    model.eval() keeps one plan per entry mode, and leaves the mode as eager does."""
+    model = _model(np.float64, dropout=True)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y, epoch, scale=1.0):
+        model.train()
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def evaluate(x):
+        model.eval()
+        with tensor.no_grad():
+            return model(x).argmax(1)
+
+    def run(step, evaluate):
+        tensor.manual_seed(3)
+        out = []
+        for epoch in range(12):
+            for x, y in _batches(np.float64, n=3, seed=epoch):
+                out.append(step(x, y, epoch, scale=float(epoch)).item())
+            out += [evaluate(x).tolist(), model.training]
+        return out
+
+    twin = copy.deepcopy((model, opt))
+    compiled, compiled_eval = tensor.compile(step), tensor.compile(evaluate)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = run(compiled, compiled_eval)
+    model, opt = twin
+    assert got == run(step, evaluate)
+    assert compiled.recorded <= 4 and compiled_eval.recorded <= 2  # not one per epoch
+
+    def uses_epoch(x, y, epoch):
+        return (model(x) * epoch).sum()  # the epoch is baked into the plan: a guard
+
+    compiled = tensor.compile(uses_epoch)
+    x, y = next(_batches(np.float64, n=1))
+    for epoch in (1, 2, 1):
+        np.testing.assert_allclose(compiled(x, y, epoch).item(),
+                                   uses_epoch(x, y, epoch).item(), rtol=1e-12)
+
+
 def test_the_same_tensor_passed_twice_is_a_guard():
     """Recorded with f(x, x), a plan reads both arguments from one place: a call with
     two different tensors (or the reverse) must record its own plan."""

@@ -31,10 +31,12 @@ dropout's masks (drawn by the op, so the generator advances as in eager), and
 from __future__ import annotations
 
 import builtins
+import dis
 import inspect
 import keyword
 import operator
 import sys
+import types
 from itertools import repeat
 
 import numpy as np
@@ -84,6 +86,12 @@ class Plan:
                                                   aot)
         exec(builtins.compile(self.source, "<tensor.compile plan>", "exec"), namespace)  # noqa: S102
         self.replay = namespace["replay"]
+
+    numbers: list = []  # the int and float arguments' values it holds (None: any value)
+
+    def serves(self, numbers) -> bool:
+        """Whether the plan holds the value of every number argument it read."""
+        return all(v is None or v == n[1] for v, n in zip(self.numbers, numbers))
 
     def valid(self) -> bool:
         """The guards a cache key can't hold: each leaf's array and requires_grad,
@@ -180,21 +188,22 @@ class Compiled:
         if kwargs or not all(map(_is_leaf_type, args)):
             leaves, structure = [], []
             _flatten((args, kwargs), leaves, structure)
-            key = _guard_key(leaves, tuple(structure))
+            key, numbers = _guard_key(leaves, tuple(structure))
         else:  # the usual step(x, y): nothing to open
-            leaves, key = args, _guard_key(args, len(args))
+            leaves = args
+            key, numbers = _guard_key(args, len(args))
         if key is None:
             return self.fn(*args, **kwargs)
         for plan in self.plans.get(key, ()):  # newest first: usually the only one
-            if plan.valid():
+            if (not numbers or plan.serves(numbers)) and plan.valid():
                 return plan.run(leaves)
         if self.recorded >= self.cache_size_limit:
             self._go_eager(f"more than cache_size_limit={self.cache_size_limit} recordings "
                            "(shapes, dtypes, modes or parameters keep changing)")
             return self.fn(*args, **kwargs)
-        return self._record(key, leaves, args, kwargs)
+        return self._record(key, numbers, leaves, args, kwargs)
 
-    def _record(self, key, leaves, args, kwargs):
+    def _record(self, key, numbers, leaves, args, kwargs):
         recorder = Recorder(strict=self.fullgraph)
         self.recorded += 1
         for value in (self.fn, *args, *kwargs.values()):  # before the call changes them
@@ -212,6 +221,8 @@ class Compiled:
             names = self._arg_names(len(args), sorted(kwargs)) if len(leaves) == len(args) + len(
                 kwargs) else [f"arg_{i}" for i in range(len(leaves))]
             self.last = Plan(recorder, arg_slots, names, out, aot)
+            unread = _unread_numbers(self.fn, args, kwargs)
+            self.last.numbers = [None if n in unread else v for n, v in numbers]
             # a few per key: a function called in train() and eval() mode keeps both
             self.plans[key] = [self.last, *self.plans.get(key, ())][:PLANS_PER_KEY]
         return result
@@ -291,26 +302,64 @@ def _flatten(value, leaves: list, structure: list) -> None:
 
 
 def _guard_key(leaves, structure):
-    """The hashable part of the guards, or None when an argument can't be a plan
-    input (a tensor with a graph of its own). ``structure``: how the arguments
-    were passed (positions, keywords, containers)."""
+    """(the hashable part of the guards, the int and float arguments as (leaf
+    index, value)); (None, None) when an argument can't be a key. ``structure``:
+    how the arguments were passed (positions, keywords, containers). A number is
+    in the key by its type only: a plan says which values it holds (`Plan.serves`)."""
     parts = [grad_mode.enabled, anomaly_mode.enabled, structure]
-    for a in leaves:
+    numbers = []
+    for i, a in enumerate(leaves):
         if isinstance(a, Tensor):
             parts.append((a.data.shape, a.data.dtype, a.requires_grad, a._ctx is None))
         elif isinstance(a, np.ndarray):
             parts.append((a.shape, a.dtype))
+        elif type(a) in (int, float):
+            parts.append(type(a))
+            numbers.append((i, a))
         else:
             try:
                 hash(a)
             except TypeError:
-                return None
+                return None, None
             parts.append(("value", type(a), a))
     # which arguments are the same array: the plan reads each argument from one place
-    ids = [id(getattr(a, "data", a)) for a in leaves]
+    ids = [id(a.data if isinstance(a, Tensor) else a) for a in leaves
+           if isinstance(a, (Tensor, np.ndarray))]
     if len(set(ids)) < len(ids):
         parts.append(tuple(ids.index(i) for i in ids))
-    return tuple(parts)
+    return tuple(parts), numbers
+
+
+# Loading a variable by name, or reaching the frame's variables some other way
+_LOADS = {"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST",
+          "LOAD_DEREF", "LOAD_CLOSURE", "DELETE_FAST", "LOAD_NAME"}
+_INTROSPECTION = {"locals", "vars", "_getframe", "currentframe", "eval", "exec"}
+
+
+def _unread_numbers(fn, args, kwargs) -> set:
+    """The leaf indices of the int and float arguments the function's code never
+    reads (an epoch passed for logging elsewhere): by the bytecode, so for certain.
+    A number inside a container, or passed through ``*args``, counts as read."""
+    func = getattr(fn, "__func__", fn)
+    if not isinstance(func, types.FunctionType):
+        return set()
+    code = func.__code__
+    if _INTROSPECTION & set(code.co_names):
+        return set()
+    named = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    positional = code.co_varnames[:code.co_argcount][1 if func is not fn else 0:]
+    read = {ins.argval for ins in dis.get_instructions(code) if ins.opname in _LOADS}
+    read = {n for names in read for n in (names if isinstance(names, tuple) else (names,))}
+    read |= set(code.co_cellvars)
+    unread, index = set(), 0
+    passed = [(positional[i] if i < len(positional) else None, a) for i, a in enumerate(args)]
+    for name, value in [*passed, *kwargs.items()]:  # the order _flatten gives the leaves
+        leaves: list = []
+        _flatten(value, leaves, [])
+        if type(value) in (int, float) and name in named and name not in read:
+            unread.add(index)
+        index += len(leaves)
+    return unread
 
 
 def compile(fn=None, *, fullgraph: bool = False, dynamic=None, backend=None, mode=None,
