@@ -73,11 +73,15 @@ def epoch_gemm_floor(weights, X, y, order, bs):
         _ = x.T @ d1
 
 
-def epoch_reference(ref, X, y, order, bs):
-    """The notebook's loop: forward, the batch loss (for its curves), backward, update."""
+def epoch_reference(state, X, y, order, bs):
+    """The notebook's loop as the notebook runs it: the labels one-hot encoded once
+    before training, then per batch forward, backward and update (its losses are
+    computed once per epoch, not per batch)."""
+    ref, Y = state
     for s in range(0, len(order), bs):
         idx = order[s:s + bs]
-        ref.train_step(X[idx], y[idx], 0.01)
+        ref.forward(X[idx])
+        ref.step(ref.backward_one_hot(Y[idx]), 0.01)
 
 
 def epoch_slices(n: int, bs: int, parts: int) -> list:
@@ -100,10 +104,10 @@ def make_runners(X, y, X64, with_torch: bool = True):
         "matrix products alone (floor)": (
             [rng.standard_normal(s).astype(np.float32) * 0.05 for s in
              ((784, 128), (128, 64), (64, 10))], epoch_gemm_floor, X),
-        "hand-derived NumPy float32": (ReferenceMLP(dtype=np.float32, seed=0),
-                                       epoch_reference, X),
-        "hand-derived NumPy float64": (ReferenceMLP(dtype=np.float64, seed=0),
-                                       epoch_reference, X64),
+        "hand-derived NumPy float32": ((ReferenceMLP(dtype=np.float32, seed=0),
+                                        np.eye(10, dtype=np.float32)[y]), epoch_reference, X),
+        "hand-derived NumPy float64": ((ReferenceMLP(dtype=np.float64, seed=0),
+                                        np.eye(10)[y]), epoch_reference, X64),
     }
     if not with_torch:
         return runners, None

@@ -69,11 +69,17 @@ class ReferenceMLP:
         """The hand-derived gradients of the mean cross-entropy:
         dZ3 = (A3 − Y)/m, dW3 = A2ᵀ·dZ3, db3 = Σ dZ3, dA2 = dZ3·W3ᵀ,
         dZ2 = dA2 ⊙ 1[Z2 > 0], dW2 = A1ᵀ·dZ2, …, dW1 = Xᵀ·dZ1."""
+        A3 = self.cache[-1]
+        Y = np.zeros_like(A3)
+        Y[np.arange(len(y)), y] = 1
+        return self.backward_one_hot(Y)
+
+    def backward_one_hot(self, Y: np.ndarray) -> dict:
+        """`backward` from labels already one-hot encoded, as the notebook encodes
+        them once before training."""
         p = self.params
         X, Z1, A1, Z2, A2, A3 = self.cache
-        m = len(y)
-        Y = np.zeros_like(A3)
-        Y[np.arange(m), y] = 1
+        m = len(Y)
         dZ3 = (A3 - Y) / m
         dW3 = A2.T @ dZ3
         db3 = dZ3.sum(axis=0, keepdims=True)
