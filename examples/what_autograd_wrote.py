@@ -48,7 +48,7 @@ loss = step(tensor.from_numpy(batch[0]), tensor.from_numpy(batch[1]))  # runs an
 print("# ---- the step tensor.compile captured (step.source) ----")
 print(step.source)
 print("# ---- the notebook's hand-derived backward (tinygrad_mnist/reference.py) ----")
-print(inspect.getsource(ReferenceMLP.backward))
+print(inspect.getsource(ReferenceMLP.backward_one_hot))
 print("Names: W1 here is the notebook's W1ᵀ (PyTorch's (out, in) layout), so the\n"
       "notebook's dW3 = A2ᵀ·dZ3 is (A2.T @ dZ3).T here and its dA2 = dZ3·W3ᵀ is dZ3 @ W3.\n"
       "dZ2 = dA2 * (A2 != 0) is the notebook's dA2 * (Z2 > 0): A2 = max(Z2, 0).")
