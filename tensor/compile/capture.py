@@ -214,7 +214,11 @@ class Recorder:
             self.problem(f"{what} inside the function: a replay would not repeat it")
 
     def check_writes(self, when: str) -> None:
-        """What the call wrote that is not an op (``observe.py``), up to now."""
+        """What the call wrote that is not an op (``observe.py``), up to now, and the
+        random generators and clocks it called."""
+        for call in self.observer.unrepeatable[:1]:
+            self.problem(f"the function calls {call}, whose value a replay would not draw "
+                         "again (draw it outside and pass it as a tensor)")
         for what in self.observer.changed()[:1]:
             self.problem(f"the function {what} {when}, outside an op or an optimizer's "
                          "step(); a replay would not repeat it")

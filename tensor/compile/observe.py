@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
+import random
 import sys
 import sysconfig
 import types
@@ -39,6 +40,8 @@ _TENSOR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NN = os.path.join(os.path.dirname(_TENSOR), "nn")
 _LIBRARY = tuple(os.path.join(p, "") for p in (
     _TENSOR, _NN, os.path.dirname(np.__file__), sysconfig.get_paths()["stdlib"]))
+# modules whose functions give another value at every call
+_UNREPEATABLE = {"random", "time", "secrets", "uuid"}
 _SCALARS = (int, float, complex, str, bytes, bool, type(None))
 _OPAQUE = (type, types.ModuleType, types.BuiltinFunctionType, np.ndarray, np.generic,
            *_SCALARS)
@@ -113,6 +116,7 @@ class Observer:
         self.tensors: dict = {}    # id → tensor, with its array and values
         self.arrays: dict = {}
         self.walked: set = set()
+        self.unrepeatable: list[str] = []  # calls of random generators and clocks
 
     # ----- the profile hook ------------------------------------------------------------
     def __enter__(self):
@@ -125,6 +129,14 @@ class Observer:
         return False
 
     def _profile(self, frame, event, arg):
+        if event == "c_call":
+            name = frame.f_code.co_filename
+            # the user's own code, and random.uniform() & co. (the engine's draws are
+            # ops; other packages' clocks, a test runner's, are not the step's)
+            if name == random.__file__ or not (name.startswith(_LIBRARY) or any(
+                    p in name for p in ("site-packages", "dist-packages"))):
+                self._c_call(arg)
+            return
         if event != "call":
             return
         code = frame.f_code
@@ -143,6 +155,15 @@ class Observer:
                     value = namespace[name]
                     self.globals[key] = (namespace, name, value)
                     self.reach(value)
+
+    def _c_call(self, fn) -> None:
+        """A call of a random number generator or a clock outside the engine: its
+        result would be baked into the plan (the engine's own draws, dropout's, are
+        ops that a replay draws again)."""
+        owner = getattr(fn, "__self__", None)
+        name = owner.__name__ if isinstance(owner, types.ModuleType) else type(owner).__module__
+        if name.split(".")[0] in _UNREPEATABLE or name.startswith("numpy.random"):
+            self.unrepeatable.append(f"{name}.{getattr(fn, '__name__', '?')}()")
 
     # ----- what is reached -----------------------------------------------------------------
     def reach(self, obj, depth: int = 0) -> None:
