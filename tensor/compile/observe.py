@@ -116,6 +116,7 @@ class Observer:
         self.tensors: dict = {}    # id → tensor, with its array and values
         self.arrays: dict = {}
         self.walked: set = set()
+        self.args: list = []  # the function's arguments, opened
         self.unrepeatable: list[str] = []  # calls of random generators and clocks
 
     # ----- the profile hook ------------------------------------------------------------
@@ -210,6 +211,18 @@ class Observer:
                 self.objects[id(obj)] = (obj, items)
                 for _, v in items:
                     self.reach(v, depth + 1)
+
+    def explains(self, value) -> bool:
+        """Whether a returned number or string is one a replay may return as it is:
+        an argument, a global or cell the guards watch, an item of a watched object,
+        or a constant of the code that ran."""
+        if any(v is value for v in self.args) or any(
+                v is value for _, _, v in self.globals.values()) or any(
+                v is value for _, v in self.cells.values()) or any(
+                v is value for _, items in self.objects.values() for _, v in items):
+            return True
+        return any(type(c) is type(value) and c == value
+                   for code in self.codes for c in code.co_consts)
 
     # ----- what the call wrote -------------------------------------------------------------
     def refresh_tensors(self) -> None:

@@ -159,6 +159,13 @@ def _encode_out(value, recorder: Recorder):
         return ("value", value)
     if isinstance(value, float) and id(value) in recorder.items:
         return ("item", recorder.items[id(value)][0])  # loss.item(): read again at a replay
+    if isinstance(value, (int, float, complex, str)) and not isinstance(value, bool):
+        if not recorder.observer.explains(value):
+            recorder.problem(f"the function returns {type(value).__name__} {value!r}, which "
+                             "is neither an argument, a constant of its code, nor a value the "
+                             "guards watch (an optimizer's lr, a count): a replay would "
+                             "return this one")
+        return ("value", value)
     if isinstance(value, (tuple, list)):
         return (type(value).__name__, [_encode_out(v, recorder) for v in value])
     if isinstance(value, dict):
@@ -209,6 +216,7 @@ class Compiled:
         for value in (self.fn, *args, *kwargs.values()):  # before the call changes them
             recorder.observer.reach(value)
         recorder.entry = sys._getframe().f_code
+        recorder.observer.args = list(leaves)
         with recorder:
             arg_slots = [recorder.slot(t.data, t) if isinstance(t, Tensor) else recorder.slot(t)
                          for t in leaves]
