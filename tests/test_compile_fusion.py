@@ -94,8 +94,8 @@ def test_sgemm_and_sgemv_match_numpy(k, m, n, alpha, seed):
     y, x = rng.standard_normal(m).astype(np.float32), rng.standard_normal(k).astype(np.float32)
     want_c = c + np.float64(alpha) * (a.T.astype(np.float64) @ b)
     want_y = y + np.float64(alpha) * (a.T.astype(np.float64) @ x)
-    blas.sgemm_raw(m, n, k, alpha, a, b, blas.address(c))
-    blas.sgemv_raw(k, m, alpha, a, blas.address(x), blas.address(y))
+    blas.sgemm(m, n, k, alpha, blas.address(a), blas.address(b), blas.address(c))
+    blas.sgemv(k, m, alpha, blas.address(a), blas.address(x), blas.address(y))
     np.testing.assert_allclose(c, want_c, rtol=1e-4, atol=1e-4 * k)
     np.testing.assert_allclose(y, want_y, rtol=1e-4, atol=1e-4 * k)
 

@@ -46,19 +46,16 @@ _sgemm, _sgemv = _find()
 available = _sgemm is not None
 
 
-def sgemm_raw(m: int, n: int, k: int, alpha: float, a: np.ndarray, b: np.ndarray,
-              c_address: int) -> None:
-    """c ← α·aᵀ·b + c for C-contiguous float32 a (k×m), b (k×n) and the m×n matrix
-    at ``c_address``: the checks (and that `available`) are the caller's."""
-    _sgemm(_ROW_MAJOR, _TRANS, _NO_TRANS, m, n, k, alpha, address(a), m, address(b), n, 1.0,
-           c_address, n)
+def sgemm(m: int, n: int, k: int, alpha: float, a: int, b: int, c: int) -> None:
+    """C ← α·Aᵀ·B + C for the C-contiguous float32 matrices at these addresses: A
+    (k×m), B (k×n), C (m×n). The checks (and that `available`) are the caller's."""
+    _sgemm(_ROW_MAJOR, _TRANS, _NO_TRANS, m, n, k, alpha, a, m, b, n, 1.0, c, n)
 
 
-def sgemv_raw(k: int, n: int, alpha: float, a: np.ndarray, x_address: int,
-              y_address: int) -> None:
-    """y ← α·aᵀ·x + y for a C-contiguous float32 a (k×n) and the float32 vectors at
-    ``x_address`` (k) and ``y_address`` (n): the checks are the caller's."""
-    _sgemv(_ROW_MAJOR, _TRANS, k, n, alpha, address(a), n, x_address, 1, 1.0, y_address, 1)
+def sgemv(k: int, n: int, alpha: float, a: int, x: int, y: int) -> None:
+    """y ← α·Aᵀ·x + y for a C-contiguous float32 A (k×n) and the float32 vectors x
+    (k) and y (n) at these addresses: the checks are the caller's."""
+    _sgemv(_ROW_MAJOR, _TRANS, k, n, alpha, a, n, x, 1, 1.0, y, 1)
 
 
 def address(a: np.ndarray) -> int:

@@ -20,7 +20,7 @@ PyTorch users read ``.grad`` after ``step()``: the fused parameters get a
 from __future__ import annotations
 
 import operator
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from . import blas
 _DATA = Tensor.__dict__["data"]  # the slot that holds a tensor's array
 _sum = np.add.reduce  # what Linear.backward sums the bias gradient with
 _GRAD, _HOOKS = operator.attrgetter("grad"), operator.attrgetter("_hooks")
+_PARAMS = operator.itemgetter("params")
 
 
 class LazyGrad(Tensor):
@@ -175,7 +176,7 @@ class FusedStep:
     def unchanged(self) -> bool:
         """Whether the optimizer still trains the parameters it did when recorded (a
         plan guard: ``covers_step`` was decided on them)."""
-        now = _trained(self.optimizer)
+        now = list(chain.from_iterable(map(_PARAMS, self.optimizer.param_groups)))
         return len(now) == len(self.trained) and all(map(operator.is_, now, self.trained))
 
     def ready(self) -> bool:
@@ -204,7 +205,7 @@ class FusedLinear:
     """One Linear op of a plan whose SGD update goes into its GEMM (and its bias's
     into a GEMV)."""
 
-    __slots__ = ("w", "b", "w_group", "b_group", "wt_address", "b_address", "ones")
+    __slots__ = ("w", "b", "w_group", "b_group", "wt_address", "b_address", "ones", "m", "n")
 
     def __init__(self, w, b, optimizer):
         self.w, self.b = w, b
@@ -213,6 +214,7 @@ class FusedLinear:
         # The plan's guards hold the parameters' arrays, so their addresses stay
         self.wt_address = blas.address(w.data.T)
         self.b_address = None if b is None else blas.address(b.data)
+        self.n, self.m = w.data.shape  # out, in
         self.ones = (0, None, 0)  # (k, a float32 vector of k ones, its address)
 
     def update(self, x, g) -> None:
@@ -222,13 +224,13 @@ class FusedLinear:
             x = np.ascontiguousarray(x)
         if not g.flags.c_contiguous:
             g = np.ascontiguousarray(g)
-        k, m = x.shape
-        n = g.shape[1]
-        blas.sgemm_raw(m, n, k, -self.w_group["lr"], x, g, self.wt_address)
+        k, m, n = len(x), self.m, self.n
+        g_address = blas.address(g)
+        blas.sgemm(m, n, k, -self.w_group["lr"], blas.address(x), g_address, self.wt_address)
         self.w.grad = LazyGrad(weight_grad, x, g)
         if self.b is not None:
             if self.ones[0] != k:
                 ones = np.ones(k, np.float32)
                 self.ones = (k, ones, blas.address(ones))
-            blas.sgemv_raw(k, n, -self.b_group["lr"], g, self.ones[2], self.b_address)
+            blas.sgemv(k, n, -self.b_group["lr"], g_address, self.ones[2], self.b_address)
             self.b.grad = LazyGrad(bias_grad, g)

@@ -52,6 +52,7 @@ from .observe import unchanged
 
 _DATA, _REQUIRES_GRAD = operator.attrgetter("data"), operator.attrgetter("requires_grad")
 _MODE = operator.attrgetter("training", "version")  # Module.version: see nn/module.py
+_CONTENTS = operator.attrgetter("cell_contents")
 _MISSING = object()
 
 
@@ -98,14 +99,18 @@ class Plan:
         each module's training flag and version (its attributes reassigned), the
         globals and cells the call named, the plain objects it reached, and the
         parameters of the optimizer whose update is fused."""
-        return (all(map(operator.is_, map(_DATA, self.params), self.arrays))
-                and list(map(_REQUIRES_GRAD, self.params)) == self.requires_grad
-                and list(map(_MODE, self.submodules)) == self.modes
-                and all(map(operator.is_, map(_cell_value, self.cells), self.cell_values))
-                and all(map(operator.is_, map(dict.get, self.namespaces, self.names,
-                                              repeat(_MISSING)), self.global_values))
-                and all(unchanged(items, obj) for obj, items in self.objects)
-                and (self.fused is None or self.fused.unchanged()))
+        try:
+            return (all(map(operator.is_, map(_DATA, self.params), self.arrays))
+                    and list(map(_REQUIRES_GRAD, self.params)) == self.requires_grad
+                    and list(map(_MODE, self.submodules)) == self.modes
+                    and all(map(operator.is_, map(_CONTENTS, self.cells), self.cell_values))
+                    and all(map(operator.is_, map(dict.get, self.namespaces, self.names,
+                                                  repeat(_MISSING)), self.global_values))
+                    and (not self.objects
+                         or all(unchanged(items, obj) for obj, items in self.objects))
+                    and (self.fused is None or self.fused.unchanged()))
+        except ValueError:  # a closure cell emptied
+            return False
 
     def run(self, leaves_in: list):
         if self.aot:  # one graph node whose backward is the written-out backward
@@ -118,12 +123,6 @@ class Plan:
             m.training = training
         return out
 
-
-def _cell_value(cell):
-    try:
-        return cell.cell_contents
-    except ValueError:  # not bound yet
-        return None
 
 
 def _param_names(events) -> dict:
@@ -315,12 +314,15 @@ def _guard_key(leaves, structure):
     how the arguments were passed (positions, keywords, containers). A number is
     in the key by its type only: a plan says which values it holds (`Plan.serves`)."""
     parts = [grad_mode.enabled, anomaly_mode.enabled, structure]
-    numbers = []
+    numbers, arrays = [], []
     for i, a in enumerate(leaves):
         if isinstance(a, Tensor):
-            parts.append((a.data.shape, a.data.dtype, a.requires_grad, a._ctx is None))
+            data = a.data
+            parts.append((data.shape, data.dtype, a.requires_grad, a._ctx is None))
+            arrays.append(id(data))
         elif isinstance(a, np.ndarray):
             parts.append((a.shape, a.dtype))
+            arrays.append(id(a))
         elif type(a) in (int, float):
             parts.append(type(a))
             numbers.append((i, a))
@@ -331,10 +333,8 @@ def _guard_key(leaves, structure):
                 return None, None
             parts.append(("value", type(a), a))
     # which arguments are the same array: the plan reads each argument from one place
-    ids = [id(a.data if isinstance(a, Tensor) else a) for a in leaves
-           if isinstance(a, (Tensor, np.ndarray))]
-    if len(set(ids)) < len(ids):
-        parts.append(tuple(ids.index(i) for i in ids))
+    if len(arrays) > 1 and len(set(arrays)) < len(arrays):
+        parts.append(tuple(arrays.index(i) for i in arrays))
     return tuple(parts), numbers
 
 
