@@ -87,6 +87,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--log-interval", type=int, default=10)
     parser.add_argument("--save-model", action="store_true")
+    parser.add_argument("--compile-model", action="store_true",
+                        help="model = torch.compile(model): the same line in both frameworks")
     parser.add_argument("--limit", type=int, default=None,
                         help="first N training and test images (a quick run)")
     parser.add_argument("--root", default="../data", help="where to look for the IDX files")
@@ -107,6 +109,8 @@ def main():
     test_loader = DataLoader(test_data, batch_size=args.test_batch_size)
 
     model = Net().to(device)
+    if args.compile_model:
+        model = torch.compile(model)
     optimizer = torch.optim.Adadelta(model.parameters(), lr=args.lr)
     scheduler = StepLR(optimizer, step_size=1, gamma=args.gamma)
     for epoch in range(1, args.epochs + 1):

@@ -2,6 +2,7 @@
 
 train_mnist_torch.py is the same program for PyTorch: the two files differ only in
 their import block. Run: python examples/train_mnist.py [--epochs N] [--limit N] [--compile]
+[--compile-model]
 """
 
 # %% Imports: this framework's engine under PyTorch's name, and its nn, optim, functional
@@ -22,6 +23,8 @@ parser.add_argument("--batch-size", type=int, default=32)
 parser.add_argument("--lr", type=float, default=0.01)
 parser.add_argument("--compile", action="store_true",
                     help="capture the training step once with compile and replay it")
+parser.add_argument("--compile-model", action="store_true",
+                    help="model = torch.compile(model): its forward captured, backward eager")
 args = example_args(parser)
 torch.manual_seed(42)
 
@@ -39,6 +42,8 @@ for layer in model:  # the notebook's He initialisation, not PyTorch's default
         torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
         torch.nn.init.zeros_(layer.bias)
 optimizer = SGD(model.parameters(), lr=args.lr)
+if args.compile_model:  # the same line in both frameworks
+    model = torch.compile(model)
 
 
 def accuracy(X, Y):

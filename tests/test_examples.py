@@ -17,7 +17,7 @@ def run(script, *args, cwd=None):
     return out.stdout
 
 
-TWINS = [("train_mnist.py", "# %% Options", 60), ("quickstart.py", "# %% Options", 110),
+TWINS = [("train_mnist.py", "# %% Options", 65), ("quickstart.py", "# %% Options", 110),
          ("mnist_cnn.py", "# %% The network", 120)]
 
 
@@ -63,21 +63,36 @@ def test_mnist_cnn_quick_run_learns(script, tmp_path):
 
 def test_train_mnist_runs_and_learns_compiled_or_not():
     """--compile wraps the step in tensor.compile: the same training, to float32
-    rounding (the fused SGD update rounds once where eager rounds twice)."""
+    rounding (the fused SGD update rounds once where eager rounds twice);
+    --compile-model (model = torch.compile(model)) replays the forward and
+    backpropagates through the code written for it: the same numbers as eager."""
     args = ("--limit", "3000", "--epochs", "2", "--lr", "0.1")
-    eager, compiled = run("train_mnist.py", *args), run("train_mnist.py", *args, "--compile")
+    eager, compiled, module = (run("train_mnist.py", *args, *extra) for extra in
+                               ((), ("--compile",), ("--compile-model",)))
     accs = [float(out.strip().splitlines()[-1].split()[-1]) for out in (eager, compiled)]
     assert min(accs) > 0.75 and abs(accs[0] - accs[1]) < 0.01, (eager, compiled)
+    assert module == eager
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "torch.compile"])
+@pytest.mark.parametrize("compiled", [[], ["--compile"], ["--compile-model"]],
+                         ids=["eager", "torch.compile(step)", "torch.compile(model)"])
 def test_train_mnist_torch_runs(compiled):
-    """The twin, with PyTorch's own torch.compile on the same line (its inductor
-    compiles C++ for ~30 s here: the price of checking that the line is the same)."""
+    """The twin, with PyTorch's own torch.compile on the same lines (its inductor
+    compiles C++ for ~30 s here: the price of checking that the lines are the same)."""
     pytest.importorskip("torch")
     out = run("train_mnist_torch.py", "--limit", "3000", "--epochs", "2", "--lr", "0.1",
-              *(["--compile"] if compiled else []))
+              *compiled)
     assert float(out.strip().splitlines()[-1].split()[-1]) > 0.75, out
+
+
+def test_the_official_example_runs_with_its_model_compiled(tmp_path):
+    """model = torch.compile(model) in the official example: the same losses as eager."""
+    args = ("--limit", "256", "--epochs", "1", "--log-interval", "1")
+    eager = run("mnist_cnn.py", *args, cwd=tmp_path)
+    module = run("mnist_cnn.py", *args, "--compile-model", cwd=tmp_path)
+    losses = [[line.split("Loss: ")[1] for line in out.splitlines() if "Loss: " in line]
+              for out in (eager, module)]
+    assert losses[0] and losses[0] == losses[1], (eager, module)
 
 
 def test_from_scratch_vs_autograd_reports_equal_gradients():
