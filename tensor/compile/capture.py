@@ -1,12 +1,26 @@
 """Recording one eager call of a function: the ops it ran, its backward() calls and
 its replayable calls (optimizer steps, zero_grad, scheduler steps), as a list of
 events over *references* (an argument, a parameter, a constant, an op's output).
-`tensor.compile` turns the events into a plan (``compile.py``).
+`tensor.compile` turns the events into a plan (``plan.py``).
 
-The eager engine knows one thing about this: ``function.recorder``, which
-`Function.apply` tells about every op while a `Recorder` is installed. Everything
-else (what may not be replayed) is watched from here, by wrapping a few Tensor
-methods for the duration of the call.
+Where the compiler reaches into the eager engine and ``nn``, each for a reason:
+- ``function.recorder``: `Function.apply` tells it every op (the one hook, as
+  tinygrad's and JAX's tracers have), and ``Module.__call__`` every module called.
+- ``Module.version`` (``nn/module.py``): a count of attribute assignments, so a
+  replaced layer is one integer compare per module in the guards.
+- `replayable` marks the calls a replay makes again instead of recording their
+  insides (optimizers' ``step``/``zero_grad``, schedulers' ``step``, the
+  ``nn.utils`` clipping): their state is theirs, not the plan's.
+- ``.grad`` of a fused parameter is a `fuse.LazyGrad`, a full Tensor computed
+  when read (computing it at every step would cost the GEMM the fusion saves).
+- ``manual_seed()`` asks whether a recording runs (a replay would not reseed).
+- While the first call runs, and only then, 17 attributes are wrapped here
+  (`Recorder.__enter__`): the value reads (``item``, ``numpy``, ``__bool__``, …:
+  a value used in Python would be frozen), ``backward`` (an event), ``_make``,
+  ``__init__`` and ``scalar_array`` (which tensors and numbers were made inside),
+  ``_inplace`` (in-place changes are not ops), ``grad`` (a gradient read or
+  written by hand), ``Linear.backward`` (the gradient the fusion needs). The
+  engine's own code has no trace of them.
 """
 
 from __future__ import annotations
