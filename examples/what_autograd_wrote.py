@@ -32,9 +32,9 @@ notebook = ReferenceMLP.from_model(model, dtype=np.float32)  # the same weights
 
 
 @tensor.compile
-def step(X, Y):
+def step(X, y):
     optimizer.zero_grad()
-    loss = nn.functional.cross_entropy(model(X), Y)
+    loss = nn.functional.cross_entropy(model(X), y)
     loss.backward()
     optimizer.step()
     return loss

@@ -43,21 +43,26 @@ class Linear(Module):
     def forward(self, x: Tensor) -> Tensor:
         w, b = self.weight, self.bias
         if x.data.dtype is not w.data.dtype:  # identity: the cheap common case
-            self._check_input(x)
+            problem = self._input_problem(x)
+            if problem:
+                raise RuntimeError(problem)
         try:  # F.linear's op, called directly: one Python frame fewer per layer
             return _linear(x, w) if b is None else _linear(x, w, b)
         except RuntimeError:  # the op names the shapes; the layer names itself too
-            self._check_input(x)
-            raise
+            problem = self._input_problem(x)
+            if problem is None:
+                raise
+        raise RuntimeError(problem)  # outside the except: one traceback, not two
 
-    def _check_input(self, x: Tensor) -> None:
-        """Raise the layer's own error for an input of the wrong width or dtype."""
+    def _input_problem(self, x: Tensor) -> str | None:
+        """The layer's own message for an input of the wrong width or dtype."""
         name = f"Linear(in_features={self.in_features}, out_features={self.out_features})"
         if x.data.ndim == 0 or x.data.shape[-1] != self.in_features:
-            raise RuntimeError(f"{name} got input of shape {tuple(x.shape)}")
+            return f"{name} got input of shape {tuple(x.shape)}"
         if x.data.dtype != self.weight.data.dtype:
-            raise RuntimeError(f"{name} has {self.weight.dtype.name} weights but got "
-                               f"{x.dtype.name} input; convert one with .float() or .double()")
+            return (f"{name} has {self.weight.dtype.name} weights but got {x.dtype.name} "
+                    "input; convert one with .float() or .double()")
+        return None
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

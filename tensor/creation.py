@@ -14,13 +14,15 @@ from .tensor import Tensor
 _rng = np.random.default_rng()
 
 
-def manual_seed(seed: int) -> np.random.Generator:
-    """Seed the generator behind ``randn``, ``rand``, ``randperm``, init and dropout."""
+def manual_seed(seed: int) -> Generator:
+    """Seed the generator behind ``randn``, ``rand``, ``randperm``, init and dropout;
+    returns it, as PyTorch returns its default generator."""
     global _rng
     if function.recorder is not None:  # tensor.compile is recording (capture.py)
         function.recorder.unrepeatable("manual_seed()")
     _rng = np.random.default_rng(seed)
-    return _rng
+    default_generator._seed, default_generator.rng = int(seed), _rng
+    return default_generator
 
 
 def generator() -> np.random.Generator:
@@ -42,6 +44,13 @@ class Generator:
 
     def initial_seed(self) -> int:
         return self._seed
+
+    def __repr__(self) -> str:  # PyTorch's: <torch._C.Generator object at 0x…>
+        return f"<tensor.Generator object at {id(self):#x}>"
+
+
+default_generator = Generator.__new__(Generator)  # the global stream, as returned by manual_seed
+default_generator._seed, default_generator.rng = 0, _rng
 
 
 def as_array(data, dtype=None, copy: bool = False) -> np.ndarray:

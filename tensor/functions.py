@@ -7,7 +7,7 @@ from __future__ import annotations
 from .creation import _as_tensor
 
 # the method names PyTorch also exposes as torch.<name>(input, …)
-NAMES = ("abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "clip", "div", "exp",
+NAMES = ("abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "clip", "div", "equal", "exp",
          "flatten", "gather", "log", "log_softmax", "matmul", "max", "mean", "min", "mm", "mul",
          "numel", "permute", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze",
          "sub", "sum", "t", "tanh", "transpose", "unsqueeze")

@@ -217,6 +217,13 @@ class TensorMethods(ShapeMethods, ReductionMethods):
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
+    def equal(self, other) -> bool:
+        """True when both have the same shape and the same elements (compared in the
+        promoted dtype; NaN equals nothing), as ``torch.equal``."""
+        if not _is_tensor(other):
+            raise TypeError(f"equal: argument 'other' must be Tensor, not {type(other).__name__}")
+        return self.data.shape == other.data.shape and bool((self == other).all())
+
     # ----- logical/bitwise (no gradient; bool and integer tensors) ---------------------
     def _bitwise(self, other, fn, op):
         a, b = self._operands(other, op=op)

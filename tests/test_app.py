@@ -103,7 +103,7 @@ def test_predict_own_images(run, tmp_path, capsys):
 
     assert cli.main(["predict", str(run), str(paths[0]), "--show", str(tmp_path / "seen")]) == 0
     assert "the model saw" in capsys.readouterr().out
-    seen = np.asarray(Image.open(tmp_path / "seen" / f"{paths[0].stem}-28x28.png"))
+    seen = np.asarray(Image.open(tmp_path / "seen" / f"{paths[0].stem}-28x28-x8.png"))
     assert seen.shape == (224, 224)
     np.testing.assert_allclose(seen[::8, ::8] / 255, load_digit(paths[0]).reshape(28, 28),
                                atol=1 / 255)

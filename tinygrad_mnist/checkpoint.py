@@ -101,6 +101,17 @@ def load_checkpoint(path, model, optimizer, scheduler) -> dict:
     return meta["state"]
 
 
+def _is_image(path: Path) -> bool:
+    """Whether a file starts as an image Pillow opens does (PNG, JPEG, GIF, BMP, …)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return False
+    return head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00",
+                            b"MM\x00*", b"RIFF"))
+
+
 def load_model_file(path):
     """The MLP in a run folder or a .safetensors file (best weights, or a checkpoint's)."""
     from .model import mlp_from_state_dict
@@ -108,6 +119,9 @@ def load_model_file(path):
     path = Path(path)
     if path.is_dir():
         path = path / MODEL
+    elif _is_image(path):
+        raise ValueError(f"{path} is an image: the first argument must be a run folder or a "
+                         "checkpoint (.safetensors), then the images")
     arrays, meta = load_arrays(path)
     if "tinygrad_mnist" in meta:
         arrays = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}

@@ -6,6 +6,7 @@ Bad input prints one line, ``tinygrad-mnist: error: …``, and exits with status
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
@@ -197,7 +198,11 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict
 def main(argv=None) -> int:
     argv = _negative_values(sys.argv[1:] if argv is None else list(argv))
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        if not argv:  # as git does: the commands, one line each
+            print(command_list(parser), file=sys.stderr)
+            return 2
+        args = parser.parse_args(argv)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"tinygrad-mnist: error: {exc}", file=sys.stderr)
@@ -213,6 +218,16 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("tinygrad-mnist: interrupted", file=sys.stderr)
         return 130
+
+
+def command_list(parser) -> str:
+    """``usage`` and every command with its one-line help."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    width = max(map(len, sub.choices))
+    lines = [f"usage: {parser.prog} COMMAND [options]   ({parser.prog} COMMAND --help for "
+             "each)", "", "commands:"]
+    lines += [f"  {c.dest:<{width}}  {c.help}" for c in sub._choices_actions]
+    return "\n".join(lines)
 
 
 def _negative_values(argv: list) -> list:

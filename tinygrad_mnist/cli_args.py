@@ -79,7 +79,7 @@ def build_parser() -> Parser:
     p.add_argument("--json", action="store_true", help="print the predictions as JSON")
     p.add_argument("--show", type=Path, metavar="DIR",
                    help="write the 28×28 image the model sees for each file into DIR "
-                        "(<name>-28x28.png, drawn 8× larger)")
+                        "(<name>-28x28-x8.png: the 28×28 input, enlarged 8×)")
 
     g = sub.add_parser("graph", help="render the MLP's computation graph with graphviz",
                        description="Draw one batch's forward and backward graph into --out "

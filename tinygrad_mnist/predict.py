@@ -93,7 +93,7 @@ def predict(model, paths, names=None, top: int = 3, show=None) -> list[dict]:
     """Prediction and top probabilities for each image file; a file that cannot be
     used gets ``{"file", "error"}`` instead, and the others are still predicted.
     ``show``: a folder to write, for each image, the 28×28 picture the model sees
-    (``<name>-28x28.png``, drawn 8× larger), its path under ``"seen"``."""
+    (``<name>-28x28-x8.png``: the 28×28 input, enlarged 8×), its path under ``"seen"``."""
     images, errors = {}, {}
     for p in paths:
         try:
@@ -134,6 +134,6 @@ def write_seen(image: np.ndarray, folder: Path, source: Path) -> Path:
     picture = Image.fromarray(pixels).resize((224, 224), Image.NEAREST)
     out = io.BytesIO()
     picture.save(out, format="PNG")
-    path = folder / f"{source.stem}-28x28.png"
+    path = folder / f"{source.stem}-28x28-x8.png"  # the 28×28 input, enlarged 8×
     atomic_write_bytes(path, out.getvalue())
     return path

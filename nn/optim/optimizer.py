@@ -59,6 +59,14 @@ class Optimizer:
     def step(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def __repr__(self) -> str:
+        """PyTorch's: the class, then each parameter group's settings by name."""
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines += ([""] if i else []) + [f"Parameter Group {i}"]
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        return "\n".join(lines) + "\n)"
+
     def state_dict(self) -> dict:
         """PyTorch's layout: state keyed by the parameter's index across groups."""
         index = {}

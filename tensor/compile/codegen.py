@@ -130,13 +130,14 @@ def _forward(w: Writer, k, event, var, array):
     ins = [array(r) for r in refs]
     if cls is Linear and not kw and len(shapes[0]) == 2:  # x·Wᵀ as a (batch, in) matrix
         name = var[out] = w.name("Z")
-        w.emit(f"{name} = {ins[0]} @ {ins[1]}.T", "y = x·Wᵀ + b")
+        bias = f" + {ins[2]}" if len(ins) == 3 else ""
+        w.emit(f"{name} = {ins[0]} @ {ins[1]}.T", f"{name} = {ins[0]}·{ins[1]}ᵀ{bias}")
         if len(ins) == 3:
             w.emit(f"{name} += {ins[2]}")
         return (k, None, event, ins)
     if cls is ReLU:
         name = var[out] = w.name("A")
-        w.emit(f"{name} = np.maximum({ins[0]}, ZERO[{ins[0]}.dtype])", "y = max(x, 0)")
+        w.emit(f"{name} = np.maximum({ins[0]}, ZERO[{ins[0]}.dtype])", f"{name} = max({ins[0]}, 0)")
         return (k, None, event, ins)
     if (cls is CrossEntropy and kw["reduction"][1] in ("mean", "sum") and len(shapes[0]) == 2
             and shapes[0][0] > 0):
