@@ -156,6 +156,46 @@ def test_a_diverging_run_stops_with_the_epoch_and_step(tmp_path, capsys):
     assert not (out / MODEL).exists() and not (out / CHECKPOINT).exists()
 
 
+@pytest.mark.parametrize("options,named", [
+    (["--lr", "1e9"], ["--lr 1e+09"]),
+    (["--lr", "0.5", "--momentum", "2"], ["--lr 0.5", "--momentum 2"]),
+])
+def test_a_diverged_run_leaves_nothing_and_names_the_options_that_set_its_step(
+        tmp_path, capsys, monkeypatch, options, named):
+    """No checkpoint was written: the folder goes (with --out, without it, and an
+    existing empty folder stays empty), so the same command can run again."""
+    args = ["train", *options, "--epochs", "1", "--limit", "2000", "--no-progress"]
+    out = tmp_path / "D"
+    assert_fails(capsys, [*args, "--out", out], "diverged", *named)
+    assert not out.exists()
+    assert_fails(capsys, [*args, "--out", out], "diverged")  # not "already holds a run"
+    out.mkdir()
+    assert_fails(capsys, [*args, "--out", out], "diverged")
+    assert list(out.iterdir()) == []
+    monkeypatch.chdir(tmp_path)
+    assert_fails(capsys, args, "diverged")
+    assert not (tmp_path / "runs").exists() or list((tmp_path / "runs").iterdir()) == []
+
+
+def test_ctrl_c_while_the_report_is_written_says_how_to_finish_it(tmp_path, capsys,
+                                                                  monkeypatch):
+    from tinygrad_mnist import report
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "run"
+    monkeypatch.setattr(report, "generate", interrupted)
+    assert cli.main(["train", "--limit", "600", "--epochs", "1", "--out", str(out),
+                     "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert f"tinygrad-mnist report {out}" in err and (out / CHECKPOINT).exists()
+    monkeypatch.undo()
+    assert_fails(capsys, ["train", "--resume", out], "finished its 1 epochs",
+                 f"tinygrad-mnist report {out}")
+    assert cli.main(["report", str(out)]) == 0 and (out / "report.html").exists()
+
+
 def test_out_naming_an_existing_file(tmp_path, capsys):
     target = tmp_path / "notes.txt"
     target.write_text("mine")

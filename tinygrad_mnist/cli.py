@@ -50,8 +50,11 @@ def cmd_train(args) -> int:
                                  f"{done} epochs; give more to continue it")
             cfg.epochs = args.epochs
         elif done >= cfg.epochs:
+            unreported = ("" if (path.parent / "report.html").exists() else
+                          f"; its report was not written: `tinygrad-mnist report "
+                          f"{path.parent}` writes it")
             raise ValueError(f"{path} has finished its {cfg.epochs} epochs; pass --epochs N "
-                             f"(more than {cfg.epochs}) to train longer")
+                             f"(more than {cfg.epochs}) to train longer{unreported}")
         out = args.out or path.parent
     else:
         options = dict(RECIPES[args.recipe or "seed"], recipe=args.recipe or "seed",
@@ -89,10 +92,16 @@ def cmd_train(args) -> int:
             return 130
         print("evaluating on the test set, drawing the figures and the graph, writing "
               "report.html…", flush=True)
-        m = report.generate(out, {"best_epoch": state["best_epoch"],
-                                  "best_val_accuracy": state["best_val_acc"],
-                                  "training_seconds": round(state["seconds"], 2),
-                                  "data_source": source, "config": dataclasses.asdict(cfg)})
+        try:
+            m = report.generate(out, {"best_epoch": state["best_epoch"],
+                                      "best_val_accuracy": state["best_val_acc"],
+                                      "training_seconds": round(state["seconds"], 2),
+                                      "data_source": source, "config": dataclasses.asdict(cfg)})
+        except KeyboardInterrupt:
+            print(f"tinygrad-mnist: interrupted while writing the report; the trained run is "
+                  f"saved in {out}: `tinygrad-mnist report {out}` writes the report",
+                  file=sys.stderr)
+            return 130
     print(f"test accuracy {m['test_accuracy'] * 100:.2f} % (best epoch {state['best_epoch']}); "
           f"report: {out / 'report.html'}")
     return 0

@@ -26,8 +26,9 @@ def holds_run(folder: Path) -> bool:
 def claim(folder: Path, *, resume: bool = False, overwrite: bool = False):
     """Hold ``folder`` for one training: refuse an existing run unless ``resume`` or
     ``overwrite``, take its lock (refusing while another live process holds it),
-    clear the temporary files a killed write left, and on failure remove the
-    folder again if this call created it and nothing of a run was written."""
+    clear the temporary files a killed write left, and on failure, when no
+    checkpoint to resume from was written, remove what this call wrote (the folder
+    itself if it created it): a failed command leaves nothing that blocks its --out."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise RunFolderError(f"--out {folder}: is a file, not a run folder")
@@ -35,6 +36,7 @@ def claim(folder: Path, *, resume: bool = False, overwrite: bool = False):
         raise RunFolderError(f"{folder} already holds a run; pass --resume {folder} to "
                              "continue it, --overwrite to replace it, or another --out")
     created = not folder.exists()
+    before = {name for name in RUN_FILES if (folder / name).exists()}
     folder.mkdir(parents=True, exist_ok=True)
     lock = _acquire(folder / LOCK)
     ok = False
@@ -45,8 +47,11 @@ def claim(folder: Path, *, resume: bool = False, overwrite: bool = False):
         ok = True
     finally:
         lock.unlink(missing_ok=True)
-        if not ok and created and not holds_run(folder):
-            shutil.rmtree(folder, ignore_errors=True)
+        if not ok and not (folder / "checkpoint.safetensors").exists():
+            if created:
+                shutil.rmtree(folder, ignore_errors=True)
+            for name in set(RUN_FILES) - before:
+                (folder / name).unlink(missing_ok=True)
 
 
 def _acquire(lock: Path) -> Path:

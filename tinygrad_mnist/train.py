@@ -80,6 +80,16 @@ class Diverged(RuntimeError):
     """The training loss became NaN or infinite; the last good checkpoint is kept."""
 
 
+def step_size_hint(cfg: Config) -> str:
+    """The options that set this run's step size, with their values: the ones to
+    make smaller when it diverges."""
+    said = [f"--lr {cfg.lr:g}"]
+    said += [f"--momentum {cfg.momentum:g}"] if cfg.momentum else []
+    said += [f"--weight-decay {cfg.weight_decay:g}"] if cfg.weight_decay else []
+    said += [f"--schedule {cfg.schedule}"] if cfg.schedule != "none" else []
+    return f"its step size comes from {', '.join(said)}: try smaller values"
+
+
 @contextlib.contextmanager
 def deferred_sigint():
     """Ctrl-C sets a flag instead of raising, so the loop stops between two steps
@@ -177,7 +187,7 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
                 kept = (f"the last good checkpoint is {out / ckpt.CHECKPOINT} (epoch "
                         f"{state['epoch']})" if state["epoch"] else "no checkpoint was written")
                 raise Diverged(f"training diverged: the loss is {loss.item()} at epoch "
-                               f"{epoch + 1}, step {i + 1}; {kept}; try a smaller --lr")
+                               f"{epoch + 1}, step {i + 1}; {kept}; {step_size_hint(cfg)}")
             state["step"] = i + 1
             bar.update()
             if i % 50 == 0:
