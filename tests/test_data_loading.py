@@ -160,3 +160,59 @@ def test_bad_arguments_raise_as_torch():
         random_split(range(5), [2, 2])
     with pytest.raises(NotImplementedError):
         len(Dataset())
+
+
+def test_a_dataset_that_overrides_getitem_is_asked_per_sample_as_torch_does():
+    """An augmenting TensorDataset subclass (and a Subset of it) gets its own
+    __getitem__ called: the fast whole-batch path would silently skip it."""
+    torch = pytest.importorskip("torch")
+    from tensor.utils.data import DataLoader, Subset, TensorDataset
+
+    def make(lib, base):
+        class Flipped(base):
+            def __getitem__(self, i):
+                x, y = super().__getitem__(i)
+                return -x, y + 100
+        return Flipped(lib.arange(12.0).reshape(6, 2), lib.arange(6))
+
+    from torch.utils.data import DataLoader as TorchLoader
+    from torch.utils.data import Subset as TorchSubset
+    from torch.utils.data import TensorDataset as TorchTensorDataset
+    ours, theirs = make(tensor, TensorDataset), make(torch, TorchTensorDataset)
+    for a, b in ((ours, theirs), (Subset(ours, [5, 1, 3]), TorchSubset(theirs, [5, 1, 3]))):
+        got = [[t.numpy() for t in batch] for batch in DataLoader(a, batch_size=2)]
+        want = [[t.numpy() for t in batch] for batch in TorchLoader(b, batch_size=2)]
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            for gt, wt in zip(g, w):
+                np.testing.assert_array_equal(gt, wt)
+
+
+def test_an_iterable_dataset_is_batched_as_it_streams():
+    torch = pytest.importorskip("torch")
+    from tensor.utils.data import DataLoader, IterableDataset
+
+    def stream(lib, base, n):
+        class Squares(base):
+            def __iter__(self):
+                return iter([(lib.tensor([float(i)]), i * i) for i in range(n)])
+        return Squares()
+
+    for n, size, drop in ((7, 3, False), (7, 3, True), (6, 2, False), (0, 2, False)):
+        got = list(DataLoader(stream(tensor, IterableDataset, n), batch_size=size,
+                              drop_last=drop))
+        want = list(torch.utils.data.DataLoader(
+            stream(torch, torch.utils.data.IterableDataset, n), batch_size=size,
+            drop_last=drop))
+        assert [[t.tolist() for t in b] for b in got] == [[t.tolist() for t in b] for b in want]
+    with pytest.raises(ValueError, match="IterableDataset"):
+        DataLoader(stream(tensor, IterableDataset, 3), shuffle=True)
+    with pytest.raises(TypeError, match="no len"):
+        len(DataLoader(stream(tensor, IterableDataset, 3)))
+
+
+def test_batch_size_true_is_refused():
+    from tensor.utils.data import DataLoader
+
+    with pytest.raises(ValueError, match="batch_size"):
+        DataLoader(list(range(4)), batch_size=True)

@@ -28,6 +28,17 @@ class Dataset:
         raise NotImplementedError(f"{type(self).__name__} has no __len__()")
 
 
+class IterableDataset(Dataset):
+    """A dataset read as a stream: ``__iter__`` yields the samples in order (no
+    ``dataset[i]``); a `DataLoader` batches them as they come."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} has no __iter__()")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it")
+
+
 class TensorDataset(Dataset):
     """Sample i is ``(t[i] for t in tensors)``; all tensors share their first dim."""
 
@@ -141,9 +152,14 @@ class DataLoader:
                  sampler=None, batch_sampler=None, num_workers: int = 0, collate_fn=None,
                  pin_memory: bool = False, drop_last: bool = False, timeout: float = 0,
                  worker_init_fn=None, generator=None, **kwargs):
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0
+                                       or isinstance(batch_size, bool)):
             raise ValueError(f"DataLoader: batch_size should be a positive integer, got "
                              f"{batch_size!r}")
+        if isinstance(dataset, IterableDataset) and (shuffle or sampler is not None
+                                                     or batch_sampler is not None):
+            raise ValueError("DataLoader: an IterableDataset gives its own order; shuffle, "
+                             "sampler and batch_sampler must be left unset")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if num_workers < 0:
@@ -171,21 +187,57 @@ class DataLoader:
             yield order[start:start + size]
 
     def __iter__(self):
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._stream()
+            return
         if self.batch_size is None and self.batch_sampler is None:  # no batching
             yield from (self.dataset[int(i)] for i in self._order())
             return
-        get_batch = getattr(self.dataset, "get_batch", None)
-        fast = get_batch is not None and self.collate_fn is default_collate
+        get_batch = _batch_getter(self.dataset) if self.collate_fn is default_collate else None
         for indices in self._batches():
-            if fast:
+            if get_batch is not None:
                 yield get_batch(np.asarray(indices))
             else:
                 yield self.collate_fn([self.dataset[int(i)] for i in indices])
 
+    def _stream(self):
+        """An IterableDataset's samples, collated batch_size at a time."""
+        if self.batch_size is None:
+            yield from self.dataset
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
+
     def __len__(self) -> int:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
+        if _defined_by(type(self.dataset), "__len__") is Dataset:  # an IterableDataset's
+            raise TypeError(f"DataLoader: {type(self.dataset).__name__} has no len()")
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         if self.batch_size is None:
             return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+
+def _defined_by(cls, name: str):
+    return next((k for k in cls.__mro__ if name in k.__dict__), None)
+
+
+def _batch_getter(dataset):
+    """The dataset's whole-batch fetch, when it gives what its ``__getitem__`` does: a
+    subclass that overrides ``__getitem__`` (to augment, say) is asked per sample."""
+    cls = type(dataset)
+    if isinstance(dataset, Subset) and _defined_by(cls, "__getitem__") is Subset:
+        inner = _batch_getter(dataset.dataset)
+        own = np.asarray(dataset.indices)
+        return None if inner is None else (lambda indices: inner(own[indices]))
+    owner = _defined_by(cls, "get_batch")
+    if owner is None or _defined_by(cls, "__getitem__") is not _defined_by(owner, "__getitem__"):
+        return None
+    return dataset.get_batch
