@@ -95,26 +95,30 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def named_modules(self, prefix: str = "", memo=None):
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
         memo = set() if memo is None else memo
-        if id(self) in memo:
+        if id(self) in memo and remove_duplicate:
             return
         memo.add(id(self))
         yield prefix, self
         for name, child in self.named_children():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+            yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                           remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
             yield m
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True):
-        """Every parameter once (shared ones under their first name), as PyTorch."""
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True):
+        """Every parameter once (shared ones under their first name), as PyTorch;
+        with ``remove_duplicate=False`` a shared one under each of its names."""
         seen = set()
-        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                if recurse else [(prefix, self)])
         for mod_prefix, mod in mods:
             for name, p in mod._members():
-                if isinstance(p, Parameter) and id(p) not in seen:
+                if isinstance(p, Parameter) and (id(p) not in seen or not remove_duplicate):
                     seen.add(id(p))
                     yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
@@ -125,10 +129,12 @@ class Module:
     # ----- state ------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict:
         """Name → Tensor sharing the parameter's data (detached), as PyTorch."""
-        return OrderedDict((name, p.detach()) for name, p in self.named_parameters())
+        # every name of a shared (tied) parameter, as PyTorch: state dicts load across
+        return OrderedDict((name, p.detach()) for name, p in
+                           self.named_parameters(remove_duplicate=False))
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
-        own = dict(self.named_parameters())
+        own = dict(self.named_parameters(remove_duplicate=False))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []

@@ -7,7 +7,7 @@ from safetensors.numpy import save as _st_save
 
 import tensor
 from tensor._atomic import atomic_write_bytes
-from tensor.serialization import load_arrays
+from tensor.serialization import check_dtypes, load_arrays
 
 __all__ = ["atomic_write_bytes", "load", "load_arrays", "save"]
 
@@ -23,4 +23,6 @@ def save(state_dict, path, metadata: dict | None = None) -> None:
 
 def load(path) -> dict:
     """Read a safetensors file into name → Tensor."""
-    return {k: tensor.from_numpy(v) for k, v in load_arrays(path)[0].items()}
+    arrays = load_arrays(path, "nn.load")[0]
+    check_dtypes(arrays, path, "nn.load")
+    return {k: tensor.from_numpy(v) for k, v in arrays.items()}

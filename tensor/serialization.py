@@ -74,6 +74,8 @@ def _encode(obj, store, name=None):
 
 
 def _decode(obj, arrays):
+    if isinstance(obj, list):  # lists are only ever inside a node: this file wasn't ours
+        raise TypeError("a list where a value belongs")
     if not isinstance(obj, dict):
         return obj
     if "tensor" in obj:
@@ -112,6 +114,7 @@ def load(f, map_location=None, weights_only: bool = True):
             map_location) and not isinstance(map_location, dict):
         check_device(map_location)
     arrays, metadata = load_arrays(f, "load")
+    check_dtypes(arrays, f, "load")
     if PICKLE in metadata:
         if weights_only:
             raise pickle.UnpicklingError(
@@ -127,8 +130,24 @@ def load(f, map_location=None, weights_only: bool = True):
 
         return Unpickler(io.BytesIO(data)).load()
     if STRUCTURE in metadata:
-        return _decode(json.loads(metadata[STRUCTURE]), arrays)
+        try:
+            return _decode(json.loads(metadata[STRUCTURE]), arrays)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError,
+                RecursionError) as exc:
+            raise ValueError(f"load: {f}: its {STRUCTURE} metadata is malformed "
+                             f"({type(exc).__name__}: {exc})") from None
     return {k: Tensor._make(v, None) for k, v in arrays.items()}
+
+
+def check_dtypes(arrays: dict, path, op: str) -> None:
+    """Refuse, in one line, a file holding a dtype this framework has no Tensor for
+    (float16, int8, …), instead of Tensors that fail when printed."""
+    for name, array in arrays.items():
+        if array.dtype not in dtypes.SUPPORTED_SET:
+            names = ", ".join(sorted(str(d) for d in dtypes.SUPPORTED_SET))
+            raise ValueError(f"{op}: {path}: tensor {name!r} has dtype {array.dtype}, which "
+                             f"this framework does not support ({names}); convert it "
+                             "before saving")
 
 
 def load_arrays(path, op: str = "load") -> tuple[dict, dict]:

@@ -67,3 +67,54 @@ def test_torch_loads_the_file_with_identical_logits(tmp_path):
     with torch.no_grad():
         expected = twin(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(model(tensor.from_numpy(x)).data, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "int8", "uint16", "complex64"])
+def test_a_file_of_an_unsupported_dtype_is_refused_in_one_line(tmp_path, dtype):
+    from safetensors.numpy import save_file
+
+    path = tmp_path / "w.safetensors"
+    save_file({"w": np.ones(3, dtype)}, str(path))
+    for load in (tensor.load, nn.load):
+        with pytest.raises(ValueError, match=f"'w' has dtype {dtype}") as info:
+            load(path)
+        assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("structure", [
+    "[" * 5000 + "]" * 5000, "{not json", '{"tensor": "missing", "requires_grad": false}',
+    '{"dict": [[1]], "ordered": false}', '{"tuple": 3}', '{"dict": 5}', '[1, {"list": 2}]',
+])
+def test_malformed_structure_metadata_is_one_value_error(tmp_path, structure):
+    from safetensors.numpy import save_file
+
+    from tensor.serialization import STRUCTURE
+
+    path = tmp_path / "bad.safetensors"
+    save_file({"_0": np.ones(2, np.float32)}, str(path), metadata={STRUCTURE: structure})
+    with pytest.raises(ValueError, match="metadata is malformed") as info:
+        tensor.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_tied_weights_keep_every_name_in_the_state_dict_as_torch():
+    torch = pytest.importorskip("torch")
+
+    def tied(lib_nn):
+        enc, dec = lib_nn.Linear(4, 3, bias=False), lib_nn.Linear(3, 4, bias=False)
+        model = lib_nn.Sequential(enc, lib_nn.ReLU(), dec, enc)  # a shared module too
+        dec.weight = enc.weight if enc.weight.shape == dec.weight.shape else dec.weight
+        model.head = lib_nn.Linear(4, 4)
+        model.tail = model.head
+        return model
+
+    ours, theirs = tied(nn), tied(torch.nn)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    # PyTorch's state dict loads here, strictly, and back
+    ours.load_state_dict({k: tensor.tensor(v.detach().numpy()) for k, v in
+                          theirs.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in
+                            ours.state_dict().items()})
+    np.testing.assert_array_equal(ours.head.weight.detach().numpy(),
+                                  theirs.head.weight.detach().numpy())
