@@ -37,6 +37,9 @@ from .compile import CaptureError, compile  # noqa: A004  (torch.compile)
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save
 from . import utils
+from ._imports import install as _install_bridge_finder
+
+_install_bridge_finder()
 
 # what users see: dtypes that print as PyTorch's (torch.float32) and work as NumPy's
 float32, float64, int32, int64, uint8, bool_ = (

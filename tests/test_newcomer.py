@@ -97,3 +97,18 @@ def test_the_compiled_code_names_the_labels_as_the_step_does_and_comments_use_it
     source = step.source
     assert "# Z1 = X·W1ᵀ + b1" in source and "# A1 = max(Z1, 0)" in source
     assert "y = x·Wᵀ" not in source and "one_hot(y)" in source
+
+
+@pytest.mark.parametrize("statement,hint", [
+    ("from torch.utils.data import DataLoader", "from tensor.utils.data import"),
+    ("from torch.optim.lr_scheduler import StepLR", "from nn.optim.lr_scheduler import"),
+    ("import torch.nn.functional as F", "from nn.functional import"),
+])
+def test_a_from_torch_import_after_import_tensor_as_torch_says_what_to_write(statement, hint):
+    code = f"import tensor as torch\n{statement}\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 1 and "ImportError" in out.stderr and hint in out.stderr
+    # without the alias, PyTorch imports as usual (where installed)
+    plain = subprocess.run([sys.executable, "-c", "import tensor\nimport torch"],
+                           capture_output=True, text=True)
+    assert plain.returncode == 0 or "No module named 'torch'" in plain.stderr
