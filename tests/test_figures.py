@@ -51,6 +51,10 @@ def test_confusion_colours_the_mistakes_not_the_diagonal(drawn, tmp_path):
     assert colour_scale == (0, 19)  # the largest mistake is the darkest, not the diagonal
     assert {t.get_text() for t in ax.texts} >= {"980", "19", "5"}
     assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
+    bar = fig.axes[-1]  # whole counts: whole ticks (no 2.5, 7.5)
+    fig.canvas.draw()
+    ticks = [t for t in bar.get_yticks() if 0 <= t <= 19]
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
 
 
 def test_mistakes_come_most_confident_first(drawn, tmp_path):
@@ -65,11 +69,17 @@ def test_mistakes_come_most_confident_first(drawn, tmp_path):
     assert confidences == sorted(confidences, reverse=True)
 
 
-def test_per_class_axis_starts_at_zero(drawn, tmp_path):
-    figures.per_class({str(i): 0.95 + i / 250 for i in range(10)}, tmp_path / "p.png")
+@pytest.mark.parametrize("worst,floor", [(0.95, 90), (0.86, 80), (0.995, 90), (0.3, 20),
+                                         (0.02, 0)])
+def test_per_class_axis_zooms_to_the_data_and_says_where_it_starts(drawn, tmp_path, worst,
+                                                                   floor):
+    figures.per_class({str(i): min(worst + i / 250, 1.0) for i in range(10)},
+                      tmp_path / "p.png")
     (fig,) = drawn
     ax = fig.axes[0]
-    assert ax.get_ylim()[0] == 0 and ax.get_xlabel() == "class"
+    assert ax.get_ylim()[0] == floor and ax.get_xlabel() == "class"
+    assert ax.get_ylim()[0] <= worst * 100 - 5 or floor == 0
+    assert (f"axis from {floor}" in ax.get_ylabel()) == (floor > 0)
     assert len(ax.patches) == 10
 
 
@@ -77,12 +87,19 @@ def test_activations_fill_their_grids_with_scales_and_labelled_outputs(drawn, tm
     rng = np.random.default_rng(0)
     layers = [("A1 = ReLU(Z1)", np.maximum(rng.standard_normal(128), 0)),
               ("A2 = ReLU(Z2)", np.maximum(rng.standard_normal(64), 0))]
-    figures.activations(rng.random(784), layers, rng.dirichlet(np.ones(10)), tmp_path / "a.png")
+    probs = rng.dirichlet(np.ones(10))
+    figures.activations(rng.random(784), layers, probs, tmp_path / "a.png", label=7)
     (fig,) = drawn
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert "Digit: 7" in panels[0].get_title()  # the notebook's titles
+    assert f"Predicted: {int(np.argmax(probs))}" in panels[-1].get_title()
+    fig.canvas.draw()
+    sizes = {round(ax.get_position().width, 2) for ax in panels[:3]}
+    assert len(sizes) == 1  # the input and the two grids: one size
     grids = [ax.images[0].get_array() for ax in fig.axes[1:3]]
     assert [g.size for g in grids] == [128, 64]  # whole grids, no empty notch
     assert not any(np.isnan(np.asarray(g, float)).any() for g in grids)
-    assert len(fig.axes) == 6  # input, two layers, output, and the two layers' colour bars
+    assert len(fig.axes) == 7  # input, two layers, output, and three colour bars
     bars = fig.axes[3]
     assert bars.get_xlabel() == "class" and bars.get_ylabel() == "probability"
     assert len({ax.title.get_fontsize() for ax in fig.axes[:4]}) == 1  # one title size

@@ -95,7 +95,7 @@ def generate(run, extra: dict | None = None) -> dict:
     figures.predictions(X_test, y_test, probs, run / "mistakes.png", False, names)
     figures.weights(linear_layers(model)[0].weight.data, run / "weights.png")
     figures.activations(X_test[0], activations_of(model, X_test[0]), probs[0],
-                        run / "activations.png", names)
+                        run / "activations.png", names, label=int(y_test[0]))
     figures.per_class(m["per_class_accuracy"], run / "per_class.png", names)
     graph = write_run_graph(run, model, X_test[:32], y_test[:32])
     # on a copy of the model: recording the step trains it by one step
