@@ -79,10 +79,13 @@ def make_dot(root: Tensor, params=None, show_data: bool = False, show_grad: bool
     for key, t in tensors.items():
         title = labels.get(key) or names.get(key) or ("output" if t is root else "tensor")
         text = f"{title}\\l{tuple(t.shape)} {t.dtype.name}\\l"
-        if show_data:
+        if t.data.size == 1:  # the loss: its value
+            text += f"value {t.data.item():.6g}\\l"
+        elif show_data:
             text += f"value: {_stats(t.data)}\\l"
         if show_grad and t.grad is not None:
-            text += f"{grad_labels.get(key, 'grad')}\\l{_stats(t.grad.data)}\\l"
+            text += (f"{grad_labels.get(key, 'grad')}\\l"
+                     f"gradient statistics: {_stats(t.grad.data)}\\l")
         leaf = t._ctx is None
         color = "lightblue" if key in names else ("lightgrey" if leaf else "white")
         dot.node(str(key), text, shape="box", style="filled",

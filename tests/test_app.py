@@ -259,6 +259,11 @@ def test_report_reads_as_a_report(run):
     assert "<th>test accuracy</th><td>" in page and "<th>training time</th><td>" in page
     assert "<h2>Options</h2><table><tr><th>epochs</th><td>2</td>" in page
     assert "compile=" not in page and "Config(" not in page  # no Python repr
+    assert "<td>None</td>" not in page and "<td>False</td>" not in page
+    assert "<th>data_dir</th><td>none</td>" in page and "<th>augment</th><td>no</td>" in page
+    # on a phone every figure (and the graph) opens full size on a tap: a link to its file
+    for name in ("curves.png", "confusion.png", "per_class.png"):
+        assert f'<a href="{name}"><img ' in page and (run / name).is_file()
     assert '<tr class=best><td>' in page and " %</td>" in page
     assert re.search(r"<td>\d\.\d\de-\d\d</td>", page)  # the learning rate
     assert page.count("<figcaption>") == 8 and 'name="viewport"' in page

@@ -41,6 +41,9 @@ def test_small_graph_nodes_labels_edges():
     a_label = labels[next(k for k, v in names.items() if v == "a")]
     assert "(2,) float32" in a_label
     assert "grad" in a_label and "mean 4" in a_label  # da = b + 1 = [4, 5]: mean 4.5
+    assert "gradient statistics: mean 4.5" in a_label  # said in the picture itself
+    out_label = labels[next(k for k, v in names.items() if v == "output")]
+    assert "value 14" in out_label  # the loss shows its value: 1·3 + 2·4 + 1 + 2
 
 
 def test_after_a_plain_backward_ops_and_leaf_grads_remain():

@@ -114,8 +114,17 @@ def write_run_graph(run: Path, model, x, y) -> Path:
 
 
 def _img(path: Path) -> str:
+    """The figure inline, and a link to its file beside the report: on a phone a tap
+    opens it full size."""
     data = base64.b64encode(path.read_bytes()).decode()
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(path.stem)}">'
+    return (f'<a href="{html.escape(path.name)}"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(path.stem)}"></a>')
+
+
+def _option(value) -> str:
+    """An option as a reader says it: none, no, yes, or the value."""
+    return {None: "none", False: "no", True: "yes"}.get(value, value) if isinstance(
+        value, (bool, type(None))) else str(value)
 
 
 def write_html(run: Path, m: dict, history: list, graph, names, code: str = "") -> Path:
@@ -124,7 +133,7 @@ def write_html(run: Path, m: dict, history: list, graph, names, code: str = "") 
     options = ""
     if "config" in m:
         options = "<h2>Options</h2><table>" + "".join(
-            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(_option(v))}</td></tr>"
             for k, v in m["config"].items()) + "</table>"
     hist = ""
     if history:
@@ -143,8 +152,10 @@ def write_html(run: Path, m: dict, history: list, graph, names, code: str = "") 
     if graph is not None and Path(graph).suffix == ".svg" and Path(graph).is_file():
         graph_html = ("<h2>Computation graph</h2><p>One batch's forward pass (up) and "
                       "backward pass, each node labelled with the notebook's equation and "
-                      "the measured gradient statistics.</p>"
-                      f'<div class="graph">{Path(graph).read_text()}</div>')
+                      "the measured gradient statistics. Tap or click it to open it full "
+                      "size.</p>"
+                      f'<div class="graph"><a href="{html.escape(Path(graph).name)}">'
+                      f'{Path(graph).read_text()}</a></div>')
     elif graph is not None:
         graph_html = (f"<p>Graph source: {html.escape(Path(graph).name)} (install Graphviz "
                       "to render it)</p>")
