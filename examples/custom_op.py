@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_markers: '"""'
+# ---
+
+# %% [markdown]
 """How to add an op: a Function with forward and backward side by side, checked
 with gradcheck, then used in a model.
 

@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_markers: '"""'
+# ---
+
+# %% [markdown]
 """The notebook's hand-derived backprop next to autograd, step by step.
 
 Both networks start from the same weights and see the same batches; after each

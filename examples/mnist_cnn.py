@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_markers: '"""'
+# ---
+
+# %% [markdown]
 """PyTorch's official MNIST example (pytorch/examples, mnist/main.py), on this framework:
 two convolutions, max-pooling, dropout, two linear layers, log_softmax + nll_loss,
 Adadelta with StepLR, DataLoaders.

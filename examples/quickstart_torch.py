@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_markers: '"""'
+# ---
+
+# %% [markdown]
 """PyTorch's "Learn the Basics" quickstart, on PyTorch: Fashion-MNIST through a
 Dataset and a DataLoader, an nn.Module with Flatten and a Sequential, train() and
 test() functions, then save, load and predict.

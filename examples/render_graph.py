@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_markers: '"""'
+# ---
+
+# %% [markdown]
 """Draw the MLP's computation graph for one batch, labelled with the notebook's
 equations (Z1 = X·W1ᵀ + b1, dZ3 = (A3 − Y)/m, …) and the measured gradients.
 
@@ -25,3 +32,4 @@ data = load_mnist()
 x, y = to_float(data.x_test[: args.batch]), data.y_test[: args.batch]
 path = render_mlp_graph(mlp(seed=42), x, y, args.out, equations=True)
 print(f"wrote {Path(path).resolve()}")
+path  # noqa: B018  (a notebook shows a cell's last value: here the graph, inline)

@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_markers: '"""'
+# ---
+
+# %% [markdown]
 """Train the notebook's MLP with this framework, in the PyTorch style.
 
 train_mnist_torch.py is the same program for PyTorch: the two files differ only in

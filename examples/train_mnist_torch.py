@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_markers: '"""'
+# ---
+
+# %% [markdown]
 """Train the notebook's MLP with PyTorch.
 
 train_mnist.py is the same program for this framework: the two files differ only in

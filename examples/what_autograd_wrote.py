@@ -1,3 +1,10 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_markers: '"""'
+# ---
+
+# %% [markdown]
 """The code autograd wrote: one training step of the notebook's MLP, captured by
 tensor.compile, printed as the straight-line NumPy it replays, next to the
 notebook's hand-derived backward. Then both are run on the same batch from the

@@ -122,4 +122,15 @@ def render(root: Tensor, path, format: str | None = None, **kw) -> Path:
             "apt install graphviz; macOS: brew install graphviz) and run again."
         )
     atomic_write_bytes(path, dot.pipe(format=fmt))
-    return path
+    return Drawn(path)
+
+
+class Drawn(type(Path())):
+    """The path of a drawn graph, which a notebook shows inline (the picture, not
+    the path) when it is a cell's last value."""
+
+    def _repr_svg_(self):
+        return self.read_text() if self.suffix == ".svg" else None
+
+    def _repr_png_(self):
+        return self.read_bytes() if self.suffix == ".png" else None

@@ -37,6 +37,10 @@ def test_example_runs_as_a_notebook(name, tmp_path, monkeypatch):
         pytest.importorskip("torch")
     notebook = jupytext.read(EXAMPLES / name)
     assert len(notebook.cells) >= 3  # split into cells, not one block
+    # the description first, as Markdown (not a quoted string with \n escapes)
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown" and not first.source.startswith(('"', "'"))
+    assert "\\n" not in first.source and len(first.source.splitlines()) > 1
     monkeypatch.setenv("EXAMPLE_ARGS", QUICK[name])
     monkeypatch.setenv("MPLBACKEND", "Agg")
     client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
@@ -44,3 +48,14 @@ def test_example_runs_as_a_notebook(name, tmp_path, monkeypatch):
     client.execute()  # raises CellExecutionError, with the cell and traceback, on failure
     outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
+
+
+@pytest.mark.skipif(__import__("shutil").which("dot") is None, reason="Graphviz's dot")
+def test_the_graph_shows_inline_in_the_notebook(tmp_path, monkeypatch):
+    notebook = jupytext.read(EXAMPLES / "render_graph.py")
+    monkeypatch.setenv("EXAMPLE_ARGS", "--out graph.svg --batch 4")
+    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    shown = [o for cell in notebook.cells for o in cell.get("outputs", [])
+             if o.get("output_type") == "execute_result"]
+    assert any("<svg" in o["data"].get("image/svg+xml", "") for o in shown)
