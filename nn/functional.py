@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 import tensor
@@ -114,11 +116,15 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     _check_reduction(reduction, "mse_loss")
     if not isinstance(target, Tensor):
         target = tensor.tensor(target, dtype=input.dtype)
-    if input.shape != target.shape:
-        raise ValueError(f"mse_loss: input shape {tuple(input.shape)} and target shape "
-                         f"{tuple(target.shape)} differ")
     if input.dtype != target.dtype:
         input, target = input._operands(target, op="mse_loss")
+    if input.shape != target.shape:
+        # PyTorch broadcasts, with this warning: (3, 1) against (3,) is a (3, 3) loss
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due "
+                      "to broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=2)
+        return _reduce((input - target) ** 2, reduction)  # composed: broadcasting's gradient
     return MseLoss.apply(input, target, reduction=reduction)
 
 

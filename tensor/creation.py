@@ -224,7 +224,9 @@ def cat(tensors, dim: int = 0) -> Tensor:
     tensors = _same_dtype([_as_tensor(t) for t in tensors], "cat")
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    (dim,) = normalize_dims(dim, tensors[0].ndim, "cat")
+    # the rank that counts is a tensor's that is not a legacy (0,) one, which cat skips
+    rank = next((t.ndim for t in tensors if t.shape != (0,)), tensors[0].ndim)
+    (dim,) = normalize_dims(dim, rank, "cat")
     return Cat.apply(*tensors, dim=dim)
 
 

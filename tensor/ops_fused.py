@@ -192,7 +192,8 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, target, reduction):
         n, c = x.shape
-        z = x - _max(x, 1, keepdims=True)
+        # an empty batch has no row maximum to take out (NumPy refuses (0, 0))
+        z = x - _max(x, 1, keepdims=True) if n else x
         e = np.exp(z)
         s = _sum(e, 1, keepdims=True)
         picked = target_positions(target, x.shape)

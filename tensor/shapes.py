@@ -52,6 +52,12 @@ class ShapeMethods:
 
     @property
     def mT(self):
+        if self.ndim == 0:  # as PyTorch: the identity, with its deprecation warning
+            import warnings
+
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the "
+                          "identity in these cases.", UserWarning, stacklevel=2)
+            return self
         return self.transpose(-2, -1)
 
     def unsqueeze(self, dim):

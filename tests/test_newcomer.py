@@ -112,3 +112,45 @@ def test_a_from_torch_import_after_import_tensor_as_torch_says_what_to_write(sta
     plain = subprocess.run([sys.executable, "-c", "import tensor\nimport torch"],
                            capture_output=True, text=True)
     assert plain.returncode == 0 or "No module named 'torch'" in plain.stderr
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (0, 3)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_of_an_empty_batch_is_torchs(shape, reduction):
+    torch = pytest.importorskip("torch")
+    import nn.functional as F
+
+    ours = F.cross_entropy(tensor.zeros(*shape, requires_grad=True),
+                           tensor.zeros(0, dtype=tensor.int64), reduction=reduction)
+    theirs = torch.nn.functional.cross_entropy(torch.zeros(*shape, requires_grad=True),
+                                               torch.zeros(0, dtype=torch.long),
+                                               reduction=reduction)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+
+
+def test_mse_loss_broadcasts_with_torchs_warning():
+    torch = pytest.importorskip("torch")
+    import nn.functional as F
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 1)), rng.standard_normal(3)
+    x, tx = tensor.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    with pytest.warns(UserWarning, match="different to the input size"):
+        loss = F.mse_loss(x, tensor.tensor(b))
+    with pytest.warns(UserWarning, match="different to the input size"):
+        theirs = torch.nn.functional.mse_loss(tx, torch.tensor(b))
+    loss.backward()
+    theirs.backward()
+    np.testing.assert_allclose(loss.item(), theirs.item(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+def test_mT_of_a_0d_tensor_and_cats_dim_range_are_torchs():
+    torch = pytest.importorskip("torch")
+    with pytest.warns(UserWarning, match="mT is deprecated on 0-D"):
+        assert tensor.tensor(2.0).mT.item() == 2.0
+    with pytest.raises(IndexError) as ours:
+        tensor.cat([tensor.zeros(0), tensor.ones(2, 3)], dim=5)
+    with pytest.raises(IndexError) as theirs:
+        torch.cat([torch.zeros(0), torch.ones(2, 3)], dim=5)
+    assert "[-2, 1]" in str(ours.value) and "[-2, 1]" in str(theirs.value)
