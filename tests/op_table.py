@@ -84,6 +84,18 @@ MATRIX = {
 }
 
 
+# Inputs at the points where a derivative has a kink or a bound, compared with
+# PyTorch only (finite differences are meaningless there): name -> (function, input)
+EDGES = {
+    "abs_at_0": (lambda x, lib: x.abs(), [[0.0, -0.0, 1.5], [-2.0, 0.0, 3.0]]),
+    "relu_at_0": (lambda x, lib: x.relu(), [[0.0, -0.0, 1.0], [-1.0, 0.0, 2.0]]),
+    "clamp_at_bounds": (lambda x, lib: x.clamp(-0.5, 0.5), [[-0.5, 0.5, 0.0], [0.7, -0.7, 0.5]]),
+    "clamp_min_at_bound": (lambda x, lib: x.clamp(min=0.0), [[0.0, 1.0, -1.0], [0.0, 2.0, 0.0]]),
+    "max_at_ties": (lambda x, lib: x.amax(), [[1.0, 3.0, 3.0], [3.0, 0.0, -1.0]]),
+}
+PERMUTES = [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0), (-1, 0, 1)]
+
+
 def sample(rng, shape, kind="any"):
     x = rng.standard_normal(shape)
     if kind == "positive":

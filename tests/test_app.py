@@ -137,6 +137,25 @@ def test_resume_equals_uninterrupted(tmp_path, cfg):
     assert a == (tmp_path / "c" / "model.safetensors").read_bytes()
 
 
+def test_every_epoch_draws_its_own_shuffle_and_shifts(tmp_path, monkeypatch):
+    """The epochs' batch orders (and augmentation shifts) come from one generator
+    whose state the checkpoint carries: epoch 2 must not repeat epoch 1's order."""
+    from tinygrad_mnist import train as train_module
+
+    orders, original = [], train_module.batches
+
+    def recording(X, y, batch_size, rng):
+        out = list(original(X, y, batch_size, rng=rng))
+        orders.append(np.concatenate([yb for _, yb in out]))
+        return iter(out)
+
+    monkeypatch.setattr(train_module, "batches", recording)
+    train(Config(limit=600, epochs=3, batch_size=64, val_size=1000, augment=True),
+          tmp_path / "a", log=lambda *_: None, progress=False)
+    assert len(orders) == 3 and sorted(orders[0].tolist()) == sorted(orders[1].tolist())
+    assert not np.array_equal(orders[0], orders[1]) and not np.array_equal(orders[1], orders[2])
+
+
 def _error(capsys, argv):
     code = cli.main(argv)
     err = capsys.readouterr().err.strip()

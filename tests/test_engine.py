@@ -251,3 +251,37 @@ def test_dtype_promotion_matches_torch():
                 got = getattr(oa, op)(ob).dtype.name
                 want = names[getattr(ta, op)(tb).dtype]
                 assert got == want, (a, b, op)
+
+
+def test_grads_of_leaves_that_received_one_array_do_not_share_memory():
+    """(a + b) gives a and b the same gradient array; each .grad must own its memory,
+    or accumulating into one (a second backward) changes the other as well."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    va, vb, vc = rng.standard_normal((2, 3)), rng.standard_normal((2, 3)), rng.standard_normal(6)
+    ours = [tensor.tensor(v, requires_grad=True) for v in (va, vb, vc)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (va, vb, vc)]
+    for _ in range(2):
+        ((ours[0] + ours[1]).reshape(6) * ours[2]).sum().backward()
+        ((theirs[0] + theirs[1]).reshape(6) * theirs[2]).sum().backward()
+    assert not np.shares_memory(ours[0].grad.data, ours[1].grad.data)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+def test_an_in_place_change_before_the_forward_is_not_reported_as_one_after():
+    """x changed in place, then used; another tensor changed after the forward: the
+    graph saw x's new values, so backward runs (the version check is strict: <=)."""
+    x = tensor.ones(3)
+    w = tensor.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    z = tensor.ones(3)
+    x.add_(1)
+    y = (x * w).sum()
+    z.mul_(2)
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0, 2.0])
+    x.add_(1)  # now a value the graph saved has changed: backward must refuse
+    y2 = (x * w).sum()
+    x.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y2.backward()

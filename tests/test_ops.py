@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from op_table import BINARY, BINARY_PAIRS, MATRIX, UNARY, sample
+from op_table import BINARY, BINARY_PAIRS, EDGES, MATRIX, PERMUTES, UNARY, sample
 
 import tensor
 
@@ -145,3 +145,15 @@ def test_relu_at_zero_and_nan_vs_torch():
     theirs = torch.tensor(x, requires_grad=True)
     theirs.relu().backward(torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64))
     np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_gradients_at_kinks_and_bounds_vs_torch(name):
+    """abs and relu at ±0, clamp at its bounds, max at ties: PyTorch's subgradients."""
+    fn, values = EDGES[name]
+    assert_same_as_torch([np.array(values)], fn)
+
+
+@pytest.mark.parametrize("dims", PERMUTES)
+def test_every_permute_of_three_dims_vs_torch(dims, rng):
+    assert_same_as_torch([rng.standard_normal((2, 3, 4))], lambda t, lib: t.permute(*dims) * 1.5)

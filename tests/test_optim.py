@@ -135,3 +135,29 @@ def test_schedulers_match_torch(name, opt):
         ob.step()
         sa.step()
         sb.step()
+
+
+@pytest.mark.parametrize("three_phase", [False, True])
+@pytest.mark.parametrize("total", [1, 2, 7, 40])
+def test_one_cycle_to_its_last_step_and_past_it_as_torch(three_phase, total):
+    """Every step's lr, the last one (where the schedule reaches its minimum) and the
+    one step PyTorch allows past it included, and the error after that."""
+    torch = pytest.importorskip("torch")
+    import tensor
+
+    def run(lib, optim):
+        opt = optim.SGD([lib.zeros(2, requires_grad=True)], lr=0.1, momentum=0.9)
+        sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=total,
+                                              three_phase=three_phase)
+        lrs = [opt.param_groups[0]["lr"]]
+        for _ in range(total):  # PyTorch allows one step past the last index
+            opt.step()
+            sched.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        with pytest.raises(ValueError, match="total"):
+            sched.step()
+        return lrs
+
+    ours, theirs = run(tensor, nn.optim), run(torch, torch.optim)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)

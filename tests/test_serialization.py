@@ -118,3 +118,23 @@ def test_tied_weights_keep_every_name_in_the_state_dict_as_torch():
                             ours.state_dict().items()})
     np.testing.assert_array_equal(ours.head.weight.detach().numpy(),
                                   theirs.head.weight.detach().numpy())
+
+
+def test_a_saved_state_keeps_requires_grad_and_every_dtype(tmp_path):
+    """tensor.save/load keep requires_grad per tensor; nn.save/load and tensor's keep
+    float32, float64, int64, int32, uint8 and bool arrays as they were."""
+    rng = np.random.default_rng(0)
+    values = {"f32": rng.standard_normal(3).astype(np.float32),
+              "f64": rng.standard_normal((2, 2)), "i64": np.arange(4, dtype=np.int64) - 2**40,
+              "i32": np.arange(3, dtype=np.int32), "u8": np.arange(5, dtype=np.uint8),
+              "b": np.array([True, False])}
+    state = {k: tensor.tensor(v, requires_grad=k.startswith("f") and k != "f32")
+             for k, v in values.items()}
+    tensor.save(state, tmp_path / "a.pt")
+    nn.save(state, tmp_path / "b.safetensors")
+    for loaded, keeps_grad in ((tensor.load(tmp_path / "a.pt"), True),
+                               (nn.load(tmp_path / "b.safetensors"), False)):
+        for k, v in values.items():
+            assert loaded[k].data.dtype == v.dtype, k
+            np.testing.assert_array_equal(loaded[k].data, v)
+            assert loaded[k].requires_grad == (keeps_grad and state[k].requires_grad), k
