@@ -9,13 +9,12 @@ import numpy as np
 import tensor
 from tensor import Tensor
 from tensor.ops_fused import CrossEntropy, Dropout, Linear
-from tensor.ops_loss import MseLoss, NllLoss
+from tensor.ops_loss import BinaryCrossEntropyWithLogits, MseLoss, NllLoss
 from tensor.ops_nograd import OneHot
 
 from .functional_conv import (  # noqa: F401  (re-exported: nn.functional.conv2d, …)
     adaptive_avg_pool2d,
     avg_pool2d,
-    binary_cross_entropy_with_logits,
     conv2d,
     max_pool2d,
 )
@@ -145,3 +144,22 @@ def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
     if input.data.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer tensor, got dtype {input.data.dtype}")
     return OneHot.apply(input, num_classes=num_classes)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, weight=None,
+                                     reduction: str = "mean", pos_weight=None) -> Tensor:
+    """Mean of −[y·log σ(x) + (1 − y)·log(1 − σ(x))], computed stably from the logits x."""
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    if not isinstance(target, Tensor):
+        target = tensor.tensor(target, dtype=input.dtype)
+    if target.shape != input.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: target size {tuple(target.shape)} "
+                         f"must be the same as input size {tuple(input.shape)}")
+    pw = None if pos_weight is None else np.asarray(getattr(pos_weight, "data", pos_weight),
+                                                    input.dtype)
+    if weight is None:
+        return BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), pos_weight=pw,
+                                                  reduction=reduction)
+    losses = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), pos_weight=pw,
+                                                reduction="none")
+    return _reduce(losses * weight, reduction)

@@ -9,7 +9,6 @@ import numpy as np
 import tensor
 from tensor import Tensor
 from tensor.ops_conv import AvgPool2d, Conv2d, MaxPool2d, out_size
-from tensor.ops_loss import BinaryCrossEntropyWithLogits
 
 
 def pair(value, name: str, op: str) -> tuple[int, int]:
@@ -133,24 +132,3 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
         y = tensor.stack([tensor.stack([x[:, :, a:b, c:d].mean((2, 3)) for c, d in cols], -1)
                           for a, b in rows], -2)
     return y.squeeze(0) if unbatched else y
-
-
-def binary_cross_entropy_with_logits(input: Tensor, target, weight=None,
-                                     reduction: str = "mean", pos_weight=None) -> Tensor:
-    """Mean of −[y·log σ(x) + (1 − y)·log(1 − σ(x))], computed stably from the logits x."""
-    from .functional import _check_reduction, _reduce
-
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    if not isinstance(target, Tensor):
-        target = tensor.tensor(target, dtype=input.dtype)
-    if target.shape != input.shape:
-        raise ValueError(f"binary_cross_entropy_with_logits: target size {tuple(target.shape)} "
-                         f"must be the same as input size {tuple(input.shape)}")
-    pw = None if pos_weight is None else np.asarray(getattr(pos_weight, "data", pos_weight),
-                                                    input.dtype)
-    if weight is None:
-        return BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), pos_weight=pw,
-                                                  reduction=reduction)
-    losses = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), pos_weight=pw,
-                                                reduction="none")
-    return _reduce(losses * weight, reduction)

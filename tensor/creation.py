@@ -1,93 +1,18 @@
-"""Making tensors: ``tensor``, ``zeros``, ``randn``, …, the global RNG, and the
-functions over several tensors (``cat``, ``stack``, ``where``)."""
+"""Making tensors: ``tensor``, ``zeros``, ``randn``, …, and the functions over
+several tensors (``cat``, ``stack``, ``where``). The generators are ``random.py``'s."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes, function
+from . import dtypes
 from .device import check_device
+from .dims import normalize_dims
+from .dtypes import as_array
 from .ops_nograd import Arange, Full
 from .ops_shape import Cat, Where
+from .random import Generator, default_generator, generator, manual_seed  # noqa: F401
 from .tensor import Tensor
-
-_rng = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> Generator:
-    """Seed the generator behind ``randn``, ``rand``, ``randperm``, init and dropout;
-    returns it, as PyTorch returns its default generator."""
-    global _rng
-    if function.recorder is not None:  # tensor.compile is recording (capture.py)
-        function.recorder.unrepeatable("manual_seed()")
-    _rng = np.random.default_rng(seed)
-    default_generator._seed, default_generator.rng = int(seed), _rng
-    return default_generator
-
-
-def generator() -> np.random.Generator:
-    return _rng
-
-
-class Generator:
-    """``torch.Generator``: its own seedable stream, for ``DataLoader(shuffle=True,
-    generator=…)`` and ``random_split`` (``Generator().manual_seed(42)``)."""
-
-    def __init__(self, device="cpu"):
-        check_device(device)
-        self.manual_seed(int(np.random.SeedSequence().entropy % 2**63))
-
-    def manual_seed(self, seed: int) -> Generator:
-        self._seed = int(seed)
-        self.rng = np.random.default_rng(self._seed)
-        return self
-
-    def initial_seed(self) -> int:
-        return self._seed
-
-    def __repr__(self) -> str:  # PyTorch's: <torch._C.Generator object at 0x…>
-        return f"<tensor.Generator object at {id(self):#x}>"
-
-
-default_generator = Generator.__new__(Generator)  # the global stream, as returned by manual_seed
-default_generator._seed, default_generator.rng = 0, _rng
-
-
-def as_array(data, dtype=None, copy: bool = False) -> np.ndarray:
-    """``data`` as an array of a supported dtype, inferred like ``torch.tensor``."""
-    dtype = dtypes.to_dtype(dtype)
-    if isinstance(data, Tensor):
-        data = data.data
-    if isinstance(data, np.ndarray):
-        target = dtype or dtypes.infer_dtype(data)
-        if target.kind in "iu" and data.dtype.kind in "iu":
-            _check_fits(data, target)
-        if copy or target != data.dtype:
-            return np.array(data, dtype=target)
-        return data
-    try:
-        arr = np.array(data)
-    except ValueError as exc:
-        kind = type(data).__name__
-        raise ValueError(f"tensor: cannot make a tensor from {kind}: {exc}") from None
-    if arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(f"tensor: cannot make a tensor from data of type {type(data).__name__}")
-    if dtype is None:
-        dtype = dtypes.DEFAULT_FLOAT if arr.dtype.kind == "f" else dtypes.infer_dtype(arr)
-    if arr.dtype.kind == "u" and arr.dtype.itemsize == 8:  # Python ints ≥ 2⁶³
-        _check_fits(arr, dtypes.int64)
-    return arr.astype(dtype, copy=False)
-
-
-def _check_fits(data: np.ndarray, target: np.dtype) -> None:
-    """Integers that would wrap in ``target`` raise instead (PyTorch: overflow)."""
-    if data.size and data.dtype.itemsize >= target.itemsize and data.dtype != target:
-        info = np.iinfo(target)
-        lo, hi = data.min(), data.max()
-        if lo < info.min or hi > info.max:
-            bad = hi if hi > info.max else lo
-            raise OverflowError(f"tensor: value {bad} does not fit in {target.name} "
-                                "(overflow)")
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -176,13 +101,13 @@ def eye(n: int, m: int | None = None, dtype=None, device=None,
 def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
     dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
-    return _new(_rng.standard_normal(_size(size), dtype=dtype), requires_grad)
+    return _new(generator().standard_normal(_size(size), dtype=dtype), requires_grad)
 
 
 def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
     dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
-    return _new(_rng.random(_size(size), dtype=dtype), requires_grad)
+    return _new(generator().random(_size(size), dtype=dtype), requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:
@@ -194,13 +119,13 @@ def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:
         low, high = 0, low
     if size is None:
         raise TypeError("randint: missing the required argument 'size'")
-    return Tensor._make(_rng.integers(low, high, _size((size,)),
+    return Tensor._make(generator().integers(low, high, _size((size,)),
                                       dtype=dtypes.to_dtype(dtype) or dtypes.int64), None)
 
 
 def randperm(n: int, dtype=None, device=None) -> Tensor:
     check_device(device)
-    return Tensor._make(_rng.permutation(n).astype(dtypes.to_dtype(dtype) or dtypes.int64),
+    return Tensor._make(generator().permutation(n).astype(dtypes.to_dtype(dtype) or dtypes.int64),
                         None)
 
 
@@ -219,8 +144,6 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim."""
-    from .ops import normalize_dims
-
     tensors = _same_dtype([_as_tensor(t) for t in tensors], "cat")
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
@@ -238,8 +161,6 @@ def stack(tensors, dim: int = 0) -> Tensor:
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
         raise RuntimeError(f"stack: expects each tensor to be equal size, got {sorted(shapes)}")
-    from .ops import normalize_dims
-
     (d,) = normalize_dims(dim, tensors[0].ndim + 1, "stack")
     return cat([t.unsqueeze(d) for t in tensors], dim=d)
 

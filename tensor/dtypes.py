@@ -151,3 +151,40 @@ def scalar_array(value, dtype: np.dtype, op: str) -> np.ndarray:
                            "overflow")
     with np.errstate(over="ignore", invalid="ignore"):
         return np.asarray(value).astype(dtype)
+
+
+def as_array(data, dtype=None, copy: bool = False) -> np.ndarray:
+    """``data`` as an array of a supported dtype, inferred like ``torch.tensor``."""
+    dtype = to_dtype(dtype)
+    if hasattr(data, "_ctx"):  # a Tensor (this module is below tensor.py)
+        data = data.data
+    if isinstance(data, np.ndarray):
+        target = dtype or infer_dtype(data)
+        if target.kind in "iu" and data.dtype.kind in "iu":
+            _check_fits(data, target)
+        if copy or target != data.dtype:
+            return np.array(data, dtype=target)
+        return data
+    try:
+        arr = np.array(data)
+    except ValueError as exc:
+        kind = type(data).__name__
+        raise ValueError(f"tensor: cannot make a tensor from {kind}: {exc}") from None
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"tensor: cannot make a tensor from data of type {type(data).__name__}")
+    if dtype is None:
+        dtype = DEFAULT_FLOAT if arr.dtype.kind == "f" else infer_dtype(arr)
+    if arr.dtype.kind == "u" and arr.dtype.itemsize == 8:  # Python ints ≥ 2⁶³
+        _check_fits(arr, int64)
+    return arr.astype(dtype, copy=False)
+
+
+def _check_fits(data: np.ndarray, target: np.dtype) -> None:
+    """Integers that would wrap in ``target`` raise instead (PyTorch: overflow)."""
+    if data.size and data.dtype.itemsize >= target.itemsize and data.dtype != target:
+        info = np.iinfo(target)
+        lo, hi = data.min(), data.max()
+        if lo < info.min or hi > info.max:
+            bad = hi if hi > info.max else lo
+            raise OverflowError(f"tensor: value {bad} does not fit in {target.name} "
+                                "(overflow)")

@@ -8,6 +8,7 @@ import numpy as np
 
 from .dtypes import ONE
 from .function import Function, unbroadcast
+from .random import generator
 
 # The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
 _sum = np.add.reduce
@@ -233,8 +234,6 @@ class Dropout(Function):
 
     @staticmethod
     def forward(ctx, x, p):
-        from .creation import generator  # creation imports the ops: import when used
-
         keep = generator().random(x.shape, dtype=np.float32) >= p  # float32 draws: half the cost
         ctx.mask = keep * np.asarray(1.0 / (1.0 - p), x.dtype)
         return x * ctx.mask

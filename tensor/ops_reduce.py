@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dims import normalize_dims
 from .function import Function
-from .ops import normalize_dims
 
 
 def reduce_dims(dim, ndim: int, op: str) -> tuple:

@@ -12,7 +12,7 @@ from . import dtypes, function
 from . import ops_fused as F
 from . import ops_nograd as N
 from . import ops_reduce as R
-from .ops import normalize_dims
+from .dims import normalize_dims
 from .ops_reduce import reduce_dims
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops_shape as S
-from .ops import normalize_dims
+from .dims import normalize_dims
 
 
 class ShapeMethods:

@@ -8,10 +8,13 @@ import numpy as np
 
 from . import autograd, dtypes, function
 from .device import CPU, device
+from .dims import normalize_dims
+from .dtypes import as_array
 from .function import _new, bump_version, version
 from .grad_mode import grad_mode
 from .methods import TensorMethods
 from .printing import Size, tensor_repr
+from .random import generator
 
 
 class Tensor(TensorMethods):
@@ -31,8 +34,6 @@ class Tensor(TensorMethods):
     _retains_grad = False
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
-        from .creation import as_array
-
         self.data = as_array(data, dtype)
         self.grad = None
         self._ctx = None
@@ -84,8 +85,6 @@ class Tensor(TensorMethods):
     def size(self, dim: int | None = None):
         if dim is None:
             return Size(self.data.shape)
-        from .ops import normalize_dims
-
         return self.data.shape[normalize_dims(dim, self.ndim, "size")[0]]
 
     def dim(self) -> int:
@@ -269,14 +268,10 @@ class Tensor(TensorMethods):
         return self._inplace("clamp_", lambda a, _: np.clip(a, min, max, out=a))
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
-        from .creation import generator
-
         return self._inplace("uniform_", lambda x, _: x.__setitem__(
             ..., generator().uniform(a, b, x.shape)))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
-        from .creation import generator
-
         return self._inplace("normal_", lambda x, _: x.__setitem__(
             ..., generator().normal(mean, std, x.shape)))
 

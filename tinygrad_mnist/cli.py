@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .cli_args import UsageError, build_parser
+from .config import dataset_for
 from .datasets import DatasetError
 
 # OSError covers a full disk, a missing folder, an unreadable file: its message names
@@ -113,18 +114,6 @@ def atomic_copy(src: Path, dst: Path) -> None:
     atomic_write_bytes(dst, src.read_bytes())
 
 
-def _dataset_for(model_path: Path, args) -> tuple[str, str | None]:
-    folder = model_path if model_path.is_dir() else model_path.parent
-    saved = folder / "config.json"
-    if args.dataset is None and saved.is_file():
-        try:
-            cfg = json.loads(saved.read_text())
-            return cfg["dataset"], args.data_dir or cfg.get("data_dir")
-        except (ValueError, KeyError, TypeError):
-            raise ValueError(f"{saved}: no dataset named in it; pass --dataset") from None
-    return args.dataset or "mnist", args.data_dir
-
-
 def cmd_evaluate(args) -> int:
     from .checkpoint import load_model_file
     from .datasets import CLASS_NAMES, load_mnist, to_float
@@ -132,7 +121,7 @@ def cmd_evaluate(args) -> int:
     from .train import evaluate
 
     model = load_model_file(args.model)
-    name, data_dir = _dataset_for(args.model, args)
+    name, data_dir = dataset_for(args.model, args.dataset, args.data_dir)
     data = load_mnist(name, data_dir)
     loss, _, pred, _ = evaluate(model, to_float(data.x_test), data.y_test)
     m = metrics(data.y_test, pred, loss)

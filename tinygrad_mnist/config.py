@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+from pathlib import Path
 
 RECIPES = {
     # The seed notebook: mini-batch SGD, batch 32, lr 0.01, 20 epochs.
@@ -55,3 +57,25 @@ class Config:
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+
+
+def read_run_config(run: Path) -> Config:
+    """The options a run folder was trained with (its config.json)."""
+    path = Path(run) / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{run} is not a run folder (no config.json)")
+    return Config(**json.loads(path.read_text()))
+
+
+def dataset_for(model_path: Path, dataset=None, data_dir=None) -> tuple[str, str | None]:
+    """(dataset, data folder) for a run folder or checkpoint: what its config.json
+    says, unless given; mnist for a lone weights file."""
+    folder = model_path if model_path.is_dir() else model_path.parent
+    saved = folder / "config.json"
+    if dataset is None and saved.is_file():
+        try:
+            cfg = json.loads(saved.read_text())
+            return cfg["dataset"], data_dir or cfg.get("data_dir")
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(f"{saved}: no dataset named in it; pass --dataset") from None
+    return dataset or "mnist", data_dir

@@ -12,6 +12,7 @@ import nn
 import tensor
 from tensor.viz import GraphvizMissing, render
 
+from .config import dataset_for
 from .model import linear_layers
 
 
@@ -84,14 +85,13 @@ def render_mlp_graph(model, x, y, path: Path, equations: bool = True) -> Path | 
 
 def _model_and_batch(args):
     from .checkpoint import load_model_file
-    from .cli import _dataset_for
     from .datasets import load_mnist, to_float
     from .model import mlp
 
     if args.batch < 1:
         raise ValueError(f"--batch must be at least 1, got {args.batch}")
     model = load_model_file(args.model) if args.model else mlp(seed=42)
-    name, data_dir = _dataset_for(args.model, args) if args.model else (
+    name, data_dir = dataset_for(args.model, args.dataset, args.data_dir) if args.model else (
         args.dataset or "mnist", args.data_dir)
     data = load_mnist(name, data_dir)
     return model, to_float(data.x_test[:args.batch]), data.y_test[:args.batch]

@@ -15,11 +15,12 @@ from nn.serialization import atomic_write_bytes
 
 from . import figures
 from .checkpoint import load_model_file
+from .config import read_run_config
 from .datasets import CLASS_NAMES, load_mnist, to_float
 from .evaluation import metrics as compute_metrics
 from .graph import compiled_step_source, render_mlp_graph
 from .model import linear_layers
-from .train import Config, evaluate, write_json
+from .train import evaluate, write_json
 
 FIGURES = [
     ("samples.png", "What the network learns from: training images with their labels."),
@@ -37,13 +38,6 @@ FIGURES = [
      "of each layer and the output probabilities."),
     ("per_class.png", "Test accuracy of each digit, on a scale from 0."),
 ]
-
-
-def read_config(run: Path) -> Config:
-    path = run / "config.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{run} is not a run folder (no config.json)")
-    return Config(**json.loads(path.read_text()))
 
 
 def read_history(run: Path) -> list:
@@ -72,7 +66,7 @@ def generate(run, extra: dict | None = None) -> dict:
     figure, graph.svg and report.html. ``extra`` (training time, options, …) is
     merged into metrics.json; a regenerated report keeps what was there."""
     run = Path(run)
-    cfg = read_config(run)
+    cfg = read_run_config(run)
     names = CLASS_NAMES.get(cfg.dataset)
     data = load_mnist(cfg.dataset, cfg.data_dir)
     model = load_model_file(run)
