@@ -8,9 +8,9 @@ import numpy as np
 
 import tensor
 from tensor import Tensor
-from tensor.ops_fused import CrossEntropy, Dropout, Linear
-from tensor.ops_loss import BinaryCrossEntropyWithLogits, MseLoss, NllLoss
-from tensor.ops_nograd import OneHot
+from tensor.ops.linalg import Linear
+from tensor.ops.nn import BinaryCrossEntropyWithLogits, CrossEntropy, Dropout, MseLoss, NllLoss
+from tensor.ops.nograd import OneHot
 
 from .functional_conv import (  # noqa: F401  (re-exported: nn.functional.conv2d, …)
     adaptive_avg_pool2d,

@@ -1,6 +1,6 @@
 """``nn.functional``'s convolution, pooling and binary cross-entropy: argument
 handling with PyTorch's signatures and errors, in front of the fused ops in
-``tensor/ops_conv.py`` and ``tensor/ops_loss.py``."""
+``tensor/ops/conv.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 import tensor
 from tensor import Tensor
-from tensor.ops_conv import AvgPool2d, Conv2d, MaxPool2d, out_size
+from tensor.ops.conv import AvgPool2d, Conv2d, MaxPool2d, out_size
 
 
 def pair(value, name: str, op: str) -> tuple[int, int]:

@@ -8,8 +8,8 @@ from collections import OrderedDict
 import numpy as np
 
 from tensor import Tensor, dtypes
-from tensor.ops_fused import Linear as LinearFn
-from tensor.ops_unary import ReLU as ReLUFn
+from tensor.ops.linalg import Linear as LinearFn
+from tensor.ops.unary import ReLU as ReLUFn
 
 from . import functional as F
 from . import init

@@ -1,4 +1,29 @@
-"""tensor: a NumPy autograd engine with PyTorch's names and semantics."""
+"""tensor: a NumPy autograd engine with PyTorch's names and semantics.
+
+Reading order, an afternoon's worth:
+
+1. ``function.py``: `Function`, one op's ``forward`` and ``backward`` side by side,
+   and ``apply``, which runs the forward and links the result into the graph. With
+   ``ops/unary.py``'s ``Exp`` beside it, that is a whole op, end to end.
+2. ``tensor.py``: the `Tensor`, an array with its ``grad`` and the node that made it
+   (``function.py`` makes Tensors and ``tensor.py`` is built on it: ``tensor.py``
+   hands its class over at its last line).
+3. ``autograd.py``: ``backward``, the graph in topological order, each node's
+   backward, the gradients gathered per node and written to the leaves' ``.grad``.
+4. ``grad_mode.py``: ``no_grad`` and its relatives.
+5. ``ops/``: every op, by kind (its ``__init__`` lists them).
+6. ``methods.py``, ``shapes.py``, ``reductions.py``: the Tensor's operators and
+   methods, the argument checks and dtype promotion in front of the ops.
+7. ``creation.py``, ``random.py``, ``dtypes.py``, ``dims.py``, ``device.py``,
+   ``printing.py``: making tensors, the generators, dtypes, ``dim=`` arguments,
+   devices, PyTorch's printing.
+
+Beside the engine: ``compile/`` (``tensor.compile``: it reaches the engine through
+one hook in ``Function.apply``), ``utils/data.py`` (``DataLoader``),
+``serialization.py`` (``save``/``load``), ``viz.py`` (graph pictures),
+``gradcheck.py``, ``function_forms.py`` (``torch.matmul(a, b)`` and the other
+function forms of methods).
+"""
 
 from .function import Function, detect_anomaly  # noqa: I001  (before tensor: they link up)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -31,8 +56,8 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .functions import *  # noqa: F403  torch.matmul, torch.argmax, … (functions.NAMES)
-from .functions import NAMES as _FUNCTION_NAMES
+from .function_forms import *  # noqa: F403  torch.matmul, torch.argmax, … (function_forms.NAMES)
+from .function_forms import NAMES as _FUNCTION_NAMES
 from .compile import CaptureError, compile  # noqa: A004  (torch.compile)
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save

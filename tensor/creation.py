@@ -9,8 +9,8 @@ from . import dtypes
 from .device import check_device
 from .dims import normalize_dims
 from .dtypes import as_array
-from .ops_nograd import Arange, Full
-from .ops_shape import Cat, Where
+from .ops.nograd import Arange, Full
+from .ops.shape import Cat, Where
 from .random import Generator, default_generator, generator, manual_seed  # noqa: F401
 from .tensor import Tensor
 
@@ -39,7 +39,7 @@ def _size(size) -> tuple:
     return tuple(int(n) for n in size)
 
 
-def _new(array, requires_grad) -> Tensor:
+def _leaf(array, requires_grad) -> Tensor:
     t = Tensor._make(array, None)
     return t.requires_grad_(True) if requires_grad else t
 
@@ -94,20 +94,20 @@ def eye(n: int, m: int | None = None, dtype=None, device=None,
     check_device(device)
     m = n if m is None else m
     _size((n, m))
-    return _new(np.eye(n, m, dtype=dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT),
+    return _leaf(np.eye(n, m, dtype=dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT),
                 requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
     dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
-    return _new(generator().standard_normal(_size(size), dtype=dtype), requires_grad)
+    return _leaf(generator().standard_normal(_size(size), dtype=dtype), requires_grad)
 
 
 def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
     dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
-    return _new(generator().random(_size(size), dtype=dtype), requires_grad)
+    return _leaf(generator().random(_size(size), dtype=dtype), requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:

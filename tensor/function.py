@@ -120,7 +120,7 @@ class Function:
     # inputs' shapes say False, and the engine skips comparing shapes for them.
     broadcasts = True
     # False for ops whose output never requires grad (comparisons, argmax, casts to
-    # integers): see ops_nograd.py
+    # integers): see ops/nograd.py
     differentiable = True
 
     # The node's name in PyTorch, printed as grad_fn=<…>; ops whose PyTorch name is

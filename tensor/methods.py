@@ -6,11 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes, function
-from . import ops as O
-from . import ops_fused as F
-from . import ops_nograd as N
-from . import ops_unary as U
 from .device import parse_to
+from .ops import binary, nograd, unary
+from .ops.linalg import MatMul
 from .reductions import ReductionMethods
 from .shapes import ShapeMethods
 
@@ -35,12 +33,12 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         if dt == self.data.dtype:
             return self.clone() if copy else self
         if dt.kind != "f":  # integers and bools carry no gradient (as PyTorch)
-            return N.AsType.apply(self, dtype=dt)
-        return U.Cast.apply(self, dtype=dt)
+            return nograd.AsType.apply(self, dtype=dt)
+        return unary.Cast.apply(self, dtype=dt)
 
     def clone(self):
         """A copy that is still in the graph: y = x;  dx = g."""
-        return U.Clone.apply(self)
+        return unary.Clone.apply(self)
 
     def cpu(self):
         return self
@@ -84,16 +82,16 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         return (b, a) if reverse else (a, b)
 
     def __add__(self, other):
-        return O.Add.apply(*self._operands(other, op="add"))
+        return binary.Add.apply(*self._operands(other, op="add"))
 
     def __radd__(self, other):
-        return O.Add.apply(*self._operands(other, True, "add"))
+        return binary.Add.apply(*self._operands(other, True, "add"))
 
     def __sub__(self, other):
-        return O.Sub.apply(*self._no_bool_sub(other)._operands(other, op="sub"))
+        return binary.Sub.apply(*self._no_bool_sub(other)._operands(other, op="sub"))
 
     def __rsub__(self, other):
-        return O.Sub.apply(*self._no_bool_sub(other)._operands(other, True, "sub"))
+        return binary.Sub.apply(*self._no_bool_sub(other)._operands(other, True, "sub"))
 
     def _no_bool_sub(self, other):
         if self.data.dtype.kind == "b" or getattr(other, "dtype", type(other)) in (
@@ -103,10 +101,10 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         return self
 
     def __mul__(self, other):
-        return O.Mul.apply(*self._operands(other, op="mul"))
+        return binary.Mul.apply(*self._operands(other, op="mul"))
 
     def __rmul__(self, other):
-        return O.Mul.apply(*self._operands(other, True, "mul"))
+        return binary.Mul.apply(*self._operands(other, True, "mul"))
 
     # the named forms, as PyTorch's (alpha scales the other operand)
     def add(self, other, alpha=1):
@@ -138,10 +136,10 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         return self._operands(other, reverse, "div")
 
     def __truediv__(self, other):
-        return O.Div.apply(*self._div_operands(other, False))
+        return binary.Div.apply(*self._div_operands(other, False))
 
     def __rtruediv__(self, other):
-        return O.Div.apply(*self._div_operands(other, True))
+        return binary.Div.apply(*self._div_operands(other, True))
 
     def __pow__(self, other):
         if self.data.dtype.kind == "b" and getattr(other, "dtype", type(other)) in (
@@ -149,14 +147,14 @@ class TensorMethods(ShapeMethods, ReductionMethods):
             raise RuntimeError("pow: not implemented for two bool operands")
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             dt = dtypes.scalar_dtype(other, self.data.dtype)
-            return O.PowScalar.apply(self.to(dt), p=other)
-        return O.Pow.apply(*self._operands(other, op="pow"))
+            return binary.PowScalar.apply(self.to(dt), p=other)
+        return binary.Pow.apply(*self._operands(other, op="pow"))
 
     def __rpow__(self, other):
-        return O.Pow.apply(*self._operands(other, True, "pow"))
+        return binary.Pow.apply(*self._operands(other, True, "pow"))
 
     def __neg__(self):
-        return U.Neg.apply(self._no_bool("neg"))
+        return unary.Neg.apply(self._no_bool("neg"))
 
     def _no_bool(self, op):
         if self.data.dtype.kind == "b":
@@ -186,7 +184,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
                                f"{self.dtype.name} and {other.dtype.name}")
         if self.data.dtype.kind == "b":
             raise RuntimeError("matmul: not implemented for bool tensors")
-        return F.MatMul.apply(self, other)
+        return MatMul.apply(self, other)
 
     # ----- comparisons (no gradient) --------------------------------------------------
     def _compare(self, other, fn):
@@ -195,7 +193,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
             a, b = self._operands(other, op=fn.__name__)
         except TypeError:  # x == None is False, as in PyTorch, not an error
             return NotImplemented
-        return N.Compare.apply(a, b, fn=fn)
+        return nograd.Compare.apply(a, b, fn=fn)
 
     def __lt__(self, other):
         return self._compare(other, np.less)
@@ -229,7 +227,7 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         a, b = self._operands(other, op=op)
         if a.data.dtype.kind == "f":
             raise RuntimeError(f"{op}: not implemented for floating point tensors")
-        return N.Compare.apply(a, b, fn=fn)
+        return nograd.Compare.apply(a, b, fn=fn)
 
     def __and__(self, other):
         return self._bitwise(other, np.bitwise_and, "bitwise_and")
@@ -255,25 +253,25 @@ class TensorMethods(ShapeMethods, ReductionMethods):
         return fn.apply(self if self.data.dtype.kind == "f" else self.to(dtypes.DEFAULT_FLOAT))
 
     def exp(self):
-        return self._float_op(U.Exp)
+        return self._float_op(unary.Exp)
 
     def log(self):
-        return self._float_op(U.Log)
+        return self._float_op(unary.Log)
 
     def sqrt(self):
-        return self._float_op(U.Sqrt)
+        return self._float_op(unary.Sqrt)
 
     def sigmoid(self):
-        return self._float_op(U.Sigmoid)
+        return self._float_op(unary.Sigmoid)
 
     def tanh(self):
-        return self._float_op(U.Tanh)
+        return self._float_op(unary.Tanh)
 
     def relu(self):
-        return U.ReLU.apply(self._no_bool("relu"))
+        return unary.ReLU.apply(self._no_bool("relu"))
 
     def abs(self):
-        return U.Abs.apply(self._no_bool("abs"))
+        return unary.Abs.apply(self._no_bool("abs"))
 
     neg = __neg__
 
@@ -294,6 +292,6 @@ class TensorMethods(ShapeMethods, ReductionMethods):
                 dt = dtypes.scalar_dtype(b, dt)
         lo, hi = (b if b is None or isinstance(b, np.ndarray) else
                   dtypes.scalar_array(b, dt, "clamp") for b in bounds)
-        return U.Clamp.apply(self.to(dt), lo=lo, hi=hi)
+        return unary.Clamp.apply(self.to(dt), lo=lo, hi=hi)
 
     clip = clamp

@@ -1,6 +1,6 @@
 """The reduction methods of `Tensor`: ``sum mean amax amin max min argmax argmin
 softmax log_softmax``, with PyTorch's ``dim``/``keepdim`` forms, in front of the
-primitives in ``ops_reduce.py`` and ``ops_fused.py``."""
+primitives in ``ops/reduce.py`` and ``ops/nn.py``."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from collections import namedtuple
 import numpy as np
 
 from . import dtypes, function
-from . import ops_fused as F
-from . import ops_nograd as N
-from . import ops_reduce as R
 from .dims import normalize_dims
-from .ops_reduce import reduce_dims
+from .ops import nograd as N
+from .ops import reduce as R
+from .ops.nn import LogSoftmax, Softmax
+from .ops.reduce import reduce_dims
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -97,10 +97,10 @@ class ReductionMethods:
         return op.apply(self, dim=d)
 
     def softmax(self, dim):
-        return self._softmax(F.Softmax, dim)
+        return self._softmax(Softmax, dim)
 
     def log_softmax(self, dim):
-        return self._softmax(F.LogSoftmax, dim)
+        return self._softmax(LogSoftmax, dim)
 
     def all(self, dim=None, keepdim=False):
         """Whether every element (along dim) is nonzero: a bool tensor, no gradient."""

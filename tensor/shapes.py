@@ -1,12 +1,12 @@
 """The shape methods of `Tensor`: views, reordering, indexing, gather/scatter,
-in front of the primitives in ``ops_shape.py``."""
+in front of the primitives in ``ops/shape.py``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import ops_shape as S
 from .dims import normalize_dims
+from .ops import shape as S
 
 
 class ShapeMethods:

@@ -10,7 +10,7 @@ from . import autograd, dtypes, function
 from .device import CPU, device
 from .dims import normalize_dims
 from .dtypes import as_array
-from .function import _new, bump_version, version
+from .function import _new, bump_version
 from .grad_mode import grad_mode
 from .methods import TensorMethods
 from .printing import Size, tensor_repr
@@ -63,12 +63,6 @@ class Tensor(TensorMethods):
     @property
     def ndim(self) -> int:
         return self.data.ndim
-
-    @property
-    def _version(self) -> int:
-        """The in-place clock at the last in-place update of this tensor's memory
-        (through it or any view of it), 0 if never."""
-        return version(self.data)
 
     @property
     def grad_fn(self):
@@ -288,7 +282,7 @@ class Tensor(TensorMethods):
         return self.div_(other)
 
     def __setitem__(self, index, value) -> None:
-        from .ops_shape import index_key
+        from .ops.shape import index_key
 
         key = index_key(index)
         self._inplace("__setitem__", lambda a, v: a.__setitem__(key, v), value)

@@ -33,7 +33,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes, function
-from ..ops_fused import Linear
+from ..ops.linalg import Linear
 from ..tensor import Tensor
 from . import fuse
 from .observe import Observer

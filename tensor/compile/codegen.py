@@ -16,8 +16,9 @@ import numpy as np
 from .. import autograd, function
 from ..dtypes import ONE, ZERO
 from ..function import unbroadcast
-from ..ops_fused import CrossEntropy, Linear, target_positions
-from ..ops_unary import ReLU
+from ..ops.linalg import Linear
+from ..ops.nn import CrossEntropy, target_positions
+from ..ops.unary import ReLU
 
 _new = object.__new__
 

@@ -24,7 +24,7 @@ from itertools import chain, repeat
 
 import numpy as np
 
-from ..ops_fused import Linear
+from ..ops.linalg import Linear
 from ..tensor import Tensor
 from . import blas
 

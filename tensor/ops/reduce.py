@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dims import normalize_dims
-from .function import Function
+from ..dims import normalize_dims
+from ..function import Function
 
 
 def reduce_dims(dim, ndim: int, op: str) -> tuple:

@@ -1,4 +1,4 @@
-"""Binary elementwise primitives (unary ones: ``ops_unary.py``): forward and
+"""Binary elementwise primitives (unary ones: ``unary.py``): forward and
 backward side by side.
 
 Notation in the docstrings: ``g`` is the gradient of the output, ``dx`` the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .function import Function
+from ..function import Function
 
 
 # ----- binary ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .function import Function, shapes_of
+from ..function import Function, shapes_of
 
 
 def index_key(index):

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .function import Function
-from .grad_mode import grad_mode
+from ..function import Function
+from ..grad_mode import grad_mode
 
 
 def out_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import ZERO
-from .function import Function
+from ..dtypes import ZERO
+from ..function import Function
 
 
 class Neg(Function):

@@ -1,14 +1,15 @@
-"""Matrix products and the fused ops that are faster and more stable than their
-compositions: ``linear``, ``softmax``, ``log_softmax``, ``cross_entropy``.
-Each fused VJP is checked against the composed ops in the tests."""
+"""The network ops: softmax and log-softmax, the losses (cross-entropy, NLL, MSE,
+binary cross-entropy with logits), dropout. Each is one fused node, as PyTorch's
+(``NllLossBackward0``, ``MseLossBackward0``, …), faster and more stable than its
+composition, with its own VJP checked against the composed ops in the tests."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import ONE
-from .function import Function, unbroadcast
-from .random import generator
+from ..dtypes import ONE
+from ..function import Function
+from ..random import generator
 
 # The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
 _sum = np.add.reduce
@@ -17,97 +18,6 @@ _max = np.maximum.reduce
 # plain ndarrays, for which the dispatch never changes the result.
 _ravel_multi_index = getattr(np.ravel_multi_index, "_implementation", np.ravel_multi_index)
 
-
-def _mT(a):
-    return a.swapaxes(-1, -2)
-
-
-class MatMul(Function):
-    """z = x @ y;  dx = g @ yᵀ,  dy = xᵀ @ g  (1-D operands as in numpy/PyTorch)"""
-
-    torch_name = "MmBackward0"
-
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return x @ y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved
-        nx, ny = ctx.needs_input_grad
-        if x.ndim == 1 and y.ndim == 1:
-            return (g * y if nx else None), (g * x if ny else None)
-        if x.ndim == 1:  # (n,) @ (…, n, m) -> (…, m)
-            dx = (g[..., None, :] @ _mT(y))[..., 0, :] if nx else None
-            dy = x[:, None] * g[..., None, :] if ny else None
-            return dx, dy
-        if y.ndim == 1:  # (…, m, n) @ (n,) -> (…, m)
-            dx = g[..., :, None] * y if nx else None
-            dy = (_mT(x) @ g[..., :, None])[..., 0] if ny else None
-            return dx, dy
-        return (g @ _mT(y) if nx else None), (_mT(x) @ g if ny else None)
-
-    @classmethod
-    def error(cls, arrays, exc):
-        a, b = arrays
-        return RuntimeError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied")
-
-
-class Linear(Function):
-    """y = x·Wᵀ + b;  dx = g·W,  dW = gᵀ·x,  db = Σₙ g"""
-
-    broadcasts = False  # db is summed here, to b's own shape
-
-    def backward_name(self) -> str:
-        return "AddmmBackward0" if len(self.needs_input_grad) == 3 else "MmBackward0"
-
-    @property
-    def next_functions(self) -> tuple:
-        """In PyTorch's order for addmm: bias, input, weight."""
-        edges = Function.next_functions.fget(self)
-        return (edges[2], *edges[:2]) if len(edges) == 3 else edges
-
-    # @ (np.matmul), not np.dot: np.dot zeroes its output before the BLAS call, which
-    # zeroes it again; for dW of the first layer that is a wasted 400 KB pass per step
-
-    @staticmethod
-    def forward(ctx, x, w, b=None):
-        ctx.save_for_backward(x, w, b)
-        y = x @ w.T
-        if b is not None:
-            y += b
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, w, b = ctx.saved
-        need = ctx.needs_input_grad
-        if b is None or not need[2]:
-            db = None
-        elif b.ndim == 1 and g.ndim == 2:  # the usual (out,) bias of a batch
-            db = _sum(g, 0)
-        else:  # any bias that broadcasts against the output: (), (1, out), (n, out), …
-            db = unbroadcast(g, b.shape)
-        if w.ndim == 1:  # a weight vector (in,): one output per row, y = x·w
-            dx = g[..., None] * w if need[0] else None
-            dw = np.tensordot(g, x, g.ndim) if need[1] else None
-        else:
-            dx = g @ w if need[0] else None
-            if x.ndim != 2:  # leading batch dims fold into one
-                g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-            # (xᵀ·g)ᵀ rather than gᵀ·x: the product lands in the layout of a column-major
-            # weight (see nn.Linear), so the optimizer's update needs no transposing copy
-            dw = (x.T @ g).T if need[1] else None
-        return (dx, dw) if b is None else (dx, dw, db)
-
-    @classmethod
-    def error(cls, arrays, exc):
-        x, w = arrays[:2]
-        return RuntimeError(
-            f"linear: input of shape {x.shape} cannot be multiplied by weight of shape "
-            f"{w.shape} (expected input's last dimension {w.shape[-1]})"
-        )
 
 
 def _log_softmax(x, axis):
@@ -241,3 +151,90 @@ class Dropout(Function):
     @staticmethod
     def backward(ctx, g):
         return g * ctx.mask
+
+
+def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return losses
+    total = losses.sum() if reduction == "sum" else losses.mean() if losses.size else np.nan
+    return np.asarray(total, losses.dtype)
+
+
+def _scale(g: np.ndarray, shape: tuple, reduction: str) -> np.ndarray:
+    """The upstream gradient of each element before the reduction."""
+    if reduction == "mean":
+        return g / max(int(np.prod(shape)), 1)
+    return g
+
+
+class MseLoss(Function):
+    """ℓ = (x − y)², reduced;  dx = 2(x − y)·g (/ n for mean),  dy = −dx"""
+
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        d = x - y
+        ctx.save_for_backward(d)
+        ctx.reduction = reduction
+        return _reduce(d * d, reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        (d,) = ctx.saved
+        dx = (2 * _scale(g, d.shape, ctx.reduction) * d).astype(d.dtype, copy=False)
+        return dx if ctx.needs_input_grad[0] else None, -dx if ctx.needs_input_grad[1] else None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """ℓ = (1 − y)·x + L·log(1 + e⁻ˣ) with L = 1 + (p − 1)·y (p: pos_weight), reduced;
+    dx = g·(L·(σ(x) − 1) + 1 − y),  dy = g·((p − 1)·log(1 + e⁻ˣ) − x)"""
+
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x, y, pos_weight=None, reduction="mean"):
+        softplus_neg = np.logaddexp(0, -x)  # log(1 + e⁻ˣ) without overflow
+        big_l = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        ctx.save_for_backward(x, y, softplus_neg)
+        ctx.pos_weight, ctx.reduction = pos_weight, reduction
+        return _reduce(((1 - y) * x + big_l * softplus_neg).astype(x.dtype, copy=False),
+                       reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, softplus_neg = ctx.saved
+        p = ctx.pos_weight
+        g = _scale(g, x.shape, ctx.reduction)
+        big_l = 1 if p is None else 1 + (p - 1) * y
+        sigmoid = np.exp(-softplus_neg)  # σ(x), without overflow for large |x|
+        dx = (g * (big_l * (sigmoid - 1) + 1 - y)).astype(x.dtype, copy=False)
+        dy = None
+        if ctx.needs_input_grad[1]:
+            dy = (g * ((0 if p is None else (p - 1) * softplus_neg) - x)).astype(x.dtype,
+                                                                               copy=False)
+        return dx, dy
+
+
+class NllLoss(Function):
+    """ℓₙ = −xₙ[tₙ] (x: log-probabilities), reduced;  dxₙ = −one_hot(tₙ)·g (/ N for
+    mean)"""
+
+    torch_name = "NllLossBackward0"
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        picked = target_positions(target, x.shape, "nll_loss")
+        ctx.picked, ctx.shape, ctx.reduction = picked, x.shape, reduction
+        return _reduce(-x.take(picked), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = np.zeros(ctx.shape, g.dtype)
+        dx.put(ctx.picked, -_scale(g, ctx.picked.shape, ctx.reduction))
+        return dx
+
+    @classmethod
+    def error(cls, arrays, exc):
+        return exc if isinstance(exc, IndexError) else super().error(arrays, exc)
