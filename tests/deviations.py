@@ -23,6 +23,14 @@ DEVIATIONS = {
             op in ("softmax", "log_softmax") and _arrays(arrays)[0].dtype.kind != "f"
             or op == "matmul" and all(a.dtype.kind == "b" for a in _arrays(arrays))),
     ),
+    "matmul of two dtypes with an empty batch": (
+        "PyTorch's batched matmul returns an empty tensor (of the batched operand's dtype) "
+        "before it compares the dtypes when the result has no elements; every other "
+        "shape raises 'expected m1 and m2 to have the same dtype'. Here that error comes "
+        "first for every shape: one rule.",
+        lambda op, arrays, kw: op == "matmul" and len({a.dtype for a in _arrays(arrays)}) > 1
+        and any(a.size == 0 for a in _arrays(arrays)),
+    ),
     "cat skipping a 1-D empty tensor": (
         "PyTorch's cat still skips a tensor of shape (0,) beside tensors of other ranks, a "
         "legacy rule it keeps for old code. Here cat needs equal ranks, like NumPy.",

@@ -12,7 +12,7 @@ jupytext = pytest.importorskip("jupytext")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 QUICK = {
     "train_mnist.py": "--limit 2000 --epochs 1",
     "train_mnist_torch.py": "--limit 2000 --epochs 1",

@@ -8,7 +8,7 @@ import pytest
 from tinygrad_mnist import cli
 from tinygrad_mnist.datasets import load_mnist
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not here")]
 

@@ -260,7 +260,7 @@ def test_readme_torch_hand_off_runs_and_agrees(run, capsys):
     that `evaluate` gives."""
     pytest.importorskip("torch")
     pytest.importorskip("safetensors.torch")
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     block = next(b.split("```", 1)[0] for b in readme.split("```python\n")[1:]
                  if "load_file(" in b and "test accuracy" in b)
     code = block.replace("runs/<run>/model.safetensors", str(run / "model.safetensors"))
