@@ -20,7 +20,7 @@ import numpy as np
 import nn
 import tensor
 from tinygrad_mnist.datasets import load_mnist, to_float
-from tinygrad_mnist.notebook import example_args
+from tinygrad_mnist.example_args import example_args
 
 
 # %% The op: forward gets arrays, backward gets the output's gradient

@@ -22,7 +22,7 @@ import nn.functional as F
 import tensor as torch
 from nn.optim.lr_scheduler import StepLR
 from tensor.utils.data import DataLoader, Subset
-from tinygrad_mnist.notebook import example_args
+from tinygrad_mnist.example_args import example_args
 from tinygrad_mnist.vision import datasets, transforms
 
 

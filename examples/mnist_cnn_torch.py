@@ -23,7 +23,7 @@ from torch import nn
 from torch.optim.lr_scheduler import StepLR
 from torch.utils.data import DataLoader, Subset
 
-from tinygrad_mnist.notebook import example_args
+from tinygrad_mnist.example_args import example_args
 from tinygrad_mnist.vision.for_torch import datasets, transforms
 
 

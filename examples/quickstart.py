@@ -19,7 +19,7 @@ import argparse
 import nn
 import tensor as torch
 from tensor.utils.data import DataLoader, Subset
-from tinygrad_mnist.notebook import example_args
+from tinygrad_mnist.example_args import example_args
 from tinygrad_mnist.vision import datasets, transforms
 
 # %% Options: the tutorial's settings; --limit, --lr and --dataset make a quick run

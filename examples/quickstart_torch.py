@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Subset
 
-from tinygrad_mnist.notebook import example_args
+from tinygrad_mnist.example_args import example_args
 from tinygrad_mnist.vision.for_torch import datasets, transforms
 
 # %% Options: the tutorial's settings; --limit, --lr and --dataset make a quick run

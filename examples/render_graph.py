@@ -17,9 +17,9 @@ import argparse
 from pathlib import Path
 
 from tinygrad_mnist.datasets import load_mnist, to_float
+from tinygrad_mnist.example_args import example_args
 from tinygrad_mnist.graph import render_mlp_graph
 from tinygrad_mnist.model import mlp
-from tinygrad_mnist.notebook import example_args
 
 # %% Options
 parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])

@@ -79,3 +79,9 @@ def dataset_for(model_path: Path, dataset=None, data_dir=None) -> tuple[str, str
         except (ValueError, KeyError, TypeError):
             raise ValueError(f"{saved}: no dataset named in it; pass --dataset") from None
     return dataset or "mnist", data_dir
+
+
+# The options a resumed run takes from its checkpoint (giving one with --resume is
+# refused): every option but the epochs, which may grow, and where the data is
+FIXED_ON_RESUME = tuple(f.name for f in dataclasses.fields(Config)
+                        if f.name not in ("epochs", "data_dir", "val_size"))

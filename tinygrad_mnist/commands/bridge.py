@@ -1,0 +1,23 @@
+"""``tinygrad-mnist bridge``: the same training here and in PyTorch, step by step."""
+
+from __future__ import annotations
+
+import json
+
+from ..bridge import format_parity, parity
+from ..checkpoint import load_model_file
+from ..datasets import load_mnist
+
+
+def run(args) -> int:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise RuntimeError("bridge needs PyTorch: pip install torch") from None
+    model = load_model_file(args.model) if args.model else None
+    data = load_mnist(args.dataset or "mnist", args.data_dir)
+    x = data.x_train.reshape(len(data.x_train), -1).astype("float32") / 255
+    r = parity(x, data.y_train, args.steps, args.batch_size, args.optimizer, args.lr,
+               model=model)
+    print(json.dumps(r, indent=2) if args.json else format_parity(r))
+    return 0
