@@ -4,17 +4,11 @@ W ← W − lr·dW; here one ``sgemm`` with α = −lr and β = 1 writes W − l
 straight into W, so dW is never written or read. The bias likewise: one ``sgemv``
 writes b − lr·gᵀ·1 into b.
 
-It applies when the recorded step is ``zero_grad()`` … ``backward()`` …
-``step()`` of an optimizer whose ``plain_sgd()`` says its update is exactly
-p ← p − lr·∇p, and the weight and bias feed one op each. The recording call
-decides which layers fuse (float32, the weight's memory a C-order Wᵀ, NumPy's BLAS
-symbol found) and does their updates this way itself, so every step of a run
-rounds alike. Each replay checks again that it may (`FusedStep.ready`: a momentum
-set later, a gradient left from before or a hook on a fused parameter, and the
-whole step takes the ordinary path this time).
-
-PyTorch users read ``.grad`` after ``step()``: the fused parameters get a
-`LazyGrad`, which computes gᵀ·x or Σₙ g (eager's expressions) when first read.
+It applies to ``zero_grad()`` … ``backward()`` … ``step()`` with plain SGD
+(``plain_sgd()``), float32, each weight and bias feeding one op. The recording call
+fuses exactly what its replays will, so a run rounds alike at every step; each
+replay checks again (`FusedStep.ready`). ``.grad`` of a fused parameter is a
+`LazyGrad`: eager's gᵀ·x or Σₙ g, computed when read.
 """
 
 from __future__ import annotations

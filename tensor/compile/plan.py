@@ -17,15 +17,8 @@ last, smaller batch of an epoch is a second one); past ``cache_size_limit`` plan
 the function runs eagerly, with one warning. What can't be replayed (``.item()``,
 printing, hooks, tensors made inside from values the plan can't follow, in-place
 changes, state written outside an op) makes the function run eagerly with one
-warning, or raises `CaptureError` with ``fullgraph=True``.
-
-A replay runs the tensor ops and the optimizers' and schedulers' calls, nothing
-else of the function's Python: its other side effects (a counter, a print) happen
-at the recording call only.
-
-Replayed, as in eager: the learning rate a scheduler sets, Adam's step count,
-dropout's masks (drawn by the op, so the generator advances as in eager), and
-``.grad`` of every parameter. What a replay returns is a fresh, detached tensor.
+warning, or raises `CaptureError` with ``fullgraph=True``. A replay runs the ops
+and the optimizers', schedulers' and clipping calls, nothing else of the Python.
 """
 
 from __future__ import annotations
