@@ -115,7 +115,7 @@ class Observer:
         self.objects: dict = {}    # id → (container or object, its items)
         self.tensors: dict = {}    # id → tensor, with its array and values
         self.arrays: dict = {}
-        self.walked: set = set()
+        self.walked: dict = {}
         self.args: list = []  # the function's arguments, opened
         self.unrepeatable: list[str] = []  # calls of random generators and clocks
 
@@ -172,7 +172,7 @@ class Observer:
         containers and objects (two levels)."""
         if isinstance(obj, _SCALARS) or id(obj) in self.walked:
             return
-        self.walked.add(id(obj))
+        self.walked[id(obj)] = obj  # kept: an id freed and reused would be skipped
         if isinstance(obj, Tensor):
             self.tensors[id(obj)] = obj
             values = obj.data.copy() if obj.data.size <= MAX_VALUES else None
