@@ -1,10 +1,11 @@
 """``tensor.compile``: capture one call of a step, replay it as straight-line NumPy.
 
-Read in this order: ``plan.py`` (`compile`, the guards, when a plan runs),
-``capture.py`` (recording a call through the engine's one hook,
-``function.recorder``), ``observe.py`` (what else the call read and wrote),
-``codegen.py`` (a recording as Python source), ``fuse.py`` and ``blas.py`` (plain
-SGD's update inside the weight-gradient GEMM).
+Read in this order: ``plan.py`` (`compile`, the guards, when a plan runs) with
+``key.py`` (the hashable part of the guards), ``capture.py`` (recording a call
+through the engine's one hook, ``function.recorder``), ``observe.py`` (what else
+the call read and wrote), ``bytecode.py`` (what the function's code says),
+``codegen.py`` (a recording as Python source), ``module.py`` (``compile(model)``),
+``fuse.py`` and ``blas.py`` (plain SGD's update inside the weight-gradient GEMM).
 """
 
 from .capture import CaptureError

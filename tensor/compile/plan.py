@@ -24,22 +24,20 @@ and the optimizers', schedulers' and clipping calls, nothing else of the Python.
 from __future__ import annotations
 
 import builtins
-import dis
 import inspect
 import keyword
 import operator
 import sys
-import types
 from itertools import repeat
 
 import numpy as np
 
 from .. import function
-from ..function import anomaly_mode
-from ..grad_mode import grad_mode
 from ..tensor import Tensor
 from . import codegen
+from .bytecode import unread_numbers
 from .capture import CaptureError, Recorder, warn_fallback
+from .key import flatten, guard_key, is_leaf_type
 from .module import CompiledFunction, optimized_module
 from .observe import unchanged
 
@@ -184,13 +182,13 @@ class Compiled:
     def __call__(self, *args, **kwargs):
         if self.eager_reason is not None or function.recorder is not None:
             return self.fn(*args, **kwargs)
-        if kwargs or not all(map(_is_leaf_type, args)):
+        if kwargs or not all(map(is_leaf_type, args)):
             leaves, structure = [], []
-            _flatten((args, kwargs), leaves, structure)
-            key, numbers = _guard_key(leaves, tuple(structure))
+            flatten((args, kwargs), leaves, structure)
+            key, numbers = guard_key(leaves, tuple(structure))
         else:  # the usual step(x, y): nothing to open
             leaves = args
-            key, numbers = _guard_key(args, len(args))
+            key, numbers = guard_key(args, len(args))
         if key is None:
             return self.fn(*args, **kwargs)
         for plan in self.plans.get(key, ()):  # newest first: usually the only one
@@ -221,7 +219,7 @@ class Compiled:
             names = self._arg_names(len(args), sorted(kwargs)) if len(leaves) == len(args) + len(
                 kwargs) else [f"arg_{i}" for i in range(len(leaves))]
             self.last = Plan(recorder, arg_slots, names, out, aot)
-            unread = _unread_numbers(self.fn, args, kwargs)
+            unread = unread_numbers(self.fn, args, kwargs)
             self.last.numbers = [None if n in unread else v for n, v in numbers]
             # a few per key: a function called in train() and eval() mode keeps both
             self.plans[key] = [self.last, *self.plans.get(key, ())][:PLANS_PER_KEY]
@@ -280,87 +278,6 @@ def _graphs(value) -> int:
     if isinstance(value, dict):
         return sum(map(_graphs, value.values()))
     return 0
-
-
-def _is_leaf_type(a) -> bool:
-    return not isinstance(a, (tuple, list, dict))
-
-
-def _flatten(value, leaves: list, structure: list) -> None:
-    """The tensors and values inside tuples, lists and dicts (a batch passed as
-    ``(x, y)`` or ``{"image": x}``), with their layout and keys for the key."""
-    if isinstance(value, (tuple, list)):
-        structure.append((type(value), len(value)))
-        for v in value:
-            _flatten(v, leaves, structure)
-    elif isinstance(value, dict):
-        structure.append((dict, tuple(value)))
-        for v in value.values():
-            _flatten(v, leaves, structure)
-    else:
-        leaves.append(value)
-
-
-def _guard_key(leaves, structure):
-    """(the hashable part of the guards, the int and float arguments as (leaf
-    index, value)); (None, None) when an argument can't be a key. ``structure``:
-    how the arguments were passed (positions, keywords, containers). A number is
-    in the key by its type only: a plan says which values it holds (`Plan.serves`)."""
-    parts = [grad_mode.enabled, anomaly_mode.enabled, structure]
-    numbers, arrays = [], []
-    for i, a in enumerate(leaves):
-        if isinstance(a, Tensor):
-            data = a.data
-            parts.append((data.shape, data.dtype, a.requires_grad, a._ctx is None))
-            arrays.append(id(data))
-        elif isinstance(a, np.ndarray):
-            parts.append((a.shape, a.dtype))
-            arrays.append(id(a))
-        elif type(a) in (int, float):
-            parts.append(type(a))
-            numbers.append((i, a))
-        else:
-            try:
-                hash(a)
-            except TypeError:
-                return None, None
-            parts.append(("value", type(a), a))
-    # which arguments are the same array: the plan reads each argument from one place
-    if len(arrays) > 1 and len(set(arrays)) < len(arrays):
-        parts.append(tuple(arrays.index(i) for i in arrays))
-    return tuple(parts), numbers
-
-
-# Loading a variable by name, or reaching the frame's variables some other way
-_LOADS = {"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST",
-          "LOAD_DEREF", "LOAD_CLOSURE", "DELETE_FAST", "LOAD_NAME"}
-_INTROSPECTION = {"locals", "vars", "_getframe", "currentframe", "eval", "exec"}
-
-
-def _unread_numbers(fn, args, kwargs) -> set:
-    """The leaf indices of the int and float arguments the function's code never
-    reads (an epoch passed for logging elsewhere): by the bytecode, so for certain.
-    A number inside a container, or passed through ``*args``, counts as read."""
-    func = getattr(fn, "__func__", fn)
-    if not isinstance(func, types.FunctionType):
-        return set()
-    code = func.__code__
-    if _INTROSPECTION & set(code.co_names):
-        return set()
-    named = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
-    positional = code.co_varnames[:code.co_argcount][1 if func is not fn else 0:]
-    read = {ins.argval for ins in dis.get_instructions(code) if ins.opname in _LOADS}
-    read = {n for names in read for n in (names if isinstance(names, tuple) else (names,))}
-    read |= set(code.co_cellvars)
-    unread, index = set(), 0
-    passed = [(positional[i] if i < len(positional) else None, a) for i, a in enumerate(args)]
-    for name, value in [*passed, *kwargs.items()]:  # the order _flatten gives the leaves
-        leaves: list = []
-        _flatten(value, leaves, [])
-        if type(value) in (int, float) and name in named and name not in read:
-            unread.add(index)
-        index += len(leaves)
-    return unread
 
 
 def compile(fn=None, *, fullgraph: bool = False, dynamic=None, backend=None, mode=None,
