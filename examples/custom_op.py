@@ -19,7 +19,7 @@ import numpy as np
 
 import nn
 import tensor
-from tinygrad_mnist.datasets import load_mnist, to_float
+from tinygrad_mnist.data.datasets import load_mnist, to_float
 from tinygrad_mnist.example_args import example_args
 
 

@@ -19,10 +19,10 @@ import numpy as np
 
 import nn
 import tensor
-from tinygrad_mnist.datasets import load_mnist, to_float
+from tinygrad_mnist.data.datasets import load_mnist, to_float
 from tinygrad_mnist.example_args import example_args
-from tinygrad_mnist.model import mlp
-from tinygrad_mnist.reference import ReferenceMLP
+from tinygrad_mnist.training.model import mlp
+from tinygrad_mnist.training.reference import ReferenceMLP
 
 # %% Options
 parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])

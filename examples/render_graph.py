@@ -16,10 +16,10 @@ Without Graphviz's `dot` program it writes the .dot source instead.
 import argparse
 from pathlib import Path
 
-from tinygrad_mnist.datasets import load_mnist, to_float
+from tinygrad_mnist.data.datasets import load_mnist, to_float
 from tinygrad_mnist.example_args import example_args
-from tinygrad_mnist.graph import render_mlp_graph
-from tinygrad_mnist.model import mlp
+from tinygrad_mnist.outputs.graph import render_mlp_graph
+from tinygrad_mnist.training.model import mlp
 
 # %% Options
 parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])

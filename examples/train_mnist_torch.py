@@ -20,7 +20,7 @@ from torch.nn import Linear, ReLU, Sequential
 from torch.nn.functional import cross_entropy
 from torch.optim import SGD
 
-from tinygrad_mnist.datasets import load_mnist, to_float, train_val_split
+from tinygrad_mnist.data.datasets import load_mnist, to_float, train_val_split
 from tinygrad_mnist.example_args import example_args
 
 # %% Options: the notebook's recipe (batch 32, SGD lr 0.01), fewer epochs by default

@@ -1,3 +1,3 @@
-from .cli import main
+from tinygrad_mnist.cli import main
 
 raise SystemExit(main())

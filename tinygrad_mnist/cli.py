@@ -10,9 +10,9 @@ import argparse
 import os
 import sys
 
-from .cli_args import UsageError, build_parser
-from .commands import command
-from .datasets import DatasetError
+from tinygrad_mnist.cli_args import UsageError, build_parser
+from tinygrad_mnist.commands import command
+from tinygrad_mnist.data.datasets import DatasetError
 
 # OSError covers a full disk, a missing folder, an unreadable file: its message names
 # the file, and atomic writes leave nothing half-written.

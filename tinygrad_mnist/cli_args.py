@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from tinygrad_mnist import __version__
 
 
 class UsageError(Exception):
@@ -25,7 +25,7 @@ def _add_data(p):
 
 
 def build_parser() -> Parser:
-    from .train import RECIPES
+    from tinygrad_mnist.training.train import RECIPES
 
     parser = Parser(prog="tinygrad-mnist", description="Train, evaluate and inspect the "
                     "notebook's MNIST MLP with tinygrad-mnist's own autograd.")

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from tinygrad_mnist import cli
-from tinygrad_mnist.datasets import load_mnist
-from tinygrad_mnist.train import Config, Interrupted, train
+from tinygrad_mnist.data.datasets import load_mnist
+from tinygrad_mnist.training.train import Config, Interrupted, train
 
 # Without Graphviz's dot the run folder holds the graph's source, graph.dot, instead
 HAS_DOT = shutil.which("dot") is not None
@@ -99,7 +99,7 @@ def test_predict_own_images(run, tmp_path, capsys):
     assert cli.main(["predict", str(run), str(paths[0])]) == 0
     assert f"{paths[0]}: " in capsys.readouterr().out
     # --show: the 28×28 picture the model saw, which matches what it was given
-    from tinygrad_mnist.predict import load_digit
+    from tinygrad_mnist.outputs.predict import load_digit
 
     assert cli.main(["predict", str(run), str(paths[0]), "--show", str(tmp_path / "seen")]) == 0
     assert "the model saw" in capsys.readouterr().out
@@ -140,7 +140,7 @@ def test_resume_equals_uninterrupted(tmp_path, cfg):
 def test_every_epoch_draws_its_own_shuffle_and_shifts(tmp_path, monkeypatch):
     """The epochs' batch orders (and augmentation shifts) come from one generator
     whose state the checkpoint carries: epoch 2 must not repeat epoch 1's order."""
-    from tinygrad_mnist import train as train_module
+    from tinygrad_mnist.training import train as train_module
 
     orders, original = [], train_module.batches
 
@@ -226,9 +226,10 @@ def test_cli_manners(capsys, tmp_path, monkeypatch):
     """--version; tqdm silent when stderr is no terminal; the missing-dot notice on
     stderr; a stale graph.dot gone once graph.svg is drawn; torchviz's dict form."""
     import tensor
-    from tinygrad_mnist import __version__, report
-    from tinygrad_mnist.bridge import format_parity
-    from tinygrad_mnist.model import mlp
+    from tinygrad_mnist import __version__
+    from tinygrad_mnist.bench.bridge import format_parity
+    from tinygrad_mnist.outputs import report
+    from tinygrad_mnist.training.model import mlp
 
     with pytest.raises(SystemExit) as exit_:
         cli.main(["--version"])

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from tinygrad_mnist import bench, cli
+from tinygrad_mnist import cli
+from tinygrad_mnist.bench import bench
 
 
 def _has_torch() -> bool:
@@ -82,7 +83,7 @@ def test_bench_times_the_dataloader_and_the_cnn(capsys, no_pause):
 def test_official_cnn_is_the_same_network_in_both_frameworks():
     torch = pytest.importorskip("torch")
     import nn
-    from tinygrad_mnist.bench_data_cnn import official_cnn
+    from tinygrad_mnist.bench.bench_data_cnn import official_cnn
 
     ours, theirs = official_cnn(nn), official_cnn(torch.nn)
     assert repr(ours) == repr(theirs)

@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 
 from tinygrad_mnist import cli
-from tinygrad_mnist.bridge import parity, to_torch
-from tinygrad_mnist.model import mlp
+from tinygrad_mnist.bench.bridge import parity, to_torch
+from tinygrad_mnist.training.model import mlp
 
 torch = pytest.importorskip("torch")
 
 
 @pytest.fixture(scope="module")
 def data():
-    from tinygrad_mnist.datasets import load_mnist, to_float
+    from tinygrad_mnist.data.datasets import load_mnist, to_float
 
     d = load_mnist()
     return to_float(d.x_train[:5000]), d.y_train[:5000]

@@ -13,10 +13,11 @@ import pytest
 from PIL import Image
 
 import nn
-from tinygrad_mnist import cli, predict
-from tinygrad_mnist.checkpoint import CHECKPOINT, MODEL
-from tinygrad_mnist.datasets import DatasetError, read_bytes
-from tinygrad_mnist.runfolder import LOCK, claim
+from tinygrad_mnist import cli
+from tinygrad_mnist.data.datasets import DatasetError, read_bytes
+from tinygrad_mnist.outputs import predict
+from tinygrad_mnist.training.checkpoint import CHECKPOINT, MODEL
+from tinygrad_mnist.training.runfolder import LOCK, claim
 
 
 def hashes(folder):
@@ -179,7 +180,7 @@ def test_a_diverged_run_leaves_nothing_and_names_the_options_that_set_its_step(
 
 def test_ctrl_c_while_the_report_is_written_says_how_to_finish_it(tmp_path, capsys,
                                                                   monkeypatch):
-    from tinygrad_mnist import report
+    from tinygrad_mnist.outputs import report
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -264,7 +265,7 @@ def test_a_folder_where_a_file_belongs_is_not_called_missing(tmp_path, capsys):
 
 
 def test_a_state_dict_mismatch_shows_the_shapes(tmp_path, capsys):
-    from tinygrad_mnist.model import mlp
+    from tinygrad_mnist.training.model import mlp
 
     state = {k: v.data for k, v in mlp(seed=0).state_dict().items()}
     state["2.weight"] = np.zeros((64, 100), np.float32)
@@ -289,7 +290,7 @@ def test_a_gzip_bomb_is_read_only_as_far_as_its_header_declares(tmp_path):
             f.write(bytes(1 << 20))
     raw = read_bytes(bomb)
     assert len(raw) == len(header) + 11  # the declared 10 bytes and one more
-    from tinygrad_mnist.datasets import parse_idx
+    from tinygrad_mnist.data.datasets import parse_idx
 
     with pytest.raises(DatasetError, match="too long"):
         parse_idx(raw, str(bomb))

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from tinygrad_mnist import datasets as D
+from tinygrad_mnist.data import datasets as D
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_mnist import figures
+from tinygrad_mnist.outputs import figures
 
 
 @pytest.fixture

@@ -5,8 +5,13 @@ import pytest
 
 import nn
 import tensor
-from tinygrad_mnist.model import mlp
-from tinygrad_mnist.reference import ReferenceMLP, compare, first_mismatch, format_comparison
+from tinygrad_mnist.training.model import mlp
+from tinygrad_mnist.training.reference import (
+    ReferenceMLP,
+    compare,
+    first_mismatch,
+    format_comparison,
+)
 
 
 @pytest.fixture

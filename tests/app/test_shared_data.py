@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tinygrad_mnist import cli
-from tinygrad_mnist.datasets import load_mnist
+from tinygrad_mnist.data.datasets import load_mnist
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 pytestmark = [pytest.mark.slow,

@@ -13,7 +13,7 @@ from PIL import Image
 
 import tensor
 from tensor.utils.data import DataLoader, Subset, default_collate
-from tinygrad_mnist import datasets as loader
+from tinygrad_mnist.data import datasets as loader
 from tinygrad_mnist.vision import datasets, transforms
 
 

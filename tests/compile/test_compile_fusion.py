@@ -137,8 +137,8 @@ def test_the_recording_call_rounds_as_its_replays():
 def test_without_fusion_a_replay_is_eager_bit_for_bit():
     """Adam-family steps have no fusion: the generated code runs the ops' own
     expressions, so a compiled AdamW run equals the eager one exactly."""
-    from tinygrad_mnist.model import mlp
-    from tinygrad_mnist.train import training_step
+    from tinygrad_mnist.training.model import mlp
+    from tinygrad_mnist.training.train import training_step
 
     rng = np.random.default_rng(0)
     models = mlp(seed=0), mlp(seed=0)

@@ -5,7 +5,7 @@ import pytest
 
 import nn
 import tensor
-from tinygrad_mnist.model import mlp
+from tinygrad_mnist.training.model import mlp
 
 
 def test_save_load_round_trip(tmp_path):

@@ -8,8 +8,8 @@ import pytest
 
 import tensor
 from tensor.viz import GraphvizMissing, make_dot, render
-from tinygrad_mnist.graph import mlp_graph_root
-from tinygrad_mnist.model import mlp
+from tinygrad_mnist.outputs.graph import mlp_graph_root
+from tinygrad_mnist.training.model import mlp
 
 
 def nodes_and_edges(source: str):

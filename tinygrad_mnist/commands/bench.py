@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..bench import bench_command
+from tinygrad_mnist.bench.bench import bench_command
 
 
 def run(args) -> int:

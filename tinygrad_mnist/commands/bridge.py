@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ..bridge import format_parity, parity
-from ..checkpoint import load_model_file
-from ..datasets import load_mnist
+from tinygrad_mnist.bench.bridge import format_parity, parity
+from tinygrad_mnist.data.datasets import load_mnist
+from tinygrad_mnist.training.checkpoint import load_model_file
 
 
 def run(args) -> int:

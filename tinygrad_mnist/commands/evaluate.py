@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from ..checkpoint import load_model_file
-from ..config import dataset_for
-from ..datasets import CLASS_NAMES, load_mnist, to_float
-from ..evaluation import format_metrics, metrics
-from ..train import evaluate
+from tinygrad_mnist.data.datasets import CLASS_NAMES, load_mnist, to_float
+from tinygrad_mnist.outputs.evaluation import format_metrics, metrics
+from tinygrad_mnist.training.checkpoint import load_model_file
+from tinygrad_mnist.training.config import dataset_for
+from tinygrad_mnist.training.train import evaluate
 
 
 def run(args) -> int:

@@ -3,7 +3,7 @@ tensor.compile writes for a training step."""
 
 from __future__ import annotations
 
-from ..graph import graph_command, step_source
+from tinygrad_mnist.outputs.graph import graph_command, step_source
 
 
 def run(args) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from ..checkpoint import load_model_file
-from ..predict import predict
+from tinygrad_mnist.outputs.predict import predict
+from tinygrad_mnist.training.checkpoint import load_model_file
 
 
 def run(args) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import report
+from tinygrad_mnist.outputs import report
 
 
 def run(args) -> int:

@@ -9,12 +9,11 @@ import time
 from pathlib import Path
 
 from nn.serialization import atomic_write_bytes
-
-from .. import report
-from ..checkpoint import MODEL, read_checkpoint, resolve
-from ..config import FIXED_ON_RESUME, RECIPES, Config
-from ..runfolder import claim, holds_run
-from ..train import Interrupted, data_source, train
+from tinygrad_mnist.outputs import report
+from tinygrad_mnist.training.checkpoint import MODEL, read_checkpoint, resolve
+from tinygrad_mnist.training.config import FIXED_ON_RESUME, RECIPES, Config
+from tinygrad_mnist.training.runfolder import claim, holds_run
+from tinygrad_mnist.training.train import Interrupted, data_source, train
 
 
 def run(args) -> int:

@@ -11,6 +11,6 @@ program here, change its imports only:
 for the PyTorch twin of an example (torchvision itself would download the data).
 """
 
-from . import datasets, transforms
+from tinygrad_mnist.vision import datasets, transforms
 
 __all__ = ["datasets", "transforms"]

@@ -1,5 +1,5 @@
 """``MNIST`` and ``FashionMNIST`` with torchvision's signature, over this package's
-loader (the bundled MNIST works offline; see ``tinygrad_mnist.datasets.locate``)."""
+loader (the bundled MNIST works offline; see ``tinygrad_mnist.data.datasets.locate``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from PIL import Image
 
 import tensor
 from tensor.utils.data import Dataset
-
-from .. import datasets as loader
+from tinygrad_mnist.data import datasets as loader
 
 
 class MNIST(Dataset):

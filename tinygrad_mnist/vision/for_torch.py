@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import torch
 
-from . import datasets as _datasets
-from . import transforms as _transforms
+from tinygrad_mnist.vision import datasets as _datasets
+from tinygrad_mnist.vision import transforms as _transforms
 
 
 class ToTensor(_transforms.ToTensor):

@@ -19,11 +19,10 @@ from tqdm import tqdm
 import nn
 import tensor
 from nn.serialization import atomic_write_bytes
-
-from . import checkpoint as ckpt
-from .config import RECIPES, Config  # noqa: F401  (RECIPES: the CLI's import)
-from .datasets import batches, load_mnist, locate, to_float, train_val_split
-from .model import mlp
+from tinygrad_mnist.data.datasets import batches, load_mnist, locate, to_float, train_val_split
+from tinygrad_mnist.training import checkpoint as ckpt
+from tinygrad_mnist.training.config import RECIPES, Config  # noqa: F401  (RECIPES: the CLI's import)
+from tinygrad_mnist.training.model import mlp
 
 
 def make_optimizer(cfg: Config, model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import SIZES, linear_layers
+from tinygrad_mnist.training.model import SIZES, linear_layers
 
 
 class ReferenceMLP:

@@ -11,9 +11,8 @@ import numpy as np
 import nn
 import tensor
 from tensor.viz import GraphvizMissing, render
-
-from .config import dataset_for
-from .model import linear_layers
+from tinygrad_mnist.training.config import dataset_for
+from tinygrad_mnist.training.model import linear_layers
 
 
 def forward_equations(n_layers: int) -> tuple[list, list]:
@@ -84,9 +83,9 @@ def render_mlp_graph(model, x, y, path: Path, equations: bool = True) -> Path | 
 
 
 def _model_and_batch(args):
-    from .checkpoint import load_model_file
-    from .datasets import load_mnist, to_float
-    from .model import mlp
+    from tinygrad_mnist.data.datasets import load_mnist, to_float
+    from tinygrad_mnist.training.checkpoint import load_model_file
+    from tinygrad_mnist.training.model import mlp
 
     if args.batch < 1:
         raise ValueError(f"--batch must be at least 1, got {args.batch}")
@@ -113,8 +112,7 @@ def compiled_step_source(model, x, y) -> str:
     batch (x, y): what `train` replays. Recording the step trains ``model`` by it."""
     import nn
     import tensor
-
-    from .train import training_step
+    from tinygrad_mnist.training.train import training_step
 
     step = training_step(model, nn.optim.SGD(model.parameters(), lr=0.01))
     step(tensor.from_numpy(x), tensor.from_numpy(y))

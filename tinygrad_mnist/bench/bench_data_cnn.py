@@ -13,8 +13,7 @@ import numpy as np
 import nn
 import tensor
 from tensor.utils.data import DataLoader, TensorDataset
-
-from .vision import datasets, transforms
+from tinygrad_mnist.vision import datasets, transforms
 
 MEAN, STD = 0.1307, 0.3081  # the official example's Normalize
 

@@ -12,15 +12,14 @@ import numpy as np
 
 import tensor
 from nn.serialization import atomic_write_bytes
-
-from . import figures
-from .checkpoint import load_model_file
-from .config import read_run_config
-from .datasets import CLASS_NAMES, load_mnist, to_float
-from .evaluation import metrics as compute_metrics
-from .graph import compiled_step_source, render_mlp_graph
-from .model import linear_layers
-from .train import evaluate, write_json
+from tinygrad_mnist.data.datasets import CLASS_NAMES, load_mnist, to_float
+from tinygrad_mnist.outputs import figures
+from tinygrad_mnist.outputs.evaluation import metrics as compute_metrics
+from tinygrad_mnist.outputs.graph import compiled_step_source, render_mlp_graph
+from tinygrad_mnist.training.checkpoint import load_model_file
+from tinygrad_mnist.training.config import read_run_config
+from tinygrad_mnist.training.model import linear_layers
+from tinygrad_mnist.training.train import evaluate, write_json
 
 FIGURES = [
     ("samples.png", "What the network learns from: training images with their labels."),

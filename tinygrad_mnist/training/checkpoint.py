@@ -11,8 +11,7 @@ import numpy as np
 
 import nn
 from nn.serialization import load_arrays
-
-from .config import Config
+from tinygrad_mnist.training.config import Config
 
 CHECKPOINT = "checkpoint.safetensors"
 MODEL = "model.safetensors"
@@ -114,7 +113,7 @@ def _is_image(path: Path) -> bool:
 
 def load_model_file(path):
     """The MLP in a run folder or a .safetensors file (best weights, or a checkpoint's)."""
-    from .model import mlp_from_state_dict
+    from tinygrad_mnist.training.model import mlp_from_state_dict
 
     path = Path(path)
     if path.is_dir():

@@ -7,8 +7,7 @@ import numpy as np
 
 import nn
 import tensor
-
-from .model import architecture, mlp
+from tinygrad_mnist.training.model import architecture, mlp
 
 
 def to_torch(model):

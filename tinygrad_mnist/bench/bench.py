@@ -23,12 +23,11 @@ import numpy as np
 
 import nn
 import tensor
-
-from .bench_data_cnn import cnn_times, dataloader_times, format_rows
-from .datasets import load_mnist, to_float, train_val_split
-from .model import mlp
-from .reference import ReferenceMLP
-from .train import training_step
+from tinygrad_mnist.bench.bench_data_cnn import cnn_times, dataloader_times, format_rows
+from tinygrad_mnist.data.datasets import load_mnist, to_float, train_val_split
+from tinygrad_mnist.training.model import mlp
+from tinygrad_mnist.training.reference import ReferenceMLP
+from tinygrad_mnist.training.train import training_step
 
 OURS = "tinygrad-mnist (float32)"
 COMPILED = "tinygrad-mnist compiled"
@@ -230,7 +229,7 @@ def training_memory(epochs: int = 2) -> dict:
     # VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and exec
     code = (
         "import json\n"
-        "from tinygrad_mnist.train import Config, train\n"
+        "from tinygrad_mnist.training.train import Config, train\n"
         "from pathlib import Path\nimport tempfile\n"
         "rss=[]\n"
         "def log(*a):\n"

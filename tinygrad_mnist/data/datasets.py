@@ -16,7 +16,7 @@ import numpy as np
 
 from nn.serialization import atomic_write_bytes
 
-BUNDLED = Path(__file__).parent / "data"
+BUNDLED = Path(__file__).parent  # the .gz files beside this module
 SYSTEM = Path("/usr/share/datasets")
 PARTS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
