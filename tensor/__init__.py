@@ -12,8 +12,9 @@ Reading order, an afternoon's worth:
    backward, the gradients gathered per node and written to the leaves' ``.grad``.
 4. ``grad_mode.py``: ``no_grad`` and its relatives.
 5. ``ops/``: every op, by kind (its ``__init__`` lists them).
-6. ``methods.py``, ``shapes.py``, ``reductions.py``: the Tensor's operators and
-   methods, the argument checks and dtype promotion in front of the ops.
+6. ``methods.py``, ``shapes.py``, ``reductions.py``, ``inplace.py``: the Tensor's
+   operators and methods, the argument checks and dtype promotion in front of the
+   ops, and the in-place ops (``add_``, ``x[i] = v``) with their version counter.
 7. ``creation.py``, ``random.py``, ``dtypes.py``, ``dims.py``, ``device.py``,
    ``printing.py``: making tensors, the generators, dtypes, ``dim=`` arguments,
    devices, PyTorch's printing.

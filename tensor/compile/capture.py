@@ -32,6 +32,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes, function
+from ..inplace import InplaceMethods
 from ..ops.linalg import Linear
 from ..tensor import Tensor
 from . import fuse
@@ -251,7 +252,7 @@ class Recorder:
 
         self._wrap(Tensor, "backward", backward)
         self._wrap(Tensor, "_make", staticmethod(self._made(Tensor._make)))
-        self._wrap(Tensor, "_inplace", self._in_place(Tensor._inplace))
+        self._wrap(InplaceMethods, "_inplace", self._in_place(InplaceMethods._inplace))
         self._wrap(Tensor, "__init__", self._made_init(Tensor.__init__))
         self._wrap(Tensor, "grad", self._grad_access(Tensor.__dict__["grad"]))
         self._wrap(Linear, "backward", staticmethod(self._upstream(Linear.backward)))
