@@ -33,13 +33,15 @@ import numpy as np
 
 from ..tensor import Tensor
 
-# Frames from these folders are the engine's, NumPy's and Python's own: what they
-# read does not change between calls of a training step (their globals are modules,
-# classes and functions of the library)
+# Frames from these folders are the engine's, Python's and installed packages' own:
+# what they read does not change between calls of a training step (their globals
+# are modules, classes and functions of the library). A package installed beside
+# NumPy counts too (in a virtual environment, site-packages is not below stdlib).
 _TENSOR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NN = os.path.join(os.path.dirname(_TENSOR), "nn")
 _LIBRARY = tuple(os.path.join(p, "") for p in (
-    _TENSOR, _NN, os.path.dirname(np.__file__), sysconfig.get_paths()["stdlib"]))
+    _TENSOR, _NN, os.path.dirname(os.path.dirname(np.__file__)),
+    sysconfig.get_paths()["stdlib"]))
 # modules whose functions give another value at every call
 _UNREPEATABLE = {"random", "time", "secrets", "uuid"}
 _SCALARS = (int, float, complex, str, bytes, bool, type(None))
@@ -51,6 +53,11 @@ MAX_ITEMS = 64
 # a tensor larger than this (a whole dataset) is watched by its array's identity only:
 # copying it to see an in-place change would cost more than the recording
 MAX_VALUES = 1 << 22
+
+
+def _library(filename: str) -> bool:
+    return filename.startswith(_LIBRARY) or "site-packages" in filename or (
+        "dist-packages" in filename)
 
 
 def is_module(obj) -> bool:
@@ -106,7 +113,7 @@ class Observer:
     """The frames, names, modules, tensors and objects one recording call reached."""
 
     def __init__(self):
-        self.codes: set = set()
+        self.codes: dict = {}
         self.globals: dict = {}    # (id(namespace), name) → (namespace, name, value)
         self.cells: dict = {}      # id(cell) → (cell, value)
         self.modules: dict = {}    # id → module, with its attributes and mode at first sight
@@ -134,20 +141,19 @@ class Observer:
             name = frame.f_code.co_filename
             # the user's own code, and random.uniform() & co. (the engine's draws are
             # ops; other packages' clocks, a test runner's, are not the step's)
-            if name == random.__file__ or not (name.startswith(_LIBRARY) or any(
-                    p in name for p in ("site-packages", "dist-packages"))):
+            if name == random.__file__ or not _library(name):
                 self._c_call(arg)
             return
         if event != "call":
             return
         code = frame.f_code
-        if code.co_filename.startswith(_LIBRARY):
+        if _library(code.co_filename):
             return
         if code.co_argcount and code.co_varnames[0] == "self":
             self.reach(frame.f_locals.get("self"))  # each instance a method runs on
-        if code in self.codes:
+        if id(code) in self.codes:  # by identity: equal code may have other globals
             return
-        self.codes.add(code)
+        self.codes[id(code)] = code
         namespace = frame.f_globals
         for name in code.co_names:
             if name in namespace:
@@ -222,7 +228,7 @@ class Observer:
                 v is value for _, items in self.objects.values() for _, v in items):
             return True
         return any(type(c) is type(value) and c == value
-                   for code in self.codes for c in code.co_consts)
+                   for code in self.codes.values() for c in code.co_consts)
 
     # ----- what the call wrote -------------------------------------------------------------
     def refresh_tensors(self) -> None:
