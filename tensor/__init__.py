@@ -42,6 +42,8 @@ from .creation import (
     full,
     full_like,
     generator,
+    linspace,
+    logspace,
     manual_seed,
     ones,
     ones_like,
@@ -82,7 +84,8 @@ __all__ = [
     "arange", "backends", "bool", "bool_", "cat", "compile", "cuda", "detect_anomaly",
     "device", "double", "dtype", "enable_grad", "eye", "float", "float32", "float64",
     "from_numpy", "full", "full_like", "generator", "gradcheck", "int", "int32", "int64",
-    "is_grad_enabled", "load", "long", "manual_seed", "no_grad", "ones", "ones_like", "rand",
+    "is_grad_enabled", "linspace", "load", "logspace", "long", "manual_seed", "no_grad",
+    "ones", "ones_like", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
     "stack", "tensor", "uint8", "utils", "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
 ]

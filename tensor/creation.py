@@ -9,7 +9,7 @@ from . import dtypes
 from .device import check_device
 from .dims import normalize_dims
 from .dtypes import as_array
-from .ops.nograd import Arange, Full
+from .ops.nograd import Arange, Full, Linspace
 from .ops.shape import Cat, Where
 from .random import Generator, default_generator, generator, manual_seed  # noqa: F401
 from .tensor import Tensor
@@ -127,6 +127,25 @@ def randperm(n: int, dtype=None, device=None) -> Tensor:
     check_device(device)
     return Tensor._make(generator().permutation(n).astype(dtypes.to_dtype(dtype) or dtypes.int64),
                         None)
+
+
+def linspace(start, end, steps: int, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` values from ``start`` to ``end``, both included, as PyTorch computes them."""
+    check_device(device)
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps!r}")
+    dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
+    t = Linspace.apply(start=float(start), end=float(end), steps=int(steps), dtype=dtype)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def logspace(start, end, steps: int, base: float = 10.0, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``base`` to the power of ``linspace(start, end, steps)``."""
+    exponents = linspace(start, end, steps, dtype=dtypes.float64, device=device)
+    t = tensor(np.power(float(base), exponents.data), dtype=dtype or dtypes.DEFAULT_FLOAT)
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -7,10 +7,12 @@ from __future__ import annotations
 from .creation import _as_tensor
 
 # the method names PyTorch also exposes as torch.<name>(input, …)
-NAMES = ("abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "clip", "div", "equal", "exp",
-         "flatten", "gather", "log", "log_softmax", "matmul", "max", "mean", "min", "mm", "mul",
-         "numel", "permute", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze",
-         "sub", "sum", "t", "tanh", "transpose", "unsqueeze")
+NAMES = ("abs", "acos", "add", "amax", "amin", "arccos", "arcsin", "arctan", "argmax",
+         "argmin", "asin", "atan", "clamp", "clip", "cos", "cos_", "cosh", "div", "equal",
+         "exp", "expm1", "flatten", "gather", "log", "log10", "log1p", "log2", "log_softmax",
+         "matmul", "max", "mean", "min", "mm", "mul", "numel", "permute", "pow", "relu",
+         "reshape", "rsqrt", "sigmoid", "sin", "sin_", "sinh", "softmax", "sqrt", "squeeze",
+         "sub", "sum", "t", "tan", "tan_", "tanh", "transpose", "unsqueeze")
 
 
 def _function(name: str):

@@ -9,6 +9,7 @@ from . import dtypes, function
 from .device import parse_to
 from .ops import binary, nograd, unary
 from .ops.linalg import MatMul
+from .pointwise import PointwiseMethods
 from .reductions import ReductionMethods
 from .shapes import ShapeMethods
 
@@ -21,7 +22,7 @@ def _is_tensor(x) -> bool:
     return hasattr(x, "_ctx")
 
 
-class TensorMethods(ShapeMethods, ReductionMethods):
+class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods):
     __slots__ = ()
 
     # ----- dtype ----------------------------------------------------------------------

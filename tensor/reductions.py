@@ -4,6 +4,7 @@ primitives in ``ops/reduce.py`` and ``ops/nn.py``."""
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 
 import numpy as np
@@ -22,6 +23,21 @@ def _tensor(array):
     return function.Tensor._make(array, None)
 
 
+def numpy_names(method):
+    """Take NumPy's ``axis=`` and ``keepdims=`` for ``dim`` and ``keepdim``, as PyTorch's
+    reductions do (``x.sum(axis=0, keepdims=True)``)."""
+
+    @functools.wraps(method)
+    def reduction(self, *args, axis=None, keepdims=None, **kwargs):
+        if axis is not None:
+            kwargs["dim"] = axis
+        if keepdims is not None:
+            kwargs["keepdim"] = keepdims
+        return method(self, *args, **kwargs)
+
+    return reduction
+
+
 class ReductionMethods:
     __slots__ = ()
 
@@ -29,17 +45,21 @@ class ReductionMethods:
         return op.apply(self, axes=reduce_dims(dim, self.ndim, op.name()), keepdim=keepdim,
                         **kwargs)
 
+    @numpy_names
     def sum(self, dim=None, keepdim=False):
         return self._reduce(R.Sum, dim, keepdim)
 
+    @numpy_names
     def mean(self, dim=None, keepdim=False):
         if self.data.dtype.kind != "f":
             raise RuntimeError(f"mean: input dtype must be floating point, got {self.dtype.name}")
         return self._reduce(R.Mean, dim, keepdim)
 
+    @numpy_names
     def amax(self, dim=None, keepdim=False):
         return self._reduce(R.Amax, dim, keepdim)
 
+    @numpy_names
     def amin(self, dim=None, keepdim=False):
         return self._reduce(R.Amin, dim, keepdim)
 
@@ -56,10 +76,12 @@ class ReductionMethods:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
         return MaxResult(values, idx)
 
+    @numpy_names
     def max(self, dim=None, keepdim=False):
         """Without ``dim``: the largest value. With ``dim``: (values, indices)."""
         return self._extreme(R.Amax, np.argmax, dim, keepdim)
 
+    @numpy_names
     def min(self, dim=None, keepdim=False):
         """Without ``dim``: the smallest value. With ``dim``: (values, indices)."""
         return self._extreme(R.Amin, np.argmin, dim, keepdim)
@@ -80,9 +102,11 @@ class ReductionMethods:
                              f"(shape {tuple(self.shape)})")
         return N.ArgReduce.apply(self, fn=fn, axis=d, keepdims=keepdim)
 
+    @numpy_names
     def argmax(self, dim=None, keepdim=False):
         return self._arg(np.argmax, "argmax", dim, keepdim)
 
+    @numpy_names
     def argmin(self, dim=None, keepdim=False):
         return self._arg(np.argmin, "argmin", dim, keepdim)
 
@@ -102,11 +126,13 @@ class ReductionMethods:
     def log_softmax(self, dim):
         return self._softmax(LogSoftmax, dim)
 
+    @numpy_names
     def all(self, dim=None, keepdim=False):
         """Whether every element (along dim) is nonzero: a bool tensor, no gradient."""
         axes = reduce_dims(dim, self.ndim, "all")
         return _tensor(np.asarray(np.all(self.data, axis=axes, keepdims=keepdim)))
 
+    @numpy_names
     def any(self, dim=None, keepdim=False):
         axes = reduce_dims(dim, self.ndim, "any")
         return _tensor(np.asarray(np.any(self.data, axis=axes, keepdims=keepdim)))

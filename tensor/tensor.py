@@ -86,6 +86,8 @@ class Tensor(TensorMethods, InplaceMethods):
     def numel(self) -> int:
         return self.data.size
 
+    nelement = numel  # PyTorch's older name, still in its tutorials
+
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")

@@ -46,6 +46,19 @@ UNARY = {
     "amax": (lambda x, lib: x.amax(), "any"),
     "max": (lambda x, lib: x.max(), "any"),
     "min": (lambda x, lib: x.min(), "any"),
+    "sin": (lambda x, lib: x.sin(), "any"),
+    "cos": (lambda x, lib: x.cos(), "any"),
+    "tan": (lambda x, lib: x.tan(), "unit"),
+    "asin": (lambda x, lib: x.asin(), "unit"),
+    "acos": (lambda x, lib: lib.acos(x), "unit"),
+    "atan": (lambda x, lib: lib.arctan(x), "any"),
+    "sinh": (lambda x, lib: x.sinh(), "any"),
+    "cosh": (lambda x, lib: x.cosh(), "any"),
+    "log2": (lambda x, lib: x.log2(), "positive"),
+    "log10": (lambda x, lib: lib.log10(x), "positive"),
+    "log1p": (lambda x, lib: x.log1p(), "positive"),
+    "expm1": (lambda x, lib: x.expm1(), "any"),
+    "rsqrt": (lambda x, lib: x.rsqrt(), "positive"),
 }
 
 # Ops that need at least 2 dimensions: (3, 4) inputs.
@@ -100,6 +113,8 @@ def sample(rng, shape, kind="any"):
     x = rng.standard_normal(shape)
     if kind == "positive":
         x = np.abs(x) + 0.5
+    elif kind == "unit":  # inside (−1, 1), away from its ends
+        x = np.tanh(x) * 0.8
     elif kind == "nonzero":
         # keep clear of the kink at 0 and of clamp's edges at ±0.5
         x = np.where(np.abs(x) < 0.1, 0.2, x)

@@ -63,6 +63,24 @@ class Arange(NoGrad):
         return np.arange(start, end, step, dtype=dtype)
 
 
+class Linspace(NoGrad):
+    """y = steps values from start to end, evenly spaced (as PyTorch: the first half
+    counted up from start, the second down from end, in the output's dtype; its
+    vectorised kernel can round the last bit otherwise)"""
+
+    @staticmethod
+    def forward(ctx, start, end, steps, dtype):
+        if steps == 1:
+            return np.full(1, start, dtype)
+        kind = dtype if dtype.kind == "f" else np.dtype(np.float64)
+        step = (kind.type(end) - kind.type(start)) / kind.type(steps - 1)
+        i = np.arange(steps).astype(kind)
+        up = kind.type(start) + step * i
+        down = kind.type(end) - step * (kind.type(steps - 1) - i)
+        y = np.where(np.arange(steps) < steps // 2, up, down)
+        return y.astype(dtype) if dtype.kind == "f" else np.trunc(y).astype(dtype)
+
+
 class OneHot(NoGrad):
     """y[…, c] = 1 where x = c, else 0 (int64); num_classes −1: x's max + 1"""
 
