@@ -10,9 +10,10 @@ from .creation import _as_tensor
 NAMES = ("abs", "acos", "add", "amax", "amin", "arccos", "arcsin", "arctan", "argmax",
          "argmin", "asin", "atan", "clamp", "clip", "cos", "cos_", "cosh", "div", "equal",
          "exp", "expm1", "flatten", "gather", "log", "log10", "log1p", "log2", "log_softmax",
-         "matmul", "max", "mean", "min", "mm", "mul", "numel", "permute", "pow", "relu",
-         "reshape", "rsqrt", "sigmoid", "sin", "sin_", "sinh", "softmax", "sqrt", "squeeze",
-         "sub", "sum", "t", "tan", "tan_", "tanh", "transpose", "unsqueeze")
+         "logsumexp", "matmul", "max", "mean", "min", "mm", "mul", "norm", "numel", "permute",
+         "pow", "relu", "reshape", "rsqrt", "sigmoid", "sin", "sin_", "sinh", "softmax",
+         "sqrt", "squeeze", "std", "sub", "sum", "t", "tan", "tan_", "tanh", "transpose",
+         "unsqueeze", "var")
 
 
 def _function(name: str):

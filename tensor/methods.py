@@ -12,6 +12,7 @@ from .ops.linalg import MatMul
 from .pointwise import PointwiseMethods
 from .reductions import ReductionMethods
 from .shapes import ShapeMethods
+from .statistics import StatisticsMethods
 
 
 def _tensor(array):
@@ -22,7 +23,7 @@ def _is_tensor(x) -> bool:
     return hasattr(x, "_ctx")
 
 
-class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods):
+class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, StatisticsMethods):
     __slots__ = ()
 
     # ----- dtype ----------------------------------------------------------------------

@@ -56,3 +56,36 @@ def test_reductions_take_numpys_axis_and_keepdims_as_torch(name):
         a, b = getattr(tensor.tensor(x), name)(**kw), getattr(torch.tensor(x), name)(**kw)
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert tensor.ones(3, 4).nelement() == torch.ones(3, 4).nelement() == 12
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("var", {}), ("var", {"dim": 1}), ("var", {"dim": 0, "unbiased": False}),
+    ("var", {"dim": (0, 1), "correction": 0, "keepdim": True}),
+    ("var", {"dim": 1, "correction": 2}),
+    ("std", {}), ("std", {"dim": -1, "keepdim": True}), ("norm", {}),
+    ("norm", {"p": 1, "dim": 1}),
+    ("norm", {"p": float("inf"), "dim": 0}), ("norm", {"p": -float("inf")}),
+    ("norm", {"p": 3, "dim": 1, "keepdim": True}), ("logsumexp", {"dim": 1}),
+    ("logsumexp", {"dim": (0, 1), "keepdim": True}),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_statistics_values_and_gradients_as_torch(name, kw, dtype):
+    x = np.random.default_rng(len(name)).standard_normal((3, 4)).astype(dtype)
+    ours, theirs = tensor.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    a, b = getattr(ours, name)(**kw), getattr(theirs, name)(**kw)
+    assert a.shape == tuple(b.shape) and a.dtype.name == str(b.dtype)[6:]
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5)
+    a.sum().backward()
+    b.sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(getattr(tensor, name)(tensor.tensor(x), **kw).numpy(),
+                               getattr(torch, name)(torch.tensor(x), **kw).numpy(), rtol=1e-5)
+
+
+def test_statistics_edges_as_torch():
+    rows = [[-np.inf, -np.inf], [np.inf, 1.0], [0.0, 0.0]]
+    np.testing.assert_array_equal(tensor.tensor(rows).logsumexp(1).numpy(),
+                                  torch.tensor(rows).logsumexp(1).numpy())
+    assert tensor.tensor([[0.0, 2.0, 0.0]]).norm(p=0).item() == 1.0
+    with pytest.raises(RuntimeError, match="floating point"):
+        tensor.tensor([1, 2, 3]).var()

@@ -1,0 +1,66 @@
+"""Statistics over dims, composed from the primitive ops (so their gradients, and
+gradients of gradients, are the primitives'): ``var``, ``std``, ``norm``,
+``logsumexp``, with PyTorch's arguments."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .dims import normalize_dims
+
+
+class StatisticsMethods:
+    __slots__ = ()
+
+    def _float_input(self, op: str):
+        if self.data.dtype.kind != "f":
+            raise RuntimeError(f"{op}: only supports floating point dtypes, got "
+                               f"{self.dtype.name}")
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Σ(x − mean)² / (N − correction) over ``dim`` (all by default); correction 1
+        unless given (``unbiased=False`` is correction 0)."""
+        self._float_input("var")
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        axes = normalize_dims(dim, self.ndim, "var") if self.ndim else ()
+        n = math.prod(self.shape[a] for a in axes)
+        centred = self - self.mean(axes, keepdim=True) if axes else self - self
+        return (centred * centred).sum(axes, keepdim=keepdim) / max(n - correction, 0)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """√var, with var's arguments."""
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The p-norm over ``dim`` (all by default): (Σ|x|ᵖ)^(1/p); "fro" and 2 are the
+        Euclidean norm, inf the largest |x|, 0 the count of nonzero elements."""
+        self._float_input("norm")
+        axes = normalize_dims(dim, self.ndim, "norm") if self.ndim else None
+        a = self.abs()
+        if p in ("fro", 2, 2.0):
+            return (a * a).sum(axes, keepdim=keepdim).sqrt()
+        if p == math.inf:
+            return a.amax(axes, keepdim=keepdim)
+        if p == -math.inf:
+            return a.amin(axes, keepdim=keepdim)
+        if p == 0:
+            return (a != 0).to(self.dtype).sum(axes, keepdim=keepdim)
+        if p == 1:
+            return a.sum(axes, keepdim=keepdim)
+        return (a ** p).sum(axes, keepdim=keepdim) ** (1.0 / p)
+
+    def logsumexp(self, dim, keepdim=False):
+        """log Σ exp(x) over ``dim``, with the maximum taken out first (stable)."""
+        self._float_input("logsumexp")
+        axes = normalize_dims(dim, self.ndim, "logsumexp") if self.ndim else ()
+        if not axes:
+            return self * 1
+        # the maximum is a constant (its gradient cancels); an infinite one is kept
+        # finite, so that a row of −inf gives −inf, not NaN
+        big = float(np.finfo(self.data.dtype).max)
+        top = self.detach().amax(axes, keepdim=True).clamp(-big, big)
+        total = (self - top).exp().sum(axes, keepdim=True).log() + top
+        return total if keepdim else total.squeeze(axes)
