@@ -1,6 +1,6 @@
-"""Statistics over dims, composed from the primitive ops (so their gradients, and
-gradients of gradients, are the primitives'): ``var``, ``std``, ``norm``,
-``logsumexp``, with PyTorch's arguments."""
+"""Statistics over dims, composed from the primitive ops (so their gradients are
+the primitives'), except the 2-norm, one op for its gradient at zero: ``var``,
+``std``, ``norm``, ``logsumexp``, with PyTorch's arguments."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from .dims import normalize_dims
+from .ops.reduce import VectorNorm
 
 
 class StatisticsMethods:
@@ -39,9 +40,10 @@ class StatisticsMethods:
         Euclidean norm, inf the largest |x|, 0 the count of nonzero elements."""
         self._float_input("norm")
         axes = normalize_dims(dim, self.ndim, "norm") if self.ndim else None
+        if p in ("fro", 2, 2.0):  # one op: its gradient at a zero vector is 0, as PyTorch's
+            return VectorNorm.apply(self, axes=axes if axes is not None else (),
+                                    keepdim=keepdim)
         a = self.abs()
-        if p in ("fro", 2, 2.0):
-            return (a * a).sum(axes, keepdim=keepdim).sqrt()
         if p == math.inf:
             return a.amax(axes, keepdim=keepdim)
         if p == -math.inf:

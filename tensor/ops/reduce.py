@@ -89,3 +89,26 @@ class Amin(Amax):
     """y = min x over axes;  dx = g shared evenly among the minima (as torch.amin)"""
 
     extreme = staticmethod(np.amin)
+
+
+class VectorNorm(Function):
+    """y = √Σ x² over axes;  dx = g·x / y, and 0 where y = 0 (as PyTorch: the
+    composed √ would give 0/0 there)"""
+
+    broadcasts = False
+    torch_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        y = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+        ctx.save_for_backward(x, y)
+        ctx.axes = axes
+        return np.asarray(y if keepdim else y.reshape(
+            [n for i, n in enumerate(y.shape) if i not in axes]))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        g = g.reshape(y.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * np.where(y == 0, 0, x / y).astype(x.dtype)

@@ -87,5 +87,9 @@ def test_statistics_edges_as_torch():
     np.testing.assert_array_equal(tensor.tensor(rows).logsumexp(1).numpy(),
                                   torch.tensor(rows).logsumexp(1).numpy())
     assert tensor.tensor([[0.0, 2.0, 0.0]]).norm(p=0).item() == 1.0
+    zeros, tzeros = tensor.zeros(2, 3, requires_grad=True), torch.zeros(2, 3, requires_grad=True)
+    zeros.norm(dim=1).sum().backward()
+    tzeros.norm(dim=1).sum().backward()
+    np.testing.assert_array_equal(zeros.grad.numpy(), tzeros.grad.numpy())  # 0, not NaN
     with pytest.raises(RuntimeError, match="floating point"):
         tensor.tensor([1, 2, 3]).var()
