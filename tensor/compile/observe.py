@@ -97,7 +97,7 @@ def shallow(obj):
 def unchanged(items, obj) -> bool:
     now = shallow(obj)
     return (now is not None and len(now) == len(items)
-            and all(k1 == k2 and same(v1, v2) for (k1, v1), (k2, v2) in zip(items, now)))
+            and all(same(k1, k2) and same(v1, v2) for (k1, v1), (k2, v2) in zip(items, now)))
 
 
 def module_state(m) -> dict:
