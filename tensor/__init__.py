@@ -36,15 +36,12 @@ from .printing import Size
 from .creation import (
     arange,
     cat,
-    Generator,
     from_numpy,
     eye,
     full,
     full_like,
-    generator,
     linspace,
     logspace,
-    manual_seed,
     ones,
     ones_like,
     rand,
@@ -59,6 +56,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .random import Generator, generator, manual_seed
 from .function_forms import *  # noqa: F403  torch.matmul, torch.argmax, … (function_forms.NAMES)
 from .function_forms import NAMES as _FUNCTION_NAMES
 from .compile import CaptureError, compile  # noqa: A004  (torch.compile)

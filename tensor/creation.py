@@ -11,7 +11,7 @@ from .dims import normalize_dims
 from .dtypes import as_array
 from .ops.nograd import Arange, Full, Linspace
 from .ops.shape import Cat, Where
-from .random import Generator, default_generator, generator, manual_seed  # noqa: F401
+from .random import generator
 from .tensor import Tensor
 
 

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from .. import creation
+from .. import creation, random
 from ..tensor import Tensor
 
 
@@ -108,7 +108,7 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
 
 
 def _rng(generator) -> np.random.Generator:
-    return creation.generator() if generator is None else generator.rng
+    return random.generator() if generator is None else generator.rng
 
 
 def default_collate(batch: list):
