@@ -1,0 +1,33 @@
+# ruff: noqa
+"""d2l-ai/d2l-en chapter_multilayer-perceptrons/dropout (concise, PyTorch tab, v0.17).
+Adapted: Fashion-MNIST from the bundled files, a subset (d2l stand-in); 3 epochs
+instead of 10; plots dropped."""
+import torch
+from torch import nn
+from d2l import torch as d2l
+
+dropout1, dropout2 = 0.2, 0.5
+num_epochs, lr, batch_size = 3, 0.5, 256
+loss = nn.CrossEntropyLoss(reduction='none')
+train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
+
+net = nn.Sequential(nn.Flatten(),
+        nn.Linear(784, 256),
+        nn.ReLU(),
+        # Add a dropout layer after the first fully connected layer
+        nn.Dropout(dropout1),
+        nn.Linear(256, 256),
+        nn.ReLU(),
+        # Add a dropout layer after the second fully connected layer
+        nn.Dropout(dropout2),
+        nn.Linear(256, 10))
+
+def init_weights(m):
+    if type(m) == nn.Linear:
+        nn.init.normal_(m.weight, std=0.01)
+
+net.apply(init_weights);
+
+trainer = torch.optim.SGD(net.parameters(), lr=lr)
+d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, trainer)
+print(net)

@@ -1,0 +1,135 @@
+"""The lessons after PyTorch's basics (issue #22), as a learner runs them: programs
+from pytorch/tutorials, karpathy/nn-zero-to-hero and d2l-ai/d2l-en, written for
+PyTorch (tests/parity/lessons/, each names its source and what was adapted), run
+once with PyTorch and once with this framework under PyTorch's module names
+(lessons_runner.py). What they print is compared: exactly, or to float32
+rounding (rtol 1e-5), where the numbers do not depend on the random generator;
+by their text and stated bounds where they do (the two generators differ today).
+
+A program that does not run here yet is an xfail naming its first difference
+(strict: when it starts to pass, the mark has to go). What hides behind that
+first difference shows only once it is fixed."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from lessons_runner import LESSONS, Compare, run
+
+torch = pytest.importorskip("torch")
+
+# lines printed from random draws: their text is compared, their numbers bounded
+STEPS = r"^\d+ [-\d.e+]+$"  # "99 1234.5": the tutorials' loss every 100 steps
+RESULT = r"^Result: "
+POLY = Compare(loose=(STEPS, RESULT), bounds=((r"(?m)^1999 (\S+)$", 0.0, 100.0),))
+SAMPLES = r"^[a-z]*\.$"  # makemore's sampled names
+D2L_EPOCH = r"^epoch \d+, train loss"
+D2L = Compare(loose=(D2L_EPOCH,), bounds=((r"test acc (\S+)", 0.2, 1.0),))
+
+# name → (how outputs compare, the first difference while it does not run here)
+PROGRAMS = {
+    # pytorch/tutorials: Learning PyTorch with Examples
+    "pt_polynomial_tensor": (POLY, None),
+    "pt_polynomial_autograd": (POLY, "torch.set_default_device"),
+    "pt_polynomial_custom_function": (
+        Compare(bounds=((r"(?m)^1999 (\S+)$", 0.0, 100.0),)),
+        "torch.autograd.Function (ctx, save_for_backward, apply)"),
+    "pt_polynomial_nn": (POLY, None),
+    "pt_polynomial_optim": (POLY, "torch.optim.RMSprop"),
+    "pt_polynomial_module": (POLY, None),
+    "pt_dynamic_net": (Compare(loose=(STEPS, RESULT)), None),
+    "pt_two_layer_net_custom_function": (Compare(loose=(STEPS,)),
+                                         "torch.autograd.Function (ctx, save_for_backward)"),
+    # the 60-minute blitz's classifier, on Fashion-MNIST
+    "pt_cifar10_classifier": (
+        Compare(loose=(r"loss:", r"^Predicted:", r"^Accuracy"),
+                skip=(r"^\S+\s+\S+\s+\S+\s+\S+$", r"^Predicted:"),
+                bounds=((r"loss: (\S+)", 0.0, 2.4),)), None),
+    # the autograd tutorials
+    "pt_leaf_vs_nonleaf": (Compare(), "Tensor.retains_grad"),
+    "pt_autograd_intro": (
+        Compare(loose=(r"^tensor\(\[ *[-\d]", r"^ +[-\d]", r"^\(tensor", r"^tensor\([-\d]",
+                       r"grad_fn=<SumBackward0>", r"grad_fn=<SliceBackward0>"),
+                drop=((r"^-{5,}", r"^Self CPU time total"),)),
+        "MulBackward0.next_functions order for 2 * b: ((None, 0), (SinBackward0, 0)), "
+        "torch's ((SinBackward0, 0), (None, 0))"),
+    "pt_double_backward": (Compare(loose=(r"^tensor\(",)),
+                           "torch.autograd.Function (ctx, save_for_backward)"),
+    # karpathy/nn-zero-to-hero
+    "kp_micrograd_vs_torch": (Compare(rtol=1e-12, atol=0), None),
+    "kp_micrograd_neuron": (
+        Compare(), "torch.Tensor([[1, 2, 3], [4, 5, 6]]) keeps int64 (torch.Tensor is float32)"),
+    "kp_bigram_counts": (Compare(loose=(r"^tensor\(\[",), skip=(SAMPLES,)),
+                         "N[i, j] += 1 on an int32 tensor"),
+    "kp_bigram_nn": (Compare(loose=(r"", )), "torch.randn(..., generator=g)"),
+    "kp_mlp": (Compare(loose=(r"",), skip=(SAMPLES,),
+                       bounds=((r"dev (\S+)", 0.0, 3.3),)), "torch.unbind"),
+    "kp_batchnorm": (Compare(loose=(r"^ +\d+/", r"^(train|val) "),
+                             bounds=((r"val (\S+)", 0.0, 3.3),)),
+                     "torch.randn(..., generator=g)"),
+    "kp_pytorchify": (Compare(loose=(r"",), skip=(SAMPLES,)), "torch.randn(..., generator=g)"),
+    "kp_backprop_ninja": (Compare(loose=(r"maxdiff", r"^tensor\(", r"diff:"),
+                                  skip=(r"exact: (True|False)",)),
+                          "torch.randn(..., generator=g)"),
+    "kp_backprop_ninja_training": (Compare(loose=(r"",), skip=(SAMPLES, r"exact:")),
+                                   "torch.randn(..., generator=g)"),
+    "kp_wavenet": (Compare(loose=(r"^ +\d+/", r"^(train|val) "), skip=(SAMPLES,),
+                           bounds=((r"val (\S+)", 0.0, 3.3),)),
+                   "in-place += on a tensor in the graph (Linear: self.out += self.bias)"),
+    "kp_gpt_attention_trick": (Compare(loose=(r"^tensor\(\[", r"^ +\[")), "torch.tril"),
+    "kp_gpt_bigram": (Compare(loose=(r"^step ",),
+                              bounds=((r"step 200: train loss (\S+)", 0.0, 4.0),)),
+                      "nn.Embedding"),
+    # d2l-ai/d2l-en, from-scratch and concise chapters
+    "d2l_autograd": (Compare(), "torch.dot"),
+    "d2l_linear_regression_scratch": (
+        Compare(loose=(r"^epoch", r"error in estimating"),
+                bounds=((r"epoch 3, loss (\S+)", 0.0, 0.01),)), "torch.normal"),
+    "d2l_linear_regression_concise": (
+        Compare(loose=(r"^epoch", r"error in estimating"),
+                bounds=((r"epoch 3, loss (\S+)", 0.0, 0.01),)), "torch.normal"),
+    "d2l_softmax_regression_scratch": (Compare(loose=(D2L_EPOCH, r"^tensor"),
+                                               skip=(r"^\[",)), "torch.normal"),
+    "d2l_softmax_regression_concise": (D2L, "torch.normal"),
+    "d2l_mlp_scratch": (Compare(loose=(D2L_EPOCH,), skip=(r"^\[",)), "torch.normal"),
+    "d2l_mlp_concise": (D2L, "torch.normal"),
+    "d2l_dropout_scratch": (Compare(loose=(D2L_EPOCH,), skip=(r"^tensor\(\[\[0\.|^ +\[",)),
+                            "torch.normal"),
+    "d2l_dropout_concise": (D2L, "torch.normal"),
+    "d2l_weight_decay_scratch": (Compare(loose=(r"",)), "torch.normal"),
+    "d2l_weight_decay_concise": (Compare(loose=(r"",)), "torch.normal"),
+}
+
+
+def test_every_lesson_is_listed():
+    assert sorted(PROGRAMS) == sorted(p.stem for p in LESSONS.glob("*.py"))
+    assert len(PROGRAMS) >= 25
+
+
+def _params():
+    for name, (_, first_difference) in sorted(PROGRAMS.items()):
+        marks = [pytest.mark.xfail(strict=True, reason=first_difference)] \
+            if first_difference else []
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """PyTorch's threads fight the other processes on a small machine (10× slower)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("name", _params())
+def test_lesson_prints_what_pytorch_prints(name, tmp_path):
+    for text in LESSONS.glob("*.txt"):
+        shutil.copy(text, tmp_path)
+    theirs = run(name, ours=False, workdir=tmp_path)
+    assert theirs.error is None, f"the program fails under PyTorch: {theirs.error}"
+    ours = run(name, ours=True, workdir=tmp_path)
+    assert ours.error is None, f"{ours.error} at {ours.where}"
+    compare = PROGRAMS[name][0]
+    assert compare.differences(ours.out, theirs.out) == []
