@@ -17,7 +17,6 @@ c) ``create_graph``: gradients are Tensors and each node's backward is recorded.
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from time import perf_counter
 
 import numpy as np
 
@@ -116,13 +115,14 @@ def run(roots, grads, retain_graph: bool, create_graph: bool, inputs=None) -> di
                 continue
         if node.saved and node.stamp != function.inplace_clock.now:
             node.check_saved()
-        start = perf_counter() if profiling is not None else 0
+        if profiling is not None:
+            profiling.begin(node.backward_name())
         if create_graph:
             in_grads = _graph_backward(node, g, out)
         else:
             in_grads = node.backward(node, g)
         if profiling is not None:
-            profiling.record(node.backward_name(), perf_counter() - start)
+            profiling.end()
         parents = node.parents
         edges = ((parents[0], in_grads),) if len(parents) == 1 else zip(parents, in_grads)
         kept = []  # the graph's shape, kept when the graph is freed
