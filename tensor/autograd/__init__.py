@@ -49,9 +49,7 @@ def __getattr__(name):
     if name in ("functional", "profiler"):
         return importlib.import_module(f"{__name__}.{name}")
     if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
-        from .. import gradcheck as module
-
-        return getattr(module, name)
+        return getattr(importlib.import_module("tensor.gradcheck"), name)
     raise AttributeError(f"module 'tensor.autograd' has no attribute {name!r}")
 
 
