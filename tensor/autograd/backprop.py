@@ -108,7 +108,7 @@ def run(roots, grads, retain_graph: bool, create_graph: bool, inputs=None) -> di
         g = pending.pop(node)
         out = outputs[node]
         if out._hooks or out._retains_grad:
-            g = (_non_leaf_hooks if create_graph else _array_hooks)(out, g, inputs is None)
+            g = (_non_leaf_hooks if create_graph else _array_hooks)(out, g)
         if nodes is not None and node in nodes:
             _catch(caught, nodes[node], g)
             if node not in runs:
@@ -162,20 +162,20 @@ def _catch(caught: dict, t, g) -> None:
     caught[id(t)] = (t, g if prev is None else prev[1] + g)
 
 
-def _array_hooks(t, g, retain: bool):
+def _array_hooks(t, g):
     for hook in t._hooks or ():
         g = _run_hook(hook, g)
-    if retain and t._retains_grad:
+    if t._retains_grad:  # in grad() too, as PyTorch
         t.grad = _tensor(g.copy()) if t.grad is None else _tensor(t.grad.data + g)
     return g
 
 
-def _non_leaf_hooks(t, g, retain: bool):
+def _non_leaf_hooks(t, g):
     """A tensor's hooks and retain_grad, on a gradient that is a Tensor."""
     for hook in t._hooks or ():
         out = hook(g)
         g = g if out is None else out
-    if retain and t._retains_grad:
+    if t._retains_grad:
         t.grad = g if t.grad is None else t.grad + g
     return g
 
