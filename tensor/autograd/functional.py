@@ -55,10 +55,13 @@ def _finish(items, create_graph: bool, like_inputs=None):
 
 def _grads(outputs, inputs, v, create_graph: bool, strict: bool, fn: str) -> tuple:
     pairs = [(o, g) for o, g in zip(outputs, v) if o.requires_grad]
+    for i, o in enumerate(outputs):
+        if strict and not o.requires_grad:
+            raise RuntimeError(f"{fn}: Output {i} of the user-provided function does not "
+                               "require gradients. The outputs must be computed in a "
+                               "differentiable manner from the input when running in strict "
+                               "mode.")
     if not pairs:
-        if strict:
-            raise RuntimeError(f"{fn}: The output of the user-provided function is "
-                               "independent of input 0. This is not allowed in strict mode.")
         return (None,) * len(inputs)
     result = grad([o for o, _ in pairs], inputs, [g for _, g in pairs],
                   retain_graph=True, create_graph=create_graph, allow_unused=True)
@@ -174,14 +177,20 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
     def gradient(*xs):
         out = func(*xs)
         out_tuple, outs = _tuple(out, "outputs of the user-provided function", "hessian")
-        if out_tuple or outs[0].data.size != 1:
-            raise RuntimeError("hessian: The function given to hessian should return a single "
-                               "Tensor with a single element")
+        _single(out_tuple, outs, "hessian")
         gs = _grads(outs, xs, _v(None, outs, "hessian"), True, strict, "hessian")
         return _finish(gs, True, xs)
 
     result = jacobian(gradient, inputs, create_graph=create_graph, strict=strict)
     return result if in_tuple else result[0][0]
+
+
+def _single(out_tuple: bool, outs: tuple, fn: str) -> None:
+    if out_tuple and len(outs) != 1:
+        raise RuntimeError(f"{fn}: The function given to {fn} should return a single Tensor")
+    if outs[0].data.size != 1:
+        raise RuntimeError(f"{fn}: The Tensor returned by the function given to {fn} should "
+                           "contain a single element")
 
 
 def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -200,9 +209,7 @@ def _hessian_product(func, inputs, v, create_graph: bool, strict: bool, fn: str)
     with enable_grad():
         inputs = _prepare(inputs, create_graph)
         out_tuple, outs = _tuple(func(*inputs), "outputs of the user-provided function", fn)
-        if out_tuple or outs[0].data.size != 1:
-            raise RuntimeError(f"{fn}: The function given to {fn} should return a single "
-                               "Tensor with a single element")
+        _single(out_tuple, outs, fn)
         first = _grads(outs, inputs, _v(None, outs, fn), True, strict, fn)
         used = [(f, x) for f, x in zip(first, v) if f is not None and f.requires_grad]
         if used:
