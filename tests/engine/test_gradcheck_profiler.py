@@ -131,9 +131,9 @@ def test_functional_errors_and_create_graph_as_torch(rng):
                            "not require gradients"):
             functional.vjp(lambda t: t.detach().sum(), x, strict=True)
         w = lib.tensor(rng.standard_normal(3), dtype=lib.float64, requires_grad=True)
-        jac = functional.jacobian(lambda t: (t * w).sin(), x, create_graph=True)
+        jac = functional.jacobian(lambda t, w=w: (t * w).sin(), x, create_graph=True)
         assert jac.requires_grad
-        assert not functional.jacobian(lambda t: (t * w).sin(), x).requires_grad
+        assert not functional.jacobian(lambda t, w=w: (t * w).sin(), x).requires_grad
 
 
 # ----- the profiler ----------------------------------------------------------------------
