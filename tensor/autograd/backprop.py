@@ -23,7 +23,7 @@ import numpy as np
 from .. import function
 from ..function import Function, anomaly_mode, check_finite, unbroadcast
 from ..grad_mode import grad_mode
-from .engine import _freed_error, _run_hook
+from .engine import _accumulate_leaves, _freed_error, _run_hook
 
 
 def _tensor(array):
@@ -274,23 +274,22 @@ def backward_many(tensors, grad_tensors=None, retain_graph=None, create_graph=Fa
     enabled = grad_mode.enabled
     grad_mode.enabled = create_graph  # the backward pass is recorded only if asked
     try:
-        for t, g in run(tensors, seeds, retain_graph, create_graph, inputs).values():
-            _accumulate(t, g, create_graph)
+        caught = run(tensors, seeds, retain_graph, create_graph, inputs).values()
+        if create_graph:
+            for t, g in caught:
+                _accumulate(t, g)
+        else:  # together: leaves given one array (a + b) must not share it as .grad
+            _accumulate_leaves({t: g for t, g in caught if t._ctx is None})
+            for t, g in caught:
+                if t._ctx is not None:  # a non-leaf named in inputs=
+                    t.grad = _tensor(g.copy()) if t.grad is None else _tensor(t.grad.data + g)
     finally:
         grad_mode.enabled = enabled
 
 
-def _accumulate(t, g, create_graph: bool) -> None:
-    """Into ``t.grad``: out of place under create_graph (the old .grad may be in a
-    graph), in place otherwise, as PyTorch."""
-    if not create_graph:
-        from .engine import _accumulate_leaves
-
-        if t._ctx is None:
-            _accumulate_leaves({t: g})
-        else:  # a non-leaf given in inputs=
-            t.grad = _tensor(g.copy()) if t.grad is None else _tensor(t.grad.data + g)
-        return
+def _accumulate(t, g) -> None:
+    """Into ``t.grad`` under create_graph: out of place (the old .grad may be in a
+    graph), as PyTorch."""
     for hook in (t._hooks or ()) if t._ctx is None else ():
         out = hook(g)
         g = g if out is None else out

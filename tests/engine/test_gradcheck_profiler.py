@@ -183,3 +183,22 @@ def test_profiler_costs_nothing_when_off_and_nests_custom_functions():
     assert "Double" in names and "aten::mul" in names and "DoubleBackward" in names
     double = next(e for e in prof.events() if e.name == "Double")
     assert double.self_cpu_time_total <= double.cpu_time_total
+
+
+def test_backward_while_profiling_gives_the_same_grads(rng):
+    """While a profile is on, backward() takes the general pass: the same .grad, and
+    leaves handed one array (a + b) still get a .grad each."""
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    x = tensor.tensor(rng.standard_normal((5, 4)), dtype=tensor.float32)
+    model(x).pow(2).sum().backward()
+    expected = [p.grad.data.copy() for p in model.parameters()]
+    model.zero_grad()
+    with tensor.autograd.profiler.profile():
+        model(x).pow(2).sum().backward()
+        a, b = tensor.ones(3, requires_grad=True), tensor.ones(3, requires_grad=True)
+        (a + b).sum().backward()
+        (a + b).sum().backward()
+    for p, e in zip(model.parameters(), expected):
+        np.testing.assert_array_equal(p.grad.data, e)
+    a.grad.data += 1
+    np.testing.assert_array_equal(b.grad.data, [2.0, 2.0, 2.0])
