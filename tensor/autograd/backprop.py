@@ -24,6 +24,7 @@ from .. import function
 from ..function import Function, anomaly_mode, check_finite, unbroadcast
 from ..grad_mode import grad_mode
 from .engine import _accumulate_leaves, _freed_error, _run_hook
+from .function import FunctionCtx
 
 
 def _tensor(array):
@@ -185,6 +186,8 @@ def _graph_backward(node, g, out):
     on arrays behind a node that refuses a second differentiation."""
     if not node.twice_differentiable:
         return _once(node, g)
+    if isinstance(node, FunctionCtx):  # a custom Function's ctx hands out its own Tensors
+        return node.backward(node, g)
     arrays = node.saved
     node.saved = tuple(_as_graph_tensor(a, node.parents, out) for a in arrays)
     try:
