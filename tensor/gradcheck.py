@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from .autograd.backprop import grad
+from .autograd.api import grad
 from .grad_mode import enable_grad
 from .tensor import Tensor
 

@@ -2,8 +2,8 @@
 
 - ``engine.py``: ``Tensor.backward``, the first-order pass every training step runs
   (read it first: the graph, newest node first, gradients gathered per node).
-- ``backprop.py``: the general pass behind `grad`, `backward` and
-  ``create_graph=True`` (gradients of gradients).
+- ``api.py``: `grad` and `backward`, and ``backprop.py``, the general pass behind
+  them and ``create_graph=True`` (gradients of gradients).
 - ``function.py``: `Function`, the user's own op with ``forward(ctx, …)`` on Tensors.
 - ``functional.py``: ``jacobian``, ``hessian``, ``vjp``, ``jvp``, ``hvp``, ``vhp``.
 - ``profiler.py``: ``profiler.profile`` and ``record_function``.
@@ -12,8 +12,8 @@
 
 from ..function import detect_anomaly
 from ..grad_mode import enable_grad, no_grad, set_grad_enabled
-from .backprop import backward_many as backward
-from .backprop import grad
+from .api import backward_many as backward
+from .api import grad
 from .engine import _accumulate_leaves, toposort  # noqa: F401  (tensor.compile, the tests)
 from .function import Function, FunctionCtx, once_differentiable
 

@@ -56,7 +56,7 @@ def backward(root, gradient=None, retain_graph=None, create_graph: bool = False,
     ``create_graph`` records the backward pass itself (for a gradient of the
     gradient); ``inputs`` limits the accumulation to these tensors."""
     if create_graph or inputs is not None or function.profiler is not None:
-        from .backprop import backward as general
+        from .api import backward as general
 
         return general(root, gradient, retain_graph, create_graph, inputs)
     if not root.requires_grad:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import function
 from ..grad_mode import enable_grad
-from .backprop import grad
+from .api import grad
 
 
 def _const(array):

@@ -8,6 +8,7 @@ import tensor
 
 torch = pytest.importorskip("torch")
 LIBS = [tensor, torch]
+pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
 
 
 def leaves(lib, *arrays):
