@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import function
 from ..grad_mode import grad_mode
+from . import engine
 from .backprop import run
 from .engine import _accumulate_leaves
 
@@ -147,3 +148,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = g.to(t.data.dtype) if create_graph else _tensor(g.data.astype(t.data.dtype))
         result.append(g)
     return tuple(result)
+
+
+engine.general_backward = backward

@@ -41,6 +41,11 @@ def toposort(root):
     return order
 
 
+# The general pass, for create_graph, inputs= and profiling: api.py fills it in when
+# the package loads (it is built on this module, so this one cannot import it).
+general_backward = None
+
+
 def _freed_error(node) -> RuntimeError:
     return RuntimeError(
         f"backward: trying to backward through the graph a second time ({node.name()} was "
@@ -56,9 +61,7 @@ def backward(root, gradient=None, retain_graph=None, create_graph: bool = False,
     ``create_graph`` records the backward pass itself (for a gradient of the
     gradient); ``inputs`` limits the accumulation to these tensors."""
     if create_graph or inputs is not None or function.profiler is not None:
-        from .api import backward as general
-
-        return general(root, gradient, retain_graph, create_graph, inputs)
+        return general_backward(root, gradient, retain_graph, create_graph, inputs)
     if not root.requires_grad:
         raise RuntimeError(
             "backward: tensor does not require grad and has no grad_fn "

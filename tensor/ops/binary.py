@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
-from .either import log, sqrt, value, where, zeros_like
+from .either import log, sqrt, value, zeros_like
+from .shape import where
 
 
 # ----- binary ------------------------------------------------------------------------

@@ -90,20 +90,6 @@ def zeros_like(a):
     return constant(np.zeros_like(a.data)) if is_tensor(a) else np.zeros_like(a)
 
 
-def where(cond: np.ndarray, a, b):
-    """a where cond, else b; a or b may be a number, cond is an array."""
-    if not (is_tensor(a) or is_tensor(b)):
-        dtype = (a if hasattr(a, "dtype") else b).dtype
-        return np.asarray(np.where(cond, a, b)).astype(dtype, copy=False)
-    from .shape import Where
-
-    ref = a if is_tensor(a) else b
-    a, b = (t if is_tensor(t) else constant(np.full(ref.data.shape, t, ref.data.dtype))
-            for t in (a, b))
-    return Where.apply(a, b, cond=np.broadcast_to(cond, np.broadcast_shapes(
-        np.shape(cond), a.data.shape, b.data.shape)))
-
-
 def split(g, sections, dim: int) -> list:
     """g cut along dim before each index in sections (np.split)."""
     if not is_tensor(g):

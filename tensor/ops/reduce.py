@@ -7,7 +7,8 @@ import numpy as np
 
 from ..dims import normalize_dims
 from ..function import Function
-from .either import expand, value, where
+from .either import expand, value
+from .shape import where
 
 
 def reduce_dims(dim, ndim: int, op: str) -> tuple:

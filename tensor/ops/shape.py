@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function, shapes_of
-from .either import permute, split, through, where
+from .either import constant, is_tensor, permute, split, through
 
 
 def index_key(index):
@@ -173,6 +173,19 @@ class Where(Function):
         na, nb = ctx.needs_input_grad
         return (where(ctx.cond, g, 0) if na else None,
                 where(ctx.cond, 0, g) if nb else None)
+
+
+def where(cond: np.ndarray, a, b):
+    """a where cond, else b, for backward formulas (as ``either.py``'s functions: on
+    arrays, or recorded on Tensors); a or b may be a number, cond is an array."""
+    if not (is_tensor(a) or is_tensor(b)):
+        dtype = (a if hasattr(a, "dtype") else b).dtype
+        return np.asarray(np.where(cond, a, b)).astype(dtype, copy=False)
+    ref = a if is_tensor(a) else b
+    a, b = (t if is_tensor(t) else constant(np.full(ref.data.shape, t, ref.data.dtype))
+            for t in (a, b))
+    return Where.apply(a, b, cond=np.broadcast_to(cond, np.broadcast_shapes(
+        np.shape(cond), a.data.shape, b.data.shape)))
 
 
 def gather_index(index: np.ndarray, shape: tuple, dim: int, op: str = "gather") -> np.ndarray:
