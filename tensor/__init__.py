@@ -8,8 +8,10 @@ Reading order, an afternoon's worth:
 2. ``tensor.py``: the `Tensor`, an array with its ``grad`` and the node that made it
    (``function.py`` makes Tensors and ``tensor.py`` is built on it: ``tensor.py``
    hands its class over at its last line).
-3. ``autograd.py``: ``backward``, the graph in topological order, each node's
-   backward, the gradients gathered per node and written to the leaves' ``.grad``.
+3. ``autograd/engine.py``: ``backward``, the graph in topological order, each node's
+   backward, the gradients gathered per node and written to the leaves' ``.grad``
+   (the rest of ``autograd/`` is ``torch.autograd``: ``grad``, ``create_graph=True``,
+   custom ``Function``s, ``functional``, the profiler).
 4. ``grad_mode.py``: ``no_grad`` and its relatives.
 5. ``ops/``: every op, by kind (its ``__init__`` lists them).
 6. ``methods.py``, ``shapes.py``, ``reductions.py``, ``inplace.py``: the Tensor's

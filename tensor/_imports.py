@@ -13,7 +13,10 @@ _HERE = {"torch.utils.data": "tensor.utils.data", "torch.utils": "tensor.utils",
          "torch.nn.functional": "nn.functional", "torch.nn.init": "nn.init",
          "torch.nn.utils": "nn.utils", "torch.nn": "nn",
          "torch.optim.lr_scheduler": "nn.optim.lr_scheduler", "torch.optim": "nn.optim",
-         "torch": "tensor"}
+         "torch.autograd.functional": "tensor.autograd.functional",
+         "torch.autograd.profiler": "tensor.autograd.profiler",
+         "torch.autograd.function": "tensor.autograd.function",
+         "torch.autograd": "tensor.autograd", "torch": "tensor"}
 
 
 class BridgeFinder:

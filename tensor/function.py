@@ -14,6 +14,17 @@ gradient of the output and returns one gradient per input (``None`` where no
 gradient is needed). The engine undoes broadcasting (`unbroadcast`), so ops
 need not; an op whose gradients always have their inputs' shapes says
 ``broadcasts = False`` and the engine skips comparing them.
+
+Gradients of gradients (``create_graph=True``): an op whose backward is written in
+operations that Tensors have too (``*``, ``/``, ``.sum(axis=…)``, the helpers in
+``ops/either.py``) says ``twice_differentiable = True``. The engine then calls the
+same backward with Tensors: ``g`` and, in ``ctx.saved``, the graph's own input and
+output tensors, so that its arithmetic is recorded like any other (see
+``autograd/backprop.py``). Other ops still give a first gradient under
+``create_graph=True``; a gradient of it raises, naming the op.
+
+This ``Function`` is the engine's; ``torch.autograd.Function``, whose forward gets
+Tensors as PyTorch's does, is built on it in ``autograd/function.py``.
 """
 
 from __future__ import annotations
@@ -88,7 +99,9 @@ class detect_anomaly(contextlib.ContextDecorator):
 
 
 def check_finite(array: np.ndarray, what: str) -> None:
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
+    if not isinstance(array, np.ndarray):  # a Tensor under create_graph=True
+        array = getattr(array, "data", None)
+    if isinstance(array, np.ndarray) and array.dtype.kind == "f" and not np.isfinite(array).all():
         bad = "nan" if np.isnan(array).any() else "inf"
         raise RuntimeError(f"detect_anomaly: {what} produced {bad} values")
 
@@ -126,6 +139,8 @@ class Function:
     # The node's name in PyTorch, printed as grad_fn=<…>; ops whose PyTorch name is
     # not just their class name + "Backward0" set it
     torch_name = None
+    # True when backward, given Tensors, computes with tensor ops (see the docstring)
+    twice_differentiable = False
 
     @classmethod
     def name(cls) -> str:
@@ -174,6 +189,8 @@ class Function:
     def apply(cls, *inputs, **kwargs):
         """Run forward on the inputs' arrays and, when recording, link the result
         into the graph."""
+        if profiler is not None:  # autograd.profiler.profile is on (profiler.py)
+            return profiler.apply(cls, inputs, kwargs)
         ctx = _new(cls)
         ctx.saved = ()
         needs = ctx.needs_input_grad = tuple(map(_requires_grad, inputs))
@@ -249,6 +266,8 @@ _new = object.__new__
 # The capture hook: while tensor.compile records a call, the `Recorder` (capture.py)
 # that every op is reported to; None otherwise.
 recorder = None
+# While autograd.profiler.profile is on, the profile that times every op; None otherwise.
+profiler = None
 
 # Tensor's methods call Function.apply and apply makes Tensors; tensor.py fills these
 # in once the class exists, which breaks the import cycle.

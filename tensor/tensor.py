@@ -152,7 +152,7 @@ class Tensor(TensorMethods, InplaceMethods):
     # ----- autograd ---------------------------------------------------------------------
     # Accumulate the gradient of this tensor into the ``.grad`` of every leaf; the
     # function itself, not a wrapper around it (one Python frame less per step)
-    backward = autograd.backward
+    backward = autograd.engine.backward
 
     def detach(self) -> Tensor:
         """The same data (shared, like PyTorch) cut off from the graph."""

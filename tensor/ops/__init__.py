@@ -9,4 +9,6 @@ simplest), then ``binary.py``; the others by what they do:
 - ``nn.py``: softmax, log-softmax, the losses, dropout
 - ``conv.py``: convolution and pooling
 - ``nograd.py``: comparisons, argmax, casts, tensors made from a shape (no gradient)
+- ``either.py``: what backward formulas need that arrays and Tensors spell
+  differently, so that the same backward also records a gradient of a gradient
 """

@@ -10,11 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
+from .either import log, sqrt, value, zeros_like
+from .shape import where
 
 
 # ----- binary ------------------------------------------------------------------------
 class Add(Function):
     """z = x + y;  dx = g,  dy = g"""
+
+    twice_differentiable = True
 
     @staticmethod
     def forward(ctx, x, y):
@@ -28,6 +32,8 @@ class Add(Function):
 class Sub(Function):
     """z = x − y;  dx = g,  dy = −g"""
 
+    twice_differentiable = True
+
     @staticmethod
     def forward(ctx, x, y):
         return x - y
@@ -39,6 +45,8 @@ class Sub(Function):
 
 class Mul(Function):
     """z = x·y;  dx = g·y,  dy = g·x"""
+
+    twice_differentiable = True
 
     @staticmethod
     def forward(ctx, x, y):
@@ -54,6 +62,8 @@ class Mul(Function):
 
 class Div(Function):
     """z = x / y;  dx = g / y,  dy = −g·z / y"""
+
+    twice_differentiable = True
 
     # −g·z/y rather than −g·x/y²: y² underflows to 0 for |y| < 1e-19 in float32
 
@@ -74,6 +84,7 @@ class Div(Function):
 class Pow(Function):
     """z = xʸ;  dx = g·y·xʸ⁻¹,  dy = g·z·ln x"""
 
+    twice_differentiable = True
     torch_name = "PowBackward1"
 
     @staticmethod
@@ -86,21 +97,19 @@ class Pow(Function):
     def backward(ctx, g):
         x, y, z = ctx.saved
         nx, ny = ctx.needs_input_grad
-        dx = None
-        if nx:  # 0 where y = 0, not 0·x⁻¹ (NaN at x = 0), as PyTorch
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dx = np.where(y == 0, 0, g * (y * x ** (y - 1))).astype(g.dtype, copy=False)
-        dy = None
-        if ny:  # 0 at x = 0 for y ≥ 0 (not 0·log 0), NaN below 0: PyTorch's choices
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dy = np.where((x == 0) & (y >= 0), 0, g * z * np.log(x)).astype(g.dtype,
-                                                                                 copy=False)
+        dx = dy = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if nx:  # 0 where y = 0, not 0·x⁻¹ (NaN at x = 0), as PyTorch
+                dx = where(value(y) == 0, 0, g * (y * x ** (y - 1)))
+            if ny:  # 0 at x = 0 for y ≥ 0 (not 0·log 0), NaN below 0: PyTorch's choices
+                dy = where((value(x) == 0) & (value(y) >= 0), 0, g * z * log(x))
         return dx, dy
 
 
 class PowScalar(Function):
     """z = xᵖ for a constant p;  dx = g·p·xᵖ⁻¹"""
 
+    twice_differentiable = True
     torch_name = "PowBackward0"
 
     @staticmethod
@@ -114,7 +123,7 @@ class PowScalar(Function):
         (x,) = ctx.saved
         p = ctx.p
         if p == 0:  # not 0·x⁻¹, which is NaN at x = 0 (PyTorch gives 0)
-            return np.zeros_like(g)
+            return zeros_like(g)
         if p == 0.5:  # as 1/(2√x), like PyTorch: −inf at −0, NaN at −inf
-            return g * (0.5 / np.sqrt(x))
+            return g * (0.5 / sqrt(x))
         return g * (2 * x) if p == 2 else g * (p * x ** (p - 1))

@@ -6,19 +6,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function, unbroadcast
+from .either import is_tensor
+from .either import mT as _mT
 
 # The ufunc's own reduction: ndarray.sum adds a Python frame on every call.
 _sum = np.add.reduce
-
-
-def _mT(a):
-    return a.swapaxes(-1, -2)
 
 
 class MatMul(Function):
     """z = x @ y;  dx = g @ yᵀ,  dy = xᵀ @ g  (1-D operands as in numpy/PyTorch)"""
 
     torch_name = "MmBackward0"
+    twice_differentiable = True
 
     @staticmethod
     def forward(ctx, x, y):
@@ -51,6 +50,7 @@ class Linear(Function):
     """y = x·Wᵀ + b;  dx = g·W,  dW = gᵀ·x,  db = Σₙ g"""
 
     broadcasts = False  # db is summed here, to b's own shape
+    twice_differentiable = True
 
     def backward_name(self) -> str:
         return "AddmmBackward0" if len(self.needs_input_grad) == 3 else "MmBackward0"
@@ -79,12 +79,15 @@ class Linear(Function):
         if b is None or not need[2]:
             db = None
         elif b.ndim == 1 and g.ndim == 2:  # the usual (out,) bias of a batch
-            db = _sum(g, 0)
+            db = g.sum(0) if is_tensor(g) else _sum(g, 0)
         else:  # any bias that broadcasts against the output: (), (1, out), (n, out), …
             db = unbroadcast(g, b.shape)
         if w.ndim == 1:  # a weight vector (in,): one output per row, y = x·w
             dx = g[..., None] * w if need[0] else None
-            dw = np.tensordot(g, x, g.ndim) if need[1] else None
+            dw = None
+            if need[1]:  # Σ over the rows of g·x
+                dw = (unbroadcast(g[..., None] * x, w.shape) if is_tensor(g)
+                      else np.tensordot(g, x, g.ndim))
         else:
             dx = g @ w if need[0] else None
             if x.ndim != 2:  # leading batch dims fold into one

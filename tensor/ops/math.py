@@ -4,15 +4,21 @@ output's gradient."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..function import Function
+from .either import cos, cosh, sin, sinh, sqrt
+
+LN2, LN10 = math.log(2), math.log(10)  # Python floats: they take the array's dtype
 
 
 class Elementwise(Function):
     """An op of one input whose gradient has the input's shape."""
 
     broadcasts = False
+    twice_differentiable = True
 
 
 class Sin(Elementwise):
@@ -25,7 +31,7 @@ class Sin(Elementwise):
 
     @staticmethod
     def backward(ctx, g):
-        return g * np.cos(ctx.saved[0])
+        return g * cos(ctx.saved[0])
 
 
 class Cos(Elementwise):
@@ -38,7 +44,7 @@ class Cos(Elementwise):
 
     @staticmethod
     def backward(ctx, g):
-        return -g * np.sin(ctx.saved[0])
+        return -g * sin(ctx.saved[0])
 
 
 class Tan(Elementwise):
@@ -69,7 +75,7 @@ class Asin(Elementwise):
     def backward(ctx, g):
         x = ctx.saved[0]
         with np.errstate(divide="ignore", invalid="ignore"):
-            return g / np.sqrt(1 - x * x)
+            return g / sqrt(1 - x * x)
 
 
 class Acos(Elementwise):
@@ -85,7 +91,7 @@ class Acos(Elementwise):
     def backward(ctx, g):
         x = ctx.saved[0]
         with np.errstate(divide="ignore", invalid="ignore"):
-            return -g / np.sqrt(1 - x * x)
+            return -g / sqrt(1 - x * x)
 
 
 class Atan(Elementwise):
@@ -114,7 +120,7 @@ class Sinh(Elementwise):
     @staticmethod
     def backward(ctx, g):
         with np.errstate(over="ignore"):
-            return g * np.cosh(ctx.saved[0])
+            return g * cosh(ctx.saved[0])
 
 
 class Cosh(Elementwise):
@@ -129,7 +135,7 @@ class Cosh(Elementwise):
     @staticmethod
     def backward(ctx, g):
         with np.errstate(over="ignore"):
-            return g * np.sinh(ctx.saved[0])
+            return g * sinh(ctx.saved[0])
 
 
 class Log2(Elementwise):
@@ -143,7 +149,7 @@ class Log2(Elementwise):
 
     @staticmethod
     def backward(ctx, g):
-        return g / (ctx.saved[0] * np.log(2).astype(g.dtype))
+        return g / (ctx.saved[0] * LN2)
 
 
 class Log10(Elementwise):
@@ -157,7 +163,7 @@ class Log10(Elementwise):
 
     @staticmethod
     def backward(ctx, g):
-        return g / (ctx.saved[0] * np.log(10).astype(g.dtype))
+        return g / (ctx.saved[0] * LN10)
 
 
 class Log1p(Elementwise):

@@ -10,6 +10,7 @@ import numpy as np
 from ..dtypes import ONE
 from ..function import Function
 from ..random import generator
+from .either import astype, constant, exp, is_tensor, softplus
 
 # The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
 _sum = np.add.reduce
@@ -30,6 +31,7 @@ def _log_softmax(x, axis):
 class LogSoftmax(Function):
     """y = x − max − log Σ e^(x − max);  dx = g − softmax(x)·Σ g"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -42,12 +44,13 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, g):
         y = ctx.saved[0]
-        return g - np.exp(y) * g.sum(axis=ctx.dim, keepdims=True)
+        return g - exp(y) * g.sum(axis=ctx.dim, keepdims=True)
 
 
 class Softmax(Function):
     """y = e^(x − max) / Σ e^(x − max);  dx = y·(g − Σ g·y)"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -97,6 +100,7 @@ def target_positions(target: np.ndarray, shape: tuple, op: str = "cross_entropy"
 class CrossEntropy(Function):
     """ℓₙ = −log softmax(xₙ)[tₙ], reduced;  dxₙ = (softmax(xₙ) − one_hot(tₙ))·g (/ N for mean)"""
 
+    twice_differentiable = True
     torch_name = "NllLossBackward0"
     broadcasts = False
 
@@ -108,7 +112,7 @@ class CrossEntropy(Function):
         e = np.exp(z)
         s = _sum(e, 1, keepdims=True)
         picked = target_positions(target, x.shape)
-        ctx.save_for_backward(e, s)
+        ctx.save_for_backward(e, s, x)
         ctx.picked, ctx.reduction = picked, reduction
         if reduction == "none":
             return np.log(s).reshape(n) - z.take(picked)
@@ -119,7 +123,15 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, g):
-        e, s = ctx.saved
+        e, s, x = ctx.saved
+        if is_tensor(g):  # create_graph: the same formula in tensor ops
+            one_hot = np.zeros(x.shape, x.data.dtype)
+            one_hot.put(ctx.picked, 1)
+            if ctx.reduction == "none":
+                g = g[:, None]
+            elif ctx.reduction == "mean":
+                g = g / max(len(one_hot), 1)
+            return (x.softmax(1) - constant(one_hot)) * g
         dx = e / s  # softmax(x), a fresh array
         picked = ctx.picked
         # − one_hot(t); take/put skip fancy indexing
@@ -139,6 +151,7 @@ class Dropout(Function):
     """y = x·m / (1 − p), m ~ Bernoulli(1 − p) drawn from the global generator on every
     call;  dx = g·m / (1 − p)"""
 
+    twice_differentiable = True
     torch_name = "MulBackward0"  # PyTorch's eager dropout is a multiplication by the mask
     broadcasts = False
 
@@ -170,19 +183,21 @@ def _scale(g: np.ndarray, shape: tuple, reduction: str) -> np.ndarray:
 class MseLoss(Function):
     """ℓ = (x − y)², reduced;  dx = 2(x − y)·g (/ n for mean),  dy = −dx"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
     def forward(ctx, x, y, reduction):
-        d = x - y
-        ctx.save_for_backward(d)
+        ctx.save_for_backward(x, y)
         ctx.reduction = reduction
+        d = x - y
         return _reduce(d * d, reduction)
 
     @staticmethod
     def backward(ctx, g):
-        (d,) = ctx.saved
-        dx = (2 * _scale(g, d.shape, ctx.reduction) * d).astype(d.dtype, copy=False)
+        x, y = ctx.saved
+        d = x - y
+        dx = astype(2 * _scale(g, d.shape, ctx.reduction) * d, x.dtype)
         return dx if ctx.needs_input_grad[0] else None, -dx if ctx.needs_input_grad[1] else None
 
 
@@ -190,29 +205,30 @@ class BinaryCrossEntropyWithLogits(Function):
     """ℓ = (1 − y)·x + L·log(1 + e⁻ˣ) with L = 1 + (p − 1)·y (p: pos_weight), reduced;
     dx = g·(L·(σ(x) − 1) + 1 − y),  dy = g·((p − 1)·log(1 + e⁻ˣ) − x)"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
     def forward(ctx, x, y, pos_weight=None, reduction="mean"):
         softplus_neg = np.logaddexp(0, -x)  # log(1 + e⁻ˣ) without overflow
         big_l = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-        ctx.save_for_backward(x, y, softplus_neg)
+        ctx.save_for_backward(x, y)
         ctx.pos_weight, ctx.reduction = pos_weight, reduction
         return _reduce(((1 - y) * x + big_l * softplus_neg).astype(x.dtype, copy=False),
                        reduction)
 
     @staticmethod
     def backward(ctx, g):
-        x, y, softplus_neg = ctx.saved
+        x, y = ctx.saved
         p = ctx.pos_weight
         g = _scale(g, x.shape, ctx.reduction)
         big_l = 1 if p is None else 1 + (p - 1) * y
-        sigmoid = np.exp(-softplus_neg)  # σ(x), without overflow for large |x|
-        dx = (g * (big_l * (sigmoid - 1) + 1 - y)).astype(x.dtype, copy=False)
+        softplus_neg = softplus(-x)
+        sigmoid = exp(-softplus_neg)  # σ(x), without overflow for large |x|
+        dx = astype(g * (big_l * (sigmoid - 1) + 1 - y), x.dtype)
         dy = None
         if ctx.needs_input_grad[1]:
-            dy = (g * ((0 if p is None else (p - 1) * softplus_neg) - x)).astype(x.dtype,
-                                                                               copy=False)
+            dy = astype(g * ((0 if p is None else (p - 1) * softplus_neg) - x), x.dtype)
         return dx, dy
 
 
@@ -220,6 +236,7 @@ class NllLoss(Function):
     """ℓₙ = −xₙ[tₙ] (x: log-probabilities), reduced;  dxₙ = −one_hot(tₙ)·g (/ N for
     mean)"""
 
+    twice_differentiable = True
     torch_name = "NllLossBackward0"
     broadcasts = False
 
@@ -231,8 +248,14 @@ class NllLoss(Function):
 
     @staticmethod
     def backward(ctx, g):
+        g = -_scale(g, ctx.picked.shape, ctx.reduction)
+        if is_tensor(g):  # create_graph: the same, as a recorded op
+            from .shape import IndexAdd
+
+            rows, cols = np.unravel_index(ctx.picked, ctx.shape)
+            return IndexAdd.apply(g.expand(rows.shape), shape=ctx.shape, key=(rows, cols))
         dx = np.zeros(ctx.shape, g.dtype)
-        dx.put(ctx.picked, -_scale(g, ctx.picked.shape, ctx.reduction))
+        dx.put(ctx.picked, g)
         return dx
 
     @classmethod

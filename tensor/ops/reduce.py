@@ -7,6 +7,8 @@ import numpy as np
 
 from ..dims import normalize_dims
 from ..function import Function
+from .either import expand, value
+from .shape import where
 
 
 def reduce_dims(dim, ndim: int, op: str) -> tuple:
@@ -27,6 +29,8 @@ def _keepdim_shape(shape: tuple, axes: tuple) -> tuple:
 class Sum(Function):
     """y = Σ x over axes;  dx = g broadcast back to x's shape"""
 
+    twice_differentiable = True
+
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes = x.shape, axes
@@ -36,11 +40,13 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return np.broadcast_to(g.reshape(_keepdim_shape(ctx.shape, ctx.axes)), ctx.shape)
+        return expand(g.reshape(_keepdim_shape(ctx.shape, ctx.axes)), ctx.shape)
 
 
 class Mean(Function):
     """y = Σ x / n over axes;  dx = g / n broadcast back"""
+
+    twice_differentiable = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -59,12 +65,13 @@ class Mean(Function):
         n = 1
         for a in ctx.axes:
             n *= ctx.shape[a]
-        g = g.reshape(_keepdim_shape(ctx.shape, ctx.axes)) / n
-        return np.broadcast_to(g, ctx.shape)
+        return expand(g.reshape(_keepdim_shape(ctx.shape, ctx.axes)) / n, ctx.shape)
 
 
 class Amax(Function):
     """y = max x over axes;  dx = g shared evenly among the maxima (as torch.amax)"""
+
+    twice_differentiable = True
 
     extreme = staticmethod(np.amax)  # Amin reuses all of it with np.amin
 
@@ -77,10 +84,10 @@ class Amax(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved
+        x, y = (value(a) for a in ctx.saved)
         # torch.max() of the whole tensor shares a NaN result's gradient among the
         # NaNs; amax/amin (and torch's) give NaN gradients there
-        mask = np.isnan(x) if ctx.nan_shares and np.isnan(y).any() else x == y
+        mask = np.asarray(np.isnan(x) if ctx.nan_shares and np.isnan(y).any() else x == y)
         g = g.reshape(y.shape)
         return mask * (g / mask.sum(axis=ctx.axes, keepdims=True))
 
@@ -95,20 +102,25 @@ class VectorNorm(Function):
     """y = √Σ x² over axes;  dx = g·x / y, and 0 where y = 0 (as PyTorch: the
     composed √ would give 0/0 there)"""
 
+    twice_differentiable = True
+
     broadcasts = False
     torch_name = "LinalgVectorNormBackward0"
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         y = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
-        ctx.save_for_backward(x, y)
         ctx.axes = axes
-        return np.asarray(y if keepdim else y.reshape(
-            [n for i, n in enumerate(y.shape) if i not in axes]))
+        if not keepdim:
+            y = y.reshape([n for i, n in enumerate(y.shape) if i not in axes])
+        y = np.asarray(y)
+        ctx.save_for_backward(x, y)
+        return y
 
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved
-        g = g.reshape(y.shape)
+        shape = _keepdim_shape(x.shape, ctx.axes)
+        g, y = g.reshape(shape), y.reshape(shape)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return g * np.where(y == 0, 0, x / y).astype(x.dtype)
+            return g * where(value(y) == 0, 0, x / y)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function, shapes_of
+from .either import constant, is_tensor, permute, split, through
 
 
 def index_key(index):
@@ -32,6 +33,7 @@ def _is_basic(key) -> bool:
 class Reshape(Function):
     """y = x viewed with a new shape;  dx = g reshaped back"""
 
+    twice_differentiable = True
     torch_name = "ViewBackward0"
 
     @staticmethod
@@ -51,6 +53,8 @@ class Reshape(Function):
 class Permute(Function):
     """y = x with axes reordered;  dx = g with the inverse order"""
 
+    twice_differentiable = True
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -58,11 +62,13 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g.transpose(np.argsort(ctx.dims))
+        return permute(g, np.argsort(ctx.dims))
 
 
 class Expand(Function):
     """y = x broadcast to a larger shape;  dx = g summed back (done by the engine)"""
+
+    twice_differentiable = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -79,6 +85,8 @@ class Expand(Function):
 
 class Index(Function):
     """y = x[key];  dx = zeros with g added back at key (repeated indices add up)"""
+
+    twice_differentiable = True
 
     @staticmethod
     def forward(ctx, x, key):
@@ -102,20 +110,37 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, g):
-        dx = np.zeros(ctx.shape, ctx.dtype)
-        if _is_basic(ctx.key):
-            dx[ctx.key] = g
-        else:
-            np.add.at(dx, ctx.key, g)
-        return dx
+        return through(IndexAdd, g, shape=ctx.shape, key=ctx.key)
 
     @classmethod
     def error(cls, arrays, exc):
         return IndexError(f"index: {exc} (tensor of shape {arrays[0].shape})")
 
 
+class IndexAdd(Function):
+    """y = zeros(shape) with x added at key (the adjoint of x[key]);  dx = g[key]"""
+
+    twice_differentiable = True
+
+    @staticmethod
+    def forward(ctx, x, shape, key):
+        ctx.key = key
+        y = np.zeros(shape, x.dtype)
+        if _is_basic(key):
+            y[key] = x
+        else:
+            np.add.at(y, key, x)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return through(Index, g, key=ctx.key)
+
+
 class Cat(Function):
     """y = [x₀, x₁, …] joined along dim;  dxᵢ = the slice of g that xᵢ became"""
+
+    twice_differentiable = True
 
     @staticmethod
     def forward(ctx, *xs, dim):
@@ -125,7 +150,7 @@ class Cat(Function):
 
     @staticmethod
     def backward(ctx, g):
-        parts = np.split(g, ctx.splits, axis=ctx.dim)
+        parts = split(g, ctx.splits, ctx.dim)
         return parts[0] if len(parts) == 1 else tuple(parts)  # one input: a bare gradient
 
     @classmethod
@@ -136,6 +161,8 @@ class Cat(Function):
 class Where(Function):
     """y = cond ? a : b;  da = g·cond,  db = g·¬cond"""
 
+    twice_differentiable = True
+
     @staticmethod
     def forward(ctx, a, b, cond):
         ctx.cond = cond
@@ -144,9 +171,21 @@ class Where(Function):
     @staticmethod
     def backward(ctx, g):
         na, nb = ctx.needs_input_grad
-        zero = g.dtype.type(0)
-        return (np.where(ctx.cond, g, zero) if na else None,
-                np.where(ctx.cond, zero, g) if nb else None)
+        return (where(ctx.cond, g, 0) if na else None,
+                where(ctx.cond, 0, g) if nb else None)
+
+
+def where(cond: np.ndarray, a, b):
+    """a where cond, else b, for backward formulas (as ``either.py``'s functions: on
+    arrays, or recorded on Tensors); a or b may be a number, cond is an array."""
+    if not (is_tensor(a) or is_tensor(b)):
+        dtype = (a if hasattr(a, "dtype") else b).dtype
+        return np.asarray(np.where(cond, a, b)).astype(dtype, copy=False)
+    ref = a if is_tensor(a) else b
+    a, b = (t if is_tensor(t) else constant(np.full(ref.data.shape, t, ref.data.dtype))
+            for t in (a, b))
+    return Where.apply(a, b, cond=np.broadcast_to(cond, np.broadcast_shapes(
+        np.shape(cond), a.data.shape, b.data.shape)))
 
 
 def gather_index(index: np.ndarray, shape: tuple, dim: int, op: str = "gather") -> np.ndarray:
@@ -172,6 +211,8 @@ def gather_index(index: np.ndarray, shape: tuple, dim: int, op: str = "gather") 
 class Gather(Function):
     """y = x gathered along dim at index (torch.gather);  dx = g added back at index"""
 
+    twice_differentiable = True
+
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
@@ -186,10 +227,26 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, g):
-        dx = np.zeros(ctx.shape, g.dtype)
-        if not ctx.shape:
-            return dx + g
-        grids = list(np.indices(ctx.index.shape, sparse=True))
-        grids[ctx.dim] = ctx.index
-        np.add.at(dx, tuple(grids), g)
-        return dx
+        return through(ScatterAdd, g, shape=ctx.shape, dim=ctx.dim, index=ctx.index)
+
+
+class ScatterAdd(Function):
+    """y = zeros(shape) with x added along dim at index (the adjoint of gather);
+    dx = g gathered at index"""
+
+    twice_differentiable = True
+
+    @staticmethod
+    def forward(ctx, x, shape, dim, index):
+        ctx.dim, ctx.index = dim, index
+        y = np.zeros(shape, x.dtype)
+        if not shape:
+            return y + x
+        grids = list(np.indices(index.shape, sparse=True))
+        grids[dim] = index
+        np.add.at(y, tuple(grids), x)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return through(Gather, g, dim=ctx.dim, index=ctx.index)

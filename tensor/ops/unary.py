@@ -1,7 +1,9 @@
 """Unary elementwise primitives: forward and backward side by side.
 
 Notation in the docstrings: ``g`` is the gradient of the output, ``dx`` the
-gradient of input ``x``.
+gradient of input ``x``. Every backward here also runs on Tensors, for gradients of
+gradients (``twice_differentiable``, see ``function.py``); ``either.py`` has the few
+functions arrays and Tensors spell differently.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ import numpy as np
 
 from ..dtypes import ZERO
 from ..function import Function
+from .either import astype, value
 
 
 class Neg(Function):
     """y = −x;  dx = −g"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -29,6 +33,7 @@ class Neg(Function):
 class Exp(Function):
     """y = eˣ;  dx = g·y"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -45,6 +50,7 @@ class Exp(Function):
 class Log(Function):
     """y = ln x;  dx = g / x"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -61,6 +67,7 @@ class Log(Function):
 class Sqrt(Function):
     """y = √x;  dx = g / (2y)"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -79,6 +86,7 @@ class Sqrt(Function):
 class ReLU(Function):
     """y = max(x, 0);  dx = g·1[y ≠ 0]"""
 
+    twice_differentiable = True
     torch_name = "ReluBackward0"
     broadcasts = False
 
@@ -101,6 +109,7 @@ class ReLU(Function):
 class Sigmoid(Function):
     """y = 1 / (1 + e⁻ˣ);  dx = g·y·(1 − y)"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -120,6 +129,7 @@ class Sigmoid(Function):
 class Tanh(Function):
     """y = tanh x;  dx = g·(1 − y²)"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -137,6 +147,7 @@ class Tanh(Function):
 class Abs(Function):
     """y = |x|;  dx = g·sign(x)  (0 at x = 0 and at NaN, as PyTorch)"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -146,13 +157,14 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x = ctx.saved[0]
-        return g * ((x > 0).astype(g.dtype) - (x < 0))
+        x = value(ctx.saved[0])
+        return g * ((x > 0).astype(x.dtype) - (x < 0))
 
 
 class Clamp(Function):
     """y = min(max(x, lo), hi);  dx = g·1[lo ≤ x ≤ hi]"""
 
+    twice_differentiable = True
     torch_name = "ClampBackward1"
 
     @staticmethod
@@ -163,7 +175,7 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x = ctx.saved[0]
+        x = value(ctx.saved[0])
         mask = np.ones(x.shape, bool)
         if ctx.lo is not None:
             mask &= x >= ctx.lo
@@ -175,6 +187,7 @@ class Clamp(Function):
 class Cast(Function):
     """y = x as another dtype;  dx = g cast back"""
 
+    twice_differentiable = True
     torch_name = "ToCopyBackward0"
     broadcasts = False
 
@@ -185,7 +198,7 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g.astype(ctx.in_dtype)
+        return astype(g, ctx.in_dtype)
 
 
 class Clone(Cast):

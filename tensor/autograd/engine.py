@@ -1,4 +1,7 @@
-"""Reverse-mode autodiff: topological order and the backward pass."""
+"""Reverse-mode autodiff: topological order and the backward pass of
+``Tensor.backward()``. This is the first-order pass, on arrays, that every training
+step runs; ``backprop.py`` holds the general one (``create_graph=True``, gradients
+of any tensors, several roots), which this hands over to when asked."""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from . import function
-from .function import anomaly_mode, check_finite, inplace_clock, unbroadcast
-from .grad_mode import grad_mode
+from .. import function
+from ..function import anomaly_mode, check_finite, inplace_clock, unbroadcast
+from ..grad_mode import grad_mode
 
 
 def toposort(root):
@@ -38,6 +41,11 @@ def toposort(root):
     return order
 
 
+# The general pass, for create_graph, inputs= and profiling: api.py fills it in when
+# the package loads (it is built on this module, so this one cannot import it).
+general_backward = None
+
+
 def _freed_error(node) -> RuntimeError:
     return RuntimeError(
         f"backward: trying to backward through the graph a second time ({node.name()} was "
@@ -45,10 +53,15 @@ def _freed_error(node) -> RuntimeError:
     )
 
 
-def backward(root, gradient=None, retain_graph: bool = False) -> None:
+def backward(root, gradient=None, retain_graph=None, create_graph: bool = False,
+             inputs=None) -> None:
     """``Tensor.backward``: accumulate d(root)/d(leaf) into the ``.grad`` of every leaf
     that requires grad. ``gradient`` is d(something)/d(root), needed unless root has
-    one element; ``retain_graph`` keeps the graph for another backward."""
+    one element; ``retain_graph`` keeps the graph for another backward;
+    ``create_graph`` records the backward pass itself (for a gradient of the
+    gradient); ``inputs`` limits the accumulation to these tensors."""
+    if create_graph or inputs is not None or function.profiler is not None:
+        return general_backward(root, gradient, retain_graph, create_graph, inputs)
     if not root.requires_grad:
         raise RuntimeError(
             "backward: tensor does not require grad and has no grad_fn "
