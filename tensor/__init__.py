@@ -47,6 +47,7 @@ from .creation import (
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -57,6 +58,10 @@ from .creation import (
     zeros_like,
 )
 from .random import Generator, generator, manual_seed
+from .random import (  # noqa: I001  torch's random functions and its RNG state
+    bernoulli, default_generator, get_rng_state, initial_seed, multinomial, normal, seed,
+    set_rng_state,
+)
 from .function_forms import *  # noqa: F403  torch.matmul, torch.argmax, … (function_forms.NAMES)
 from .function_forms import NAMES as _FUNCTION_NAMES
 from .compile import CaptureError, compile  # noqa: A004  (torch.compile)
@@ -86,6 +91,8 @@ __all__ = [
     "ones", "ones_like", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
     "stack", "tensor", "uint8", "utils", "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
+    "bernoulli", "default_generator", "get_rng_state", "initial_seed", "multinomial", "normal",
+    "randint_like", "seed", "set_rng_state",
 ]
 
 
