@@ -100,12 +100,12 @@ def _box_muller_serial(gen: Generator, n: int, mean: float, std: float) -> np.nd
 # --- integers ---------------------------------------------------------------------------
 def randint(gen: Generator, n: int, low: int, high: int) -> np.ndarray:
     """Integers in [low, high) as int64: draw mod range, plus low (64-bit draws for
-    ranges of 2³² or more)."""
+    ranges of 2²⁸ or more, where torch 2.13 switches, measured)."""
     span = int(high) - int(low)
     if span <= 0:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                            f"from={low} >= to={high}")
-    if span >= 2**32:
+    if span >= 2**28:
         return (gen.random64(n) % np.uint64(span)).astype(np.int64) + np.int64(low)
     return (gen.random(n) % np.uint32(span)).astype(np.int64) + np.int64(low)
 
