@@ -137,8 +137,22 @@ def randperm(gen: Generator, n: int) -> np.ndarray:
 
 # --- Bernoulli, exponential, multinomial --------------------------------------------------
 def bernoulli_scalar(gen: Generator, n: int, p: float) -> np.ndarray:
-    """1 where a double uniform < p (``bernoulli_(p)``, dropout's mask)."""
-    return uniform01(gen, n, f64) < p
+    """1 where a double uniform < p (``bernoulli_(p)``, dropout's mask).
+
+    u = k·2⁻⁵³ < p  ⇔  k < ⌈p·2⁵³⌉ for the 53-bit integer k, whose top 21 bits are
+    the first draw's low bits: comparing those decides all but one draw in 2²¹,
+    without building the 64-bit integers."""
+    limit = math.ceil(float(p) * 2.0**53)
+    if limit > 2**53 - 1:  # p = 1 (or rounds to it): every draw is below
+        gen.skip(2 * n)
+        return np.ones(n, bool)
+    pairs = gen.random(2 * n).reshape(n, 2)
+    high = pairs[:, 0] & np.uint32(0x1FFFFF)
+    keep = high < np.uint32(limit >> 32)
+    tie = high == np.uint32(limit >> 32)
+    if tie.any():
+        keep[tie] = pairs[tie, 1] < np.uint32(limit & 0xFFFFFFFF)
+    return keep
 
 
 def bernoulli_tensor(gen: Generator, p: np.ndarray) -> np.ndarray:

@@ -39,10 +39,12 @@ def _split(a):
 
 def _round_odd(s, err):
     """``s`` = RN(exact) with exact − s = ``err``: the value rounded to odd instead,
-    so that rounding it again (to float64 or to float32) is a single correct rounding."""
-    fix = (err != 0) & ((s.view(np.int64) & 1) == 0)
-    if fix.any():
-        s[fix] = np.nextafter(s[fix], np.where(err[fix] > 0, np.inf, -np.inf))
+    so that rounding it again (to float64 or to float32) is a single correct rounding.
+    An inexact even ``s`` moves one ulp toward the exact value: +1 or −1 on its bits."""
+    bits = s.view(np.int64)
+    inexact_even = (err != 0) & ((bits & 1) == 0)
+    toward = np.where((err > 0) == (s > 0), 1, -1)
+    bits += inexact_even * toward
     return s
 
 
@@ -59,10 +61,18 @@ def fma64(a, b, c) -> np.ndarray:
 
 
 def fma32(a, b, c) -> np.ndarray:
-    """a·b + c rounded once, in float32 (the float64 product of floats is exact)."""
+    """a·b + c rounded once, in float32. The product of two floats is exact in
+    float64; the sum's float64 rounding only matters when it lands exactly halfway
+    between two floats (about once in 2²⁹), where the rounding error decides."""
     p = np.asarray(a, f64) * np.asarray(b, f64)
-    s, err = _two_sum(p, np.broadcast_to(np.asarray(c, f64), p.shape))
-    return _round_odd(np.atleast_1d(s), np.atleast_1d(err)).reshape(s.shape).astype(f32)
+    c = np.broadcast_to(np.asarray(c, f64), p.shape)
+    s = np.atleast_1d(p + c)
+    halfway = (s.view(np.int64) & 0x1FFFFFFF) == 0x10000000
+    if halfway.any():
+        at = np.nonzero(halfway.reshape(s.shape))
+        pp, cc = np.atleast_1d(p)[at], np.atleast_1d(c)[at]
+        s[at] = _round_odd(*_two_sum(pp, cc))
+    return s.reshape(p.shape).astype(f32)
 
 
 # --- glibc's double functions -------------------------------------------------------
