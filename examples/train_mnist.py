@@ -32,8 +32,7 @@ parser.add_argument("--compile", action="store_true",
                     help="capture the training step once with compile and replay it")
 parser.add_argument("--compile-model", action="store_true",
                     help="model = torch.compile(model): its forward captured, backward eager")
-parser.add_argument("--print-losses", type=int, default=0, metavar="N",
-                    help="print the loss of each of the first N steps")
+parser.add_argument("--print-losses", type=int, default=0, help="print the first N losses")
 args = example_args(parser)
 torch.manual_seed(42)
 

@@ -15,9 +15,9 @@ Reading order, an afternoon's worth:
 6. ``methods.py``, ``shapes.py``, ``reductions.py``, ``inplace.py``: the Tensor's
    operators and methods, the argument checks and dtype promotion in front of the
    ops, and the in-place ops (``add_``, ``x[i] = v``) with their version counter.
-7. ``creation.py``, ``random.py``, ``dtypes.py``, ``dims.py``, ``device.py``,
-   ``printing.py``: making tensors, the generators, dtypes, ``dim=`` arguments,
-   devices, PyTorch's printing.
+7. ``creation.py``, ``random/``, ``dtypes.py``, ``dims.py``, ``device.py``,
+   ``printing.py``: making tensors, PyTorch's random numbers bit for bit, dtypes,
+   ``dim=`` arguments, devices, PyTorch's printing.
 
 Beside the engine: ``compile/`` (``tensor.compile``: it reaches the engine through
 one hook in ``Function.apply``), ``utils/data.py`` (``DataLoader``),
