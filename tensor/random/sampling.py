@@ -25,6 +25,7 @@ from .vecmath import fma32, fma64, libm, log_avx, sin_cos, sincos_avx
 
 f32, f64 = np.float32, np.float64
 TWO_PI = 2.0 * math.pi
+_ROWS = 1024  # blocks of 16 transformed per slice
 
 
 def uniform01(gen: Generator, n: int, dtype) -> np.ndarray:
@@ -50,10 +51,13 @@ def normal(gen: Generator, n: int, dtype, mean: float = 0.0, std: float = 1.0,
            contiguous: bool = True) -> np.ndarray:
     if n >= 16 and contiguous:
         fill = _fill16_float if np.dtype(dtype) == f32 else _fill16_double
-        out = fill(uniform01(gen, n, dtype)[: n - n % 16].reshape(-1, 16), mean, std).ravel()
+        blocks = uniform01(gen, n, dtype)[: n - n % 16].reshape(-1, 16)
+        out = np.empty(n, dtype)
+        for start in range(0, len(blocks), _ROWS):  # a cache-sized slice at a time: faster
+            rows = blocks[start:start + _ROWS]
+            out[16 * start:16 * (start + len(rows))] = fill(rows, mean, std).ravel()
         if n % 16:  # the tail: 16 fresh uniforms over the last 16 elements
-            out = np.concatenate([out[: n - 16], fill(uniform01(gen, 16, dtype)[None], mean,
-                                                      std).ravel()])
+            out[n - 16:] = fill(uniform01(gen, 16, dtype)[None], mean, std).ravel()
         return out
     return _box_muller_serial(gen, n, mean, std).astype(dtype)
 
