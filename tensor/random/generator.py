@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from .. import function
-from ..device import check_device
+from ..device import CPU, check_device
 
 # a new torch.Generator() starts from this seed (c10's default_rng_seed_val)
 DEFAULT_SEED = 67280421310721
@@ -40,7 +40,7 @@ class Generator:
 
     def __init__(self, device="cpu"):
         check_device(device)
-        self.device = "cpu"
+        self.device = CPU
         self.manual_seed(DEFAULT_SEED)
 
     # --- seeding -------------------------------------------------------------------
@@ -132,7 +132,7 @@ class Generator:
 
 
 default_generator = Generator.__new__(Generator)  # the global stream
-default_generator.device = "cpu"
+default_generator.device = CPU
 default_generator.manual_seed(int.from_bytes(os.urandom(8), "little"))
 
 
