@@ -41,8 +41,8 @@ def fill(a: np.ndarray, draw) -> None:
 def check_float(a: np.ndarray, op: str) -> None:
     if a.dtype not in FLOATS:
         name = _TORCH_NAMES.get(a.dtype.name, a.dtype.name)
-        raise RuntimeError(f"{op}: not implemented for '{name}' (a floating-point tensor "
-                           f"is needed)")
+        raise NotImplementedError(f"{op}: not implemented for '{name}' (a floating-point "
+                                  f"tensor is needed)")
 
 
 # --- in-place samplers on an array (the Tensor methods call these) --------------------------

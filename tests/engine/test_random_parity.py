@@ -319,3 +319,17 @@ def test_checkpoint_saves_and_restores_the_global_generator(tmp_path):
     ckpt.load_checkpoint(tmp_path / "c.safetensors", model, opt, None)
     same(tensor.rand(100), after[0])
     same(F.dropout(tensor.ones(50), 0.5), after[1])
+
+
+def test_errors_name_the_op_as_torch_raises_them():
+    for op, call in [("uniform_", lambda lib: lib.zeros(3, dtype=lib.int64).uniform_()),
+                     ("normal_", lambda lib: lib.zeros(3, dtype=lib.int64).normal_()),
+                     ("multinomial", lambda lib: lib.multinomial(lib.ones(3), 0)),
+                     ("multinomial", lambda lib: lib.multinomial(lib.ones(3), 4)),
+                     ("multinomial", lambda lib: lib.multinomial(lib.tensor([-1.0, 2.0]), 1)),
+                     ("uniform_", lambda lib: lib.zeros(3).uniform_(1, 0))]:
+        with pytest.raises(Exception) as theirs:
+            call(torch)
+        with pytest.raises(type(theirs.value)) as ours:
+            call(tensor)
+        assert op in str(ours.value)
