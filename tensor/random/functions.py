@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, function
 from . import sampling
 from .generator import resolve
 
@@ -103,10 +103,15 @@ def random_(a: np.ndarray, low=None, high=None, generator=None) -> None:
 
 # --- functions that make tensors ------------------------------------------------------------
 def _tensor(array, requires_grad=False):
-    from ..tensor import Tensor
-
-    t = Tensor._make(array, None)
+    t = function.Tensor._make(array, None)
     return t.requires_grad_(True) if requires_grad else t
+
+
+def _shape(size) -> tuple:
+    size = tuple(size) if isinstance(size, (tuple, list)) else (size,)
+    if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in size):
+        raise ValueError(f"invalid size {size}: sizes must be non-negative integers")
+    return tuple(int(n) for n in size)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
@@ -117,9 +122,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     if not (mean_t or std_t):
         if size is None:
             raise TypeError("normal: give tensors for mean/std, or floats and a size")
-        from ..creation import _size
-
-        a = np.empty(_size((size,)), dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT)
+        a = np.empty(_shape(size), dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT)
         normal_(a, mean, std, generator)
         return _tensor(a, requires_grad)
     m = mean.data if mean_t else None

@@ -87,8 +87,6 @@ class Generator:
     # --- state ---------------------------------------------------------------------
     def get_state(self):
         """The state as PyTorch's 5056-byte ``ByteTensor``, byte for byte."""
-        from ..creation import from_numpy
-
         state = self._bits.state["state"]
         pos = int(state["pos"])
         raw = np.zeros(STATE_SIZE, np.uint8)
@@ -102,7 +100,7 @@ class Generator:
         if self.normal_cache is not None:
             raw[_NORMAL_Y:_NORMAL_Y + 8] = np.array([self.normal_cache]).view(np.uint8)
             raw[_NORMAL_VALID] = 1
-        return from_numpy(raw)
+        return function.Tensor._make(raw, None)
 
     def set_state(self, new_state) -> Generator:
         raw = np.asarray(getattr(new_state, "data", new_state))
