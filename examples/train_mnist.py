@@ -32,6 +32,7 @@ parser.add_argument("--compile", action="store_true",
                     help="capture the training step once with compile and replay it")
 parser.add_argument("--compile-model", action="store_true",
                     help="model = torch.compile(model): its forward captured, backward eager")
+parser.add_argument("--print-losses", type=int, default=0, help="print the first N losses")
 args = example_args(parser)
 torch.manual_seed(42)
 
@@ -76,6 +77,8 @@ for epoch in range(args.epochs):
     for start in range(0, len(X_train), args.batch_size):
         idx = order[start : start + args.batch_size]
         loss = train_step(X_train[idx], Y_train[idx])
+        if start // args.batch_size < args.print_losses and epoch == 0:
+            print(f"step {start // args.batch_size + 1}: loss {loss.item()!r}")
         total += loss.item() * len(idx)
     model.eval()
     print(f"epoch {epoch + 1}: train loss {total / len(X_train):.4f}, "

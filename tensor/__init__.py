@@ -17,9 +17,9 @@ Reading order, an afternoon's worth:
 6. ``methods.py``, ``shapes.py``, ``reductions.py``, ``inplace.py``: the Tensor's
    operators and methods, the argument checks and dtype promotion in front of the
    ops, and the in-place ops (``add_``, ``x[i] = v``) with their version counter.
-7. ``creation.py``, ``random.py``, ``dtypes.py``, ``dims.py``, ``device.py``,
-   ``printing.py``: making tensors, the generators, dtypes, ``dim=`` arguments,
-   devices, PyTorch's printing.
+7. ``creation.py``, ``random/``, ``dtypes.py``, ``dims.py``, ``device.py``,
+   ``printing.py``: making tensors, PyTorch's random numbers bit for bit, dtypes,
+   ``dim=`` arguments, devices, PyTorch's printing.
 
 Beside the engine: ``compile/`` (``tensor.compile``: it reaches the engine through
 one hook in ``Function.apply``), ``utils/data.py`` (``DataLoader``),
@@ -49,6 +49,7 @@ from .creation import (
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -59,6 +60,10 @@ from .creation import (
     zeros_like,
 )
 from .random import Generator, generator, manual_seed
+from .random import (  # noqa: I001  torch's random functions and its RNG state
+    bernoulli, default_generator, get_rng_state, initial_seed, multinomial, normal, seed,
+    set_rng_state,
+)
 from .function_forms import *  # noqa: F403  torch.matmul, torch.argmax, … (function_forms.NAMES)
 from .function_forms import NAMES as _FUNCTION_NAMES
 from .compile import CaptureError, compile  # noqa: A004  (torch.compile)
@@ -88,6 +93,8 @@ __all__ = [
     "ones", "ones_like", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
     "stack", "tensor", "uint8", "utils", "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
+    "bernoulli", "default_generator", "get_rng_state", "initial_seed", "multinomial", "normal",
+    "randint_like", "seed", "set_rng_state",
 ]
 
 

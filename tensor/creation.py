@@ -11,7 +11,8 @@ from .dims import normalize_dims
 from .dtypes import as_array
 from .ops.nograd import Arange, Full, Linspace
 from .ops.shape import Cat, Where
-from .random import generator
+from .random import resolve, sampling
+from .random.functions import normal_
 from .tensor import Tensor
 
 
@@ -80,12 +81,24 @@ def full_like(t: Tensor, fill_value, dtype=None, device=None,
                 requires_grad=requires_grad)
 
 
-def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return rand(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False,
+              generator=None) -> Tensor:
+    return rand(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad,
+                generator=generator)
 
 
-def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return randn(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False,
+               generator=None) -> Tensor:
+    return randn(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad,
+                 generator=generator)
+
+
+def randint_like(t: Tensor, low=0, high=None, dtype=None, device=None,
+                 generator=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device,
+                   generator=generator)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None,
@@ -98,19 +111,32 @@ def eye(n: int, m: int | None = None, dtype=None, device=None,
                 requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def _float_dtype(dtype, op: str) -> np.dtype:
+    dt = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
+    if dt.kind != "f":
+        raise RuntimeError(f"{op}: a floating-point dtype is needed, got {dt.name}")
+    return dt
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples, as PyTorch draws them from the same seed."""
     check_device(device)
-    dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
-    return _leaf(generator().standard_normal(_size(size), dtype=dtype), requires_grad)
+    a = np.empty(_size(size), _float_dtype(dtype, "randn"))
+    normal_(a, 0.0, 1.0, generator)
+    return _leaf(a, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1), as PyTorch draws them from the same seed."""
     check_device(device)
-    dtype = dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT
-    return _leaf(generator().random(_size(size), dtype=dtype), requires_grad)
+    shape = _size(size)
+    dt = _float_dtype(dtype, "rand")
+    values = sampling.uniform01(resolve(generator), int(np.prod(shape)), dt)
+    return _leaf(values.reshape(shape), requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
     """Integers in [low, high); ``randint(high, size)`` as PyTorch's short form."""
     check_device(device)
     if size is None and isinstance(high, (tuple, list)):
@@ -119,14 +145,20 @@ def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:
         low, high = 0, low
     if size is None:
         raise TypeError("randint: missing the required argument 'size'")
-    return Tensor._make(generator().integers(low, high, _size((size,)),
-                                      dtype=dtypes.to_dtype(dtype) or dtypes.int64), None)
+    shape = _size((size,))
+    values = sampling.randint(resolve(generator), int(np.prod(shape)), low, high)
+    dt = dtypes.to_dtype(dtype) or dtypes.int64
+    return _leaf(values.reshape(shape).astype(dt), requires_grad)
 
 
-def randperm(n: int, dtype=None, device=None) -> Tensor:
+def randperm(n: int, *, generator=None, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0 … n−1, PyTorch's for the same seed."""
     check_device(device)
-    return Tensor._make(generator().permutation(n).astype(dtypes.to_dtype(dtype) or dtypes.int64),
-                        None)
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    perm = sampling.randperm(resolve(generator), int(n))
+    return _leaf(perm.astype(dtypes.to_dtype(dtype) or dtypes.int64), requires_grad)
 
 
 def linspace(start, end, steps: int, dtype=None, device=None,

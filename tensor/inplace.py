@@ -11,7 +11,6 @@ from . import dtypes
 from .function import bump_version
 from .grad_mode import grad_mode
 from .ops.shape import index_key
-from .random import generator
 
 
 class InplaceMethods:
@@ -86,14 +85,6 @@ class InplaceMethods:
 
     def clamp_(self, min=None, max=None):
         return self._inplace("clamp_", lambda a, _: np.clip(a, min, max, out=a))
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0):
-        return self._inplace("uniform_", lambda x, _: x.__setitem__(
-            ..., generator().uniform(a, b, x.shape)))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0):
-        return self._inplace("normal_", lambda x, _: x.__setitem__(
-            ..., generator().normal(mean, std, x.shape)))
 
     def __iadd__(self, other):
         return self.add_(other)

@@ -14,9 +14,10 @@ from .function import _new
 from .inplace import InplaceMethods
 from .methods import TensorMethods
 from .printing import Size, tensor_repr
+from .random.methods import RandomMethods
 
 
-class Tensor(TensorMethods, InplaceMethods):
+class Tensor(TensorMethods, InplaceMethods, RandomMethods):
     """An n-dimensional array with reverse-mode autodiff and PyTorch's semantics.
 
     ``data`` is the underlying ``numpy.ndarray`` (a documented deviation from

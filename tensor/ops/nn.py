@@ -9,7 +9,8 @@ import numpy as np
 
 from ..dtypes import ONE
 from ..function import Function
-from ..random import generator
+from ..random import default_generator
+from ..random.sampling import bernoulli_scalar
 from .either import astype, constant, exp, is_tensor, softplus
 
 # The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
@@ -149,7 +150,7 @@ class CrossEntropy(Function):
 
 class Dropout(Function):
     """y = x·m / (1 − p), m ~ Bernoulli(1 − p) drawn from the global generator on every
-    call;  dx = g·m / (1 − p)"""
+    call (PyTorch's draws: one double uniform per element, kept if < 1 − p);  dx = g·m / (1 − p)"""
 
     twice_differentiable = True
     torch_name = "MulBackward0"  # PyTorch's eager dropout is a multiplication by the mask
@@ -157,8 +158,9 @@ class Dropout(Function):
 
     @staticmethod
     def forward(ctx, x, p):
-        keep = generator().random(x.shape, dtype=np.float32) >= p  # float32 draws: half the cost
-        ctx.mask = keep * np.asarray(1.0 / (1.0 - p), x.dtype)
+        keep = bernoulli_scalar(default_generator, x.size, 1.0 - p).reshape(x.shape)
+        one = np.ones((), x.dtype)
+        ctx.mask = keep * (one / one.dtype.type(1.0 - p))  # torch: noise.div_(1 − p) in x's dtype
         return x * ctx.mask
 
     @staticmethod

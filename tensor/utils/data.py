@@ -14,7 +14,8 @@ import numbers
 
 import numpy as np
 
-from .. import creation, random
+from .. import creation
+from ..random import Generator, resolve, sampling
 from ..tensor import Tensor
 
 
@@ -102,13 +103,9 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
     if sum(lengths) != n:
         raise ValueError(f"random_split: sum of input lengths {sum(lengths)} does not equal "
                          f"the length of the input dataset ({n})")
-    order = _rng(generator).permutation(n).tolist()
+    order = sampling.randperm(resolve(generator), n).tolist()
     bounds = np.cumsum([0, *lengths])
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-
-
-def _rng(generator) -> np.random.Generator:
-    return random.generator() if generator is None else generator.rng
 
 
 def default_collate(batch: list):
@@ -170,28 +167,48 @@ class DataLoader:
         self.collate_fn = default_collate if collate_fn is None else collate_fn
         self.generator = generator
 
-    def _order(self) -> list:
+    def _order(self):
+        """The epoch's indices, and what PyTorch's RandomSampler draws once they run out
+        (it starts on a second permutation and drops it), or None."""
         if self.sampler is not None:
-            return list(self.sampler)
+            return list(self.sampler), None
         n = len(self.dataset)
-        return _rng(self.generator).permutation(n) if self.shuffle else np.arange(n)
+        if not self.shuffle:
+            return np.arange(n), None
+        gen = self.generator
+        if gen is None:  # RandomSampler seeds a generator of its own from the global one
+            gen = Generator().manual_seed(int(resolve(None).random64(1)[0] % 2**63))
+        return sampling.randperm(gen, n), lambda: gen.skip(n - 1)
 
     def _batches(self):
         if self.batch_sampler is not None:
             yield from self.batch_sampler
             return
-        order = self._order()
-        size = self.batch_size
-        stop = len(order) - len(order) % size if self.drop_last else len(order)
+        order, run_out = self._order()
+        n, size = len(order), self.batch_size
+        stop = n - n % size if self.drop_last else n
         for start in range(0, stop, size):
+            if run_out and start + size > n:  # the sampler ran out filling this last batch
+                run_out, _ = None, run_out()
             yield order[start:start + size]
+        if run_out:
+            run_out()
 
     def __iter__(self):
+        # PyTorch draws a base seed for its workers each time a loader is iterated, from
+        # the loader's generator (or the global one): drawn here too, so the streams agree
+        resolve(self.generator).random64(1)
+        return self._iterate()
+
+    def _iterate(self):
         if isinstance(self.dataset, IterableDataset):
             yield from self._stream()
             return
         if self.batch_size is None and self.batch_sampler is None:  # no batching
-            yield from (self.dataset[int(i)] for i in self._order())
+            order, run_out = self._order()
+            yield from (self.dataset[int(i)] for i in order)
+            if run_out:
+                run_out()
             return
         get_batch = _batch_getter(self.dataset) if self.collate_fn is default_collate else None
         for indices in self._batches():

@@ -24,6 +24,7 @@ import numpy as np
 import nn
 import tensor
 from tinygrad_mnist.bench.bench_data_cnn import cnn_times, dataloader_times, format_rows
+from tinygrad_mnist.bench.bench_random import format_random, random_times
 from tinygrad_mnist.data.datasets import load_mnist, to_float, train_val_split
 from tinygrad_mnist.training.model import mlp
 from tinygrad_mnist.training.reference import ReferenceMLP
@@ -278,6 +279,8 @@ def format_results(r: dict) -> str:
     if "dataloader" in r:
         lines += format_rows("DataLoader, one shuffled epoch", r["dataloader"],
                              "to the NumPy row above it")
+    if "random" in r:
+        lines += format_random(r["random"])
     if "cnn" in r:
         lines += format_rows("The official example's CNN, one training epoch", r["cnn"],
                              f"to {r['cnn']['base']}")
@@ -306,6 +309,7 @@ def bench_command(args) -> int:
         data = load_mnist("mnist", args.data_dir)
         x, y = data.x_train[:args.subset], data.y_train[:args.subset]
         r["dataloader"] = dataloader_times(x, y, args.repeats)
+        r["random"] = random_times(max(args.repeats, 3))
         if args.cnn:
             r["cnn"] = cnn_times(x[:args.cnn], y[:args.cnn], args.repeats, not args.no_torch)
     if not args.no_memory:

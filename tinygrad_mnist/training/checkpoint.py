@@ -10,16 +10,20 @@ from pathlib import Path
 import numpy as np
 
 import nn
+import tensor
 from nn.serialization import load_arrays
 from tinygrad_mnist.training.config import Config
 
 CHECKPOINT = "checkpoint.safetensors"
 MODEL = "model.safetensors"
+RNG_STATE = "rng.global"
 
 
 def save_checkpoint(path, model, optimizer, scheduler, state: dict) -> None:
     """``state`` holds plain JSON values (epoch, step, RNG states, history, config)."""
     tensors = {f"model.{k}": v.data for k, v in model.state_dict().items()}
+    # the global generator (init, dropout), as torch.get_rng_state()'s bytes
+    tensors[RNG_STATE] = tensor.get_rng_state().data
     opt = optimizer.state_dict()
     steps = {}
     for i, s in opt["state"].items():
@@ -78,6 +82,8 @@ def load_checkpoint(path, model, optimizer, scheduler) -> dict:
     except RuntimeError as exc:
         raise ValueError(f"{path}: checkpoint is for a different architecture: "
                          f"{str(exc).splitlines()[-1].strip()}") from None
+    if RNG_STATE in arrays:  # checkpoints from before the generator was saved have none
+        tensor.set_rng_state(arrays[RNG_STATE])
     state: dict = {}
     for key, value in arrays.items():
         if key.startswith("optim."):
