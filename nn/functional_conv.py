@@ -8,7 +8,8 @@ import numpy as np
 
 import tensor
 from tensor import Tensor
-from tensor.ops.conv import AvgPool2d, Conv2d, MaxPool2d, out_size
+from tensor.ops.conv import Conv2d, out_size
+from tensor.ops.pool import AvgPool2d, MaxPool2d
 
 
 def pair(value, name: str, op: str) -> tuple[int, int]:
