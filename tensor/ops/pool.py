@@ -43,8 +43,17 @@ class MaxPool2d(Function):
         first, *rest = windows(pad(x, padding, low), kernel, stride, dilation, out_hw)
         y = first.copy(order="K")  # in x's layout, as the ops below keep it
         at = np.zeros_like(y, np.uint8 if len(rest) < 255 else np.int64)
+        # PyTorch's scan starts at a window's first element inside the input, so
+        # that a window of −∞ routes its gradient there, not to the padding
+        inside = windows(pad(np.ones((1, 1, *x.shape[2:]), bool), padding, False), kernel,
+                         stride, dilation, out_hw) if any(padding) else None
+        seen = None if inside is None else inside[0].copy()
         for k, s in enumerate(rest, 1):  # PyTorch's scan: move on where s > y
-            bigger = np.multiply(s > y, at.dtype.type(k), dtype=at.dtype)
+            bigger = s > y
+            if seen is not None:
+                bigger |= inside[k] & ~seen
+                seen |= inside[k]
+            bigger = np.multiply(bigger, at.dtype.type(k), dtype=at.dtype)
             np.maximum(y, s, out=y)  # NaN propagates, as in PyTorch
             np.maximum(at, bigger, out=at)  # k is larger than any position before it
         if y.dtype.kind == "f" and np.isnan(y).any():  # the last NaN of each window
@@ -75,8 +84,7 @@ class MaxPool2d(Function):
 
 def _like(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a`` in ``b``'s memory layout (elementwise ops on mixed layouts are slow)."""
-    if a.strides == b.strides or a.dtype != b.dtype and a.strides == tuple(
-            s // b.itemsize * a.itemsize for s in b.strides):
+    if a.strides == tuple(s // b.itemsize * a.itemsize for s in b.strides):
         return a
     out = np.empty_like(b, a.dtype)
     out[...] = a
