@@ -321,7 +321,8 @@ def _cnn_only(args) -> int:
     data = load_mnist("mnist", args.data_dir)
     n = args.cnn or len(data.x_train)
     r = {"blas": blas_info(), "numpy": np.__version__,
-         "cnn": cnn_times(data.x_train[:n], data.y_train[:n], args.repeats, not args.no_torch)}
+         "cnn": cnn_times(data.x_train[:n], data.y_train[:n], args.repeats, not args.no_torch,
+                          compiled=not getattr(args, "no_compile", False))}
     if args.json:
         print(json.dumps(r, indent=2))
     else:

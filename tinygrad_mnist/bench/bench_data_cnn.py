@@ -90,20 +90,24 @@ PAUSE = 0.2  # seconds of rest around PyTorch's slices (its threads spin after r
 
 
 def cnn_times(images: np.ndarray, labels: np.ndarray, repeats: int, with_torch: bool,
-              batch_size: int = 64) -> dict:
+              batch_size: int = 64, compiled: bool = True) -> dict:
     """One training epoch of the official example's CNN (Adadelta, lr 1.0, dropout
     on): this framework eager and compiled (``tensor.compile`` of the step), and
     PyTorch, on the same batches. Each repeat's epoch is timed in slices interleaved
     across the three, the first rotating; wall and CPU seconds (the CPU time is the
-    process's: on a shared machine it is what another process's load changes least)."""
+    process's: on a shared machine it is what another process's load changes least).
+    Without ``compiled``, no compiled row: ``tensor.compile`` changes how the process
+    keeps freed memory (tensor/compile/memory.py), for every row timed after it."""
     x = ((images[:, None] / np.float32(255) - np.float32(MEAN)) / np.float32(STD)).astype(
         np.float32)
     runs = {}
-    for name, compiled in (("tinygrad-mnist eager", False), ("tinygrad-mnist compiled", True)):
+    for name, capture in (("tinygrad-mnist eager", False), ("tinygrad-mnist compiled", True)):
+        if capture and not compiled:
+            continue
         tensor.manual_seed(1)
         model = official_cnn(nn)
         runs[name] = (tensor, _step(tensor, nn, model, nn.optim.Adadelta(model.parameters(),
-                                                                       lr=1.0), compiled))
+                                                                       lr=1.0), capture))
     try:
         import torch
     except ImportError:  # the table then has this framework's rows alone
