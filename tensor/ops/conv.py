@@ -23,7 +23,7 @@ from ..function import Function
 
 def out_size(size: int, kernel: int, stride: int, padding, dilation: int) -> int:
     """Output length along one axis; ``padding``: one int for both sides, or a pair."""
-    before, after = (padding, padding) if isinstance(padding, int) else padding
+    before, after = (padding, padding) if isinstance(padding, (int, np.integer)) else padding
     return (size + before + after - dilation * (kernel - 1) - 1) // stride + 1
 
 
@@ -49,7 +49,7 @@ def unpad(dxp: np.ndarray, padding, axes=(2, 3)) -> np.ndarray:
     return dxp[tuple(key)]
 
 
-# Rows of patches per block: about 2 MB of float32 at the official example's second
+# Rows of patches per block: 1.3 MB of float32 at the official example's second
 # convolution (two images), so that a block is still in the cache when its GEMM reads
 # it, and one buffer serves every block. (Keeping the whole batch's patches for dW
 # costs more than copying them again: 42 MB of fresh pages at batch 64.)
