@@ -9,7 +9,10 @@ example's CNN that is about 2,000 page faults, 7–11 ms of a 100 ms step. Fixed
 thresholds above any step's arrays keep freed blocks in the heap, where the next
 step's arrays of the same sizes find them, as a caching allocator would.
 
-Process-wide (eager code run afterwards gains too), on glibc only; a no-op elsewhere.
+The cost: memory a program frees stays with the process (up to TRIM_THRESHOLD at
+the top of the heap) instead of going back to the OS, so its RSS stays near its
+peak. Process-wide (eager code run afterwards gains too), on glibc only; a no-op
+elsewhere.
 """
 
 from __future__ import annotations
