@@ -112,10 +112,12 @@ def cnn_times(images: np.ndarray, labels: np.ndarray, repeats: int, with_torch: 
         import torch
     except ImportError:  # the table then has this framework's rows alone
         with_torch = False
-    if with_torch:
-        from tinygrad_mnist.bench.bench import blas_threads
+    if with_torch:  # as many threads as NumPy's BLAS (SciPy's may have its own)
+        from threadpoolctl import threadpool_info
 
-        torch.set_num_threads(blas_threads() or torch.get_num_threads())
+        threads = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"
+                   and "numpy" in (i.get("filepath") or "")]
+        torch.set_num_threads(threads[0] if threads else torch.get_num_threads())
         torch.manual_seed(1)
         twin = official_cnn(torch.nn)
         runs[f"PyTorch {torch.__version__} CPU"] = (torch, _step(
