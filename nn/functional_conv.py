@@ -1,6 +1,6 @@
-"""``nn.functional``'s convolution, pooling and binary cross-entropy: argument
-handling with PyTorch's signatures and errors, in front of the fused ops in
-``tensor/ops/conv.py``."""
+"""``nn.functional``'s convolution and pooling: argument handling with PyTorch's
+signatures and errors, in front of the ops in ``tensor/ops/conv.py`` and
+``tensor/ops/pool.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 
 import tensor
 from tensor import Tensor
-from tensor.ops.conv import AvgPool2d, Conv2d, MaxPool2d, out_size
+from tensor.ops.conv import Conv2d, out_size
+from tensor.ops.pool import AvgPool2d, MaxPool2d
 
 
 def pair(value, name: str, op: str) -> tuple[int, int]:
@@ -31,7 +32,7 @@ def _batched(input: Tensor, op: str) -> tuple[Tensor, bool]:
 
 def _check_fits(op: str, shape, kernel, stride, padding, dilation) -> None:
     for size, k, s, p, d in zip(shape[2:], kernel, stride, padding, dilation):
-        if s <= 0 or d <= 0 or p < 0:
+        if s <= 0 or d <= 0 or min(p if isinstance(p, tuple) else (p,)) < 0:
             raise RuntimeError(f"{op}: stride and dilation must be positive and padding "
                                f"non-negative, got stride {stride}, padding {padding}, "
                                f"dilation {dilation}")
@@ -42,7 +43,8 @@ def _check_fits(op: str, shape, kernel, stride, padding, dilation) -> None:
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
-    """2-D cross-correlation, as ``torch.nn.functional.conv2d`` (im2col + one GEMM)."""
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d`` (im2col + one GEMM).
+    ``padding``: an int, a pair, 'valid' or 'same'."""
     x, unbatched = _batched(input, "conv2d")
     stride, dilation = pair(stride, "stride", "conv2d"), pair(dilation, "dilation", "conv2d")
     if weight.ndim != 4:
@@ -53,9 +55,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         raise RuntimeError(f"conv2d: weight of shape {tuple(weight.shape)} with groups={groups} "
                            f"expects input with {cg * groups} channels, got input of shape "
                            f"{tuple(input.shape)}")
-    if isinstance(padding, str):
+    if isinstance(padding, str):  # (before, after) per side: 'same' may be uneven
         padding = _string_padding(padding, (kh, kw), stride, dilation)
-    padding = pair(padding, "padding", "conv2d")
+    else:
+        padding = pair(padding, "padding", "conv2d")
     _check_fits("conv2d", x.shape, (kh, kw), stride, padding, dilation)
     if x.dtype != weight.dtype or bias is not None and bias.dtype != weight.dtype:
         raise RuntimeError(f"conv2d: input ({x.dtype}) and weight ({weight.dtype}) must have "
@@ -73,11 +76,9 @@ def _string_padding(padding: str, kernel, stride, dilation) -> tuple[int, int]:
                          "'valid' or 'same'")
     if stride != (1, 1):
         raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
+    # as PyTorch: an odd total (an even kernel) puts the extra row or column after
     totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
-    if any(t % 2 for t in totals):
-        raise NotImplementedError("conv2d: padding='same' with an even effective kernel needs "
-                                  "uneven padding, which is not supported here")
-    return totals[0] // 2, totals[1] // 2
+    return tuple((t // 2, t - t // 2) for t in totals)
 
 
 def _pool_args(op, kernel_size, stride, padding, dilation=1):

@@ -129,6 +129,11 @@ def build_parser() -> Parser:
     b.add_argument("--cnn", type=int, nargs="?", const=60000, default=None, metavar="IMAGES",
                    help="also time the official example's CNN for an epoch of IMAGES "
                         "(default 60000; minutes per repeat)")
+    b.add_argument("--cnn-only", action="store_true",
+                   help="time only the CNN (default 60000 images; --cnn IMAGES for fewer)")
+    b.add_argument("--no-compile", action="store_true",
+                   help="with --cnn-only: no compiled row (compile keeps freed memory for reuse, "
+                        "which speeds every row timed after it)")
     b.add_argument("--threads", type=int, default=None,
                    help="BLAS (and PyTorch) threads; default: the machine's default")
     b.add_argument("--data-dir", default=None)

@@ -38,6 +38,7 @@ from . import codegen
 from .bytecode import unread_numbers
 from .capture import CaptureError, Recorder, warn_fallback
 from .key import flatten, guard_key, is_leaf_type
+from .memory import keep_freed_memory
 from .module import CompiledFunction, optimized_module
 from .observe import unchanged
 
@@ -290,6 +291,7 @@ def compile(fn=None, *, fullgraph: bool = False, dynamic=None, backend=None, mod
                                  cache_size_limit=cache_size_limit)
     if disable:
         return fn
+    keep_freed_memory()  # replays reuse the last step's memory (memory.py)
     if hasattr(type(fn), "named_modules"):  # an nn.Module: torch.compile(model)
         return optimized_module(fn, Compiled(fn, fullgraph, cache_size_limit))
     return Compiled(fn, fullgraph, cache_size_limit)

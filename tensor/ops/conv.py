@@ -1,12 +1,16 @@
-"""2-D convolution and pooling over (N, C, H, W) arrays, as im2col plus one GEMM.
+"""2-D convolution over (N, C, H, W) arrays: im2col plus one GEMM, channels last.
 
-A convolution copies every kernel-sized patch of the padded input into one
-matrix (im2col: NumPy's ``sliding_window_view``, copied once) and multiplies it
-with the weights: one GEMM. The patches are in channels-last order, so the
-adjoint in backward, adding the patches' gradients back into the input, moves
-contiguous runs of channels, one kernel position at a time (kh·kw slice adds,
-never a loop over pixels). Pools take the max or mean over the same strided
-slices.
+Inside, images are channels-last, (N, H, W, C). A convolution copies every
+kernel-sized patch of the padded input into one row of a matrix (im2col) and
+multiplies it by the weights: (N·OH·OW, kh·kw·C) @ (kh·kw·C, O), one GEMM whose
+result already is the output, channels last. The op returns it as an (N, O, OH, OW)
+view of that memory, so that the next convolution reads it without a copy (NumPy's
+elementwise ops keep their input's layout: a ReLU or a pool in between does too).
+
+Backward: the weight gradient is gᵀ·cols, the patches copied again. The input
+gradient is itself a convolution, a "full" one: of g, spread out by the stride and
+zero-padded by the kernel's span, with the kernel flipped and its in and out
+channels swapped. It runs through the same im2col + GEMM: no scatter-adds.
 """
 
 from __future__ import annotations
@@ -15,145 +19,144 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..function import Function
-from ..grad_mode import grad_mode
 
 
-def out_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+def out_size(size: int, kernel: int, stride: int, padding, dilation: int) -> int:
+    """Output length along one axis; ``padding``: one int for both sides, or a pair."""
+    before, after = (padding, padding) if isinstance(padding, (int, np.integer)) else padding
+    return (size + before + after - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def positions(kernel, stride, dilation, out_hw):
-    """(i, j, rows, cols) per kernel position: the slices of the padded input that
-    position reads for every output pixel."""
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
-    for i in range(kh):
-        for j in range(kw):
-            yield (i, j, slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
-                   slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+def sides(padding) -> tuple:
+    """((top, bottom), (left, right)) from (ph, pw) or from that form itself."""
+    return tuple((p, p) if isinstance(p, (int, np.integer)) else tuple(p) for p in padding)
 
 
 def pad(x: np.ndarray, padding, value=0.0, axes=(2, 3)) -> np.ndarray:
-    ph, pw = padding
-    if not (ph or pw):
+    """x with ``padding`` (see `sides`) rows and columns of ``value`` around ``axes``."""
+    (top, bottom), (left, right) = sides(padding)
+    if not (top or bottom or left or right):
         return x
     widths = [(0, 0)] * x.ndim
-    widths[axes[0]], widths[axes[1]] = (ph, ph), (pw, pw)
+    widths[axes[0]], widths[axes[1]] = (top, bottom), (left, right)
     return np.pad(x, widths, constant_values=value)
 
 
 def unpad(dxp: np.ndarray, padding, axes=(2, 3)) -> np.ndarray:
-    (ph, pw), key = padding, [slice(None)] * dxp.ndim
-    key[axes[0]] = slice(ph, dxp.shape[axes[0]] - ph)
-    key[axes[1]] = slice(pw, dxp.shape[axes[1]] - pw)
+    ((top, bottom), (left, right)), key = sides(padding), [slice(None)] * dxp.ndim
+    key[axes[0]] = slice(top, dxp.shape[axes[0]] - bottom)
+    key[axes[1]] = slice(left, dxp.shape[axes[1]] - right)
     return dxp[tuple(key)]
 
 
-# Images per im2col block. The patches of a whole batch are large (42 MB for the
-# official example's second convolution at batch 64), and a fresh array that size
-# costs as much in page faults as the copy itself (malloc maps arrays over 32 MB
-# afresh every time); blocks of 16 images are a few MB each, which malloc reuses.
-BLOCK = 16
+# Rows of patches per block: 1.3 MB of float32 at the official example's second
+# convolution (two images), so that a block is still in the cache when its GEMM reads
+# it, and one buffer serves every block. (Keeping the whole batch's patches for dW
+# costs more than copying them again: 42 MB of fresh pages at batch 64.)
+BLOCK_ROWS = 1536
 
 
-def im2col(xp: np.ndarray, kernel, stride, dilation, out_hw, out: np.ndarray) -> np.ndarray:
-    """The patches of a padded channels-last input (N, H, W, C), written into ``out``
-    and returned as (N, OH·OW, kh·kw·C)."""
+def im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out: np.ndarray):
+    """The patches of a padded channels-last input (m, H, W, C), copied into ``out``
+    and returned as (m·OH·OW, kh·kw·C): one row per output pixel, its columns by
+    group, then kernel position, then channel (each group's columns side by side)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    n = xp.shape[0]
+    m, c = xp.shape[0], xp.shape[3]
     span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    # every patch at once, as a view (N, OH, OW, C, kh, kw), copied in one call
     patches = sliding_window_view(xp, span, axis=(1, 2))[:, ::sh, ::sw, :, ::dh, ::dw]
-    cols = out[:n]
-    np.copyto(cols, patches.transpose(0, 1, 2, 4, 5, 3))
-    return cols.reshape(n, out_hw[0] * out_hw[1], -1)
+    oh, ow = patches.shape[1:3]  # (m, OH, OW, C, kh, kw), a view
+    patches = patches.reshape(m, oh, ow, groups, c // groups, kh, kw)
+    cols = out[:m * oh * ow * kh * kw * c].reshape(m, oh, ow, groups, kh, kw, -1)
+    np.copyto(cols, patches.transpose(0, 1, 2, 3, 5, 6, 4))
+    return cols.reshape(m * oh * ow, -1)
 
 
-def group(cols: np.ndarray, groups: int, gi: int, cg: int) -> np.ndarray:
-    """Group ``gi``'s part of (N, L, kh·kw·C) patches (C = groups·cg): itself when
-    groups == 1, else a copy."""
-    if groups == 1:
-        return cols
-    n, length = cols.shape[:2]
-    return cols.reshape(n, length, -1, groups, cg)[:, :, :, gi].reshape(n, length, -1)
+def blocks(xp: np.ndarray, kernel, stride, dilation, groups: int):
+    """(first row, patches) of each block of images of ``xp``, one buffer for all."""
+    n, h, w, c = xp.shape
+    oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in
+              zip((h, w), kernel, stride, dilation))
+    images = max(1, BLOCK_ROWS // (oh * ow))
+    buffer = np.empty(min(images, n) * oh * ow * kernel[0] * kernel[1] * c, xp.dtype)
+    for start in range(0, n, images):
+        yield start * oh * ow, im2col(xp[start:start + images], kernel, stride, dilation,
+                                      groups, buffer)
+
+
+def convolve(xp: np.ndarray, wm: np.ndarray, kernel, stride, dilation) -> np.ndarray:
+    """y (N, OH, OW, O) = the convolution of a padded channels-last input (N, H, W, C)
+    with ``wm`` (groups, O/groups, kh·kw·C/groups): per block of images its patches,
+    then per group one GEMM, cols (rows, K) @ Wᵀ (K, O/groups)."""
+    n, h, w, _ = xp.shape
+    groups, og, kg = wm.shape
+    oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in
+              zip((h, w), kernel, stride, dilation))
+    y = np.empty((n * oh * ow, groups * og), np.result_type(xp, wm))
+    for start, cols in blocks(xp, kernel, stride, dilation, groups):
+        rows = y[start:start + len(cols)]
+        for gi in range(groups):
+            np.matmul(cols[:, gi * kg:(gi + 1) * kg], wm[gi].T, out=rows[:, gi * og:(gi + 1) * og])
+    return y.reshape(n, oh, ow, groups * og)
+
+
+def spread(g: np.ndarray, stride, before, after) -> np.ndarray:
+    """Channels-last g (N, OH, OW, O) with stride − 1 zeros between neighbours and
+    ``before``/``after`` zeros above/left and below/right (a negative count crops)."""
+    n, oh, ow, o = g.shape
+    (sh, sw), (bh, bw), (ah, aw) = stride, before, after
+    tall, wide = sh * (oh - 1) + 1, sw * (ow - 1) + 1
+    if stride == (1, 1) and min(bh, bw, ah, aw) >= 0:
+        return np.pad(g, ((0, 0), (bh, ah), (bw, aw), (0, 0)))
+    top, left = max(bh, 0), max(bw, 0)
+    out = np.zeros((n, top + tall + max(ah, 0), left + wide + max(aw, 0), o), g.dtype)
+    out[:, top:top + tall:sh, left:left + wide:sw] = g
+    return out[:, max(-bh, 0):out.shape[1] - max(-ah, 0), max(-bw, 0):out.shape[2] - max(-aw, 0)]
 
 
 class Conv2d(Function):
-    """y[n,o] = Σ_c,i,j x[n,c,s·h+d·i,s·w+d·j]·W[o,c,i,j] + b[o]: per group, W times the
-    im2col patches;  dW = g·cols,  dcols = gᵀ·W (added back into dx),  db = Σ g"""
+    """y[n,o] = Σ_c,i,j x[n,c,s·h+d·i,s·w+d·j]·W[o,c,i,j] + b[o], cols·Wᵀ per group;
+    dW = gᵀ·cols,  dx = the full convolution of g with W flipped,  db = Σ g"""
 
     torch_name = "ConvolutionBackward0"
     broadcasts = False
 
     @staticmethod
     def forward(ctx, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
-        n, c, h, wd = x.shape
-        o, cg, kh, kw = w.shape
-        og = o // groups
-        out_hw = tuple(out_size(*a) for a in zip((h, wd), (kh, kw), stride, padding, dilation))
-        xp = pad(x.transpose(0, 2, 3, 1), padding, axes=(1, 2))  # channels last: (N, H, W, C)
-        wm = _weight_matrix(w, groups)
-        y = np.empty((n, o, out_hw[0] * out_hw[1]), x.dtype)
-        # dW needs the patches again: each block's are kept for backward (a few MB
-        # each, so malloc recycles them), else one buffer serves every block
-        keep = grad_mode.enabled and ctx.needs_input_grad[1]
-        shape = (min(n, BLOCK), *out_hw, kh, kw, c)
-        buffer, ctx.blocks = np.empty(shape, x.dtype), []
-        for start in range(0, n, BLOCK):
-            if keep and start:
-                buffer = np.empty(shape, x.dtype)
-            cols = im2col(xp[start:start + BLOCK], (kh, kw), stride, dilation, out_hw, buffer)
-            if keep:
-                ctx.blocks.append(cols)
-            for gi in range(groups):  # (O/groups, K) @ (K, OH·OW) per image: NCHW out
-                np.matmul(wm[gi], group(cols, groups, gi, cg).transpose(0, 2, 1),
-                          out=y[start:start + BLOCK, gi * og:(gi + 1) * og])
+        xp = pad(x.transpose(0, 2, 3, 1), padding, axes=(1, 2))  # (N, H, W, C)
+        y = convolve(xp, _weight_matrix(w, groups), w.shape[2:], stride, dilation)
         if b is not None:
-            y += b[:, None]
+            y += b
         ctx.save_for_backward(xp, w)
-        ctx.geometry = (x.shape, stride, padding, dilation, groups, out_hw)
-        return y.reshape(n, o, *out_hw)
+        ctx.geometry = (x.shape, stride, sides(padding), dilation, groups)
+        return y.transpose(0, 3, 1, 2)  # (N, O, OH, OW), channels last in memory
 
     @staticmethod
     def backward(ctx, g):
-        xp, w = ctx.saved
-        x_shape, stride, padding, dilation, groups, out_hw = ctx.geometry
-        n, c = x_shape[:2]
+        (xp, w), needs = ctx.saved, ctx.needs_input_grad
+        x_shape, stride, padding, dilation, groups = ctx.geometry
         o, cg, kh, kw = w.shape
-        og, length = o // groups, out_hw[0] * out_hw[1]
-        gm = g.reshape(n, o, length)
-        needs = ctx.needs_input_grad
-        wm = _weight_matrix(w, groups)
-        dwm = np.zeros(wm.shape, g.dtype) if needs[1] else None
-        dxp = np.zeros(xp.shape, g.dtype) if needs[0] else None
-        buffer = None if ctx.blocks else np.empty((min(n, BLOCK), *out_hw, kh, kw, c),
-                                                  g.dtype)
-        for k, start in enumerate(range(0, n, BLOCK)):
-            block = slice(start, start + BLOCK)
-            if ctx.blocks:  # the patches forward kept; after dW, this block's buffer
-                buffer = ctx.blocks[k]
-                cols = buffer.reshape(len(buffer), length, -1)
-            if needs[1]:  # dW = Σ over images of g (O/g, L) @ patches (L, K)
-                if not ctx.blocks:
-                    cols = im2col(xp[block], (kh, kw), stride, dilation, out_hw, buffer)
+        og, kg = o // groups, kh * kw * cg
+        gl = g.transpose(0, 2, 3, 1)  # (N, OH, OW, O): free when g is channels last
+        gm = gl.reshape(-1, o)
+        dx = dw = db = None
+        if needs[0]:  # the full convolution: W[o, c, i, j] flipped, (c, o) swapped
+            flipped = w.reshape(groups, og, cg, kh, kw)[:, :, :, ::-1, ::-1]
+            wt = flipped.transpose(0, 2, 3, 4, 1).reshape(groups, cg, kh * kw * og)
+            spans = [d * (k - 1) for k, d in zip((kh, kw), dilation)]
+            before = [span - p for span, (p, _) in zip(spans, padding)]
+            after = [size + p - s * (out - 1) - 1 for size, (p, _), s, out in
+                     zip(x_shape[2:], padding, stride, g.shape[2:])]
+            gp = spread(gl, stride, before, after)
+            dx = convolve(gp, wt, (kh, kw), (1, 1), dilation).transpose(0, 3, 1, 2)
+        if needs[1]:  # Σ over blocks of images of gᵀ (O/groups, rows) @ cols (rows, K)
+            dwm = np.zeros((groups, og, kg), g.dtype)
+            for start, cols in blocks(xp, (kh, kw), stride, dilation, groups):
+                rows = gm[start:start + len(cols)]
                 for gi in range(groups):
-                    gg = gm[block, gi * og:(gi + 1) * og].transpose(1, 0, 2).reshape(og, -1)
-                    dwm[gi] += gg @ group(cols, groups, gi, cg).reshape(-1, kh * kw * cg)
-            if needs[0]:  # dpatches = gᵀ (L, O/g) @ W (O/g, K), added back where read
-                m = len(gm[block])
-                dcols = buffer[:m].reshape(m * length, kh * kw, groups, cg)
-                for gi in range(groups):  # one GEMM per group: (m·L, O/g) @ (O/g, K)
-                    gt = gm[block, gi * og:(gi + 1) * og].transpose(0, 2, 1).reshape(-1, og)
-                    if groups == 1:  # straight into the buffer
-                        np.matmul(gt, wm[0], out=dcols.reshape(m * length, -1))
-                    else:
-                        dcols[:, :, gi] = (gt @ wm[gi]).reshape(-1, kh * kw, cg)
-                dcols = dcols.reshape(m, *out_hw, kh, kw, c)
-                for i, j, rows, cs in positions((kh, kw), stride, dilation, out_hw):
-                    dxp[block, rows, cs] += dcols[:, :, :, i, j]
-        dx = unpad(dxp, padding, axes=(1, 2)).transpose(0, 3, 1, 2) if needs[0] else None
-        dw = dwm.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2).copy() if needs[1] else None
-        ctx.blocks = None
-        db = g.sum(axis=(0, 2, 3)) if len(needs) > 2 and needs[2] else None
+                    dwm[gi] += rows[:, gi * og:(gi + 1) * og].T @ cols[:, gi * kg:(gi + 1) * kg]
+            dw = dwm.reshape(groups, og, kh, kw, cg).transpose(0, 1, 4, 2, 3).reshape(w.shape)
+        if len(needs) > 2 and needs[2]:
+            db = gm.sum(axis=0)
         return dx, dw, db
 
 
@@ -161,74 +164,3 @@ def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
     """(O, C/groups, kh, kw) → (groups, O/groups, kh·kw·C/groups), the patches' order."""
     o, cg, kh, kw = w.shape
     return w.transpose(0, 2, 3, 1).reshape(groups, o // groups, kh * kw * cg)
-
-
-class MaxPool2d(Function):
-    """y = max of each window (padding is −∞; NaN wins, as PyTorch);  dx = g routed to
-    each window's first maximum"""
-
-    torch_name = "MaxPool2DWithIndicesBackward0"
-    broadcasts = False
-
-    @staticmethod
-    def forward(ctx, x, kernel, stride, padding, dilation):
-        low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xp = pad(x, padding, low)
-        out_hw = tuple(out_size(*a) for a in zip(x.shape[2:], kernel, stride, padding,
-                                                  dilation))
-        (_, _, rows, cs), *rest = positions(kernel, stride, dilation, out_hw)
-        y = xp[:, :, rows, cs].copy()
-        for _, _, rows, cs in rest:
-            np.maximum(y, xp[:, :, rows, cs], out=y)  # NaN propagates, as in PyTorch
-        ctx.save_for_backward(xp, y)
-        ctx.geometry = (x.shape, kernel, stride, padding, dilation)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        xp, y = ctx.saved
-        x_shape, kernel, stride, padding, dilation = ctx.geometry
-        dxp = np.zeros(xp.shape, g.dtype)
-        free = np.ones(y.shape, bool)  # windows whose maximum is still to be found
-        nan = np.isnan(y) if y.dtype.kind == "f" and np.isnan(y).any() else None
-        # windows that don't overlap (the usual 2×2, stride 2) write each input once
-        disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
-        for _, _, rows, cs in positions(kernel, stride, dilation, y.shape[2:]):
-            s = xp[:, :, rows, cs]
-            first = s == y if nan is None else (s == y) | (nan & np.isnan(s))
-            first &= free
-            free &= ~first
-            if disjoint:
-                np.multiply(g, first, out=dxp[:, :, rows, cs])
-            else:
-                dxp[:, :, rows, cs] += g * first
-        return unpad(dxp, padding)
-
-
-class AvgPool2d(Function):
-    """y = mean of each window (zero padding counted, as PyTorch's default);
-    dx = g / (kh·kw) added to every element of its window"""
-
-    torch_name = "AvgPool2DBackward0"
-    broadcasts = False
-
-    @staticmethod
-    def forward(ctx, x, kernel, stride, padding):
-        xp = pad(x, padding)
-        oh, ow = (out_size(*args) for args in zip(x.shape[2:], kernel, stride, padding,
-                                                   (1, 1)))
-        y = np.zeros((*x.shape[:2], oh, ow), x.dtype)
-        for _, _, rows, cs in positions(kernel, stride, (1, 1), (oh, ow)):
-            y += xp[:, :, rows, cs]
-        ctx.geometry = (x.shape, kernel, stride, padding)
-        return y / x.dtype.type(kernel[0] * kernel[1])
-
-    @staticmethod
-    def backward(ctx, g):
-        x_shape, kernel, stride, padding = ctx.geometry
-        n, c, h, w = x_shape
-        share = g / g.dtype.type(kernel[0] * kernel[1])
-        dxp = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), g.dtype)
-        for _, _, rows, cs in positions(kernel, stride, (1, 1), g.shape[2:]):
-            dxp[:, :, rows, cs] += share
-        return unpad(dxp, padding)

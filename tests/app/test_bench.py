@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tinygrad_mnist import cli
-from tinygrad_mnist.bench import bench
+from tinygrad_mnist.bench import bench, bench_data_cnn
 
 
 def _has_torch() -> bool:
@@ -20,6 +20,7 @@ def _has_torch() -> bool:
 def no_pause(monkeypatch):
     """The rests between timed slices only matter for the figures, not for the table."""
     monkeypatch.setattr(bench, "PAUSE", 0.0)
+    monkeypatch.setattr(bench_data_cnn, "PAUSE", 0.0)
 
 
 @pytest.mark.parametrize("n, bs, parts", [(50000, 32, 5), (640, 32, 5), (100, 32, 5),
@@ -76,8 +77,23 @@ def test_bench_times_the_dataloader_and_the_cnn(capsys, no_pause):
     assert rows["NumPy index slicing"]["paired_ratio"] == 1.0
     assert all(row["median_s"] > 0 for row in rows.values())
     cnn = r["cnn"]
-    assert cnn["images"] == 128 and "tinygrad-mnist" in cnn["rows"]
+    assert cnn["images"] == 128
+    assert {"tinygrad-mnist eager", "tinygrad-mnist compiled"} <= set(cnn["rows"])
     assert cnn["rows"][cnn["base"]]["paired_ratio"] == 1.0
+    assert all(row["cpu_s"] > 0 and row["median_s"] > 0 for row in cnn["rows"].values())
+
+
+def test_bench_cnn_only_times_eager_compiled_and_torch(capsys, no_pause):
+    pytest.importorskip("torch")
+    assert cli.main(["bench", "--cnn-only", "--cnn", "192", "--repeats", "2", "--threads", "1",
+                     "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    cnn = r["cnn"]
+    assert cnn["base"].startswith("PyTorch") and cnn["images"] == 192
+    assert list(cnn["rows"]) == ["tinygrad-mnist eager", "tinygrad-mnist compiled", cnn["base"]]
+    assert all(b["num_threads"] == 1 for b in r["blas"])
+    assert cli.main(["bench", "--cnn-only", "--cnn", "128", "--repeats", "1", "--no-torch"]) == 0
+    assert "tinygrad-mnist compiled" in capsys.readouterr().out
 
 
 def test_official_cnn_is_the_same_network_in_both_frameworks():

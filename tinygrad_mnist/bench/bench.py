@@ -305,6 +305,8 @@ def bench_command(args) -> int:
 
     # None keeps the machine's default; PyTorch is given the same count as NumPy's BLAS
     with threadpool_limits(args.threads, user_api="blas"):
+        if getattr(args, "cnn_only", False):
+            return _cnn_only(args)
         r = run(args.batch_size, args.repeats, args.subset, args.data_dir, not args.no_torch)
         data = load_mnist("mnist", args.data_dir)
         x, y = data.x_train[:args.subset], data.y_train[:args.subset]
@@ -315,4 +317,23 @@ def bench_command(args) -> int:
     if not args.no_memory:
         r["training_memory"] = training_memory()
     print(json.dumps(r, indent=2) if args.json else format_results(r))
+    return 0
+
+
+def _cnn_only(args) -> int:
+    """``bench --cnn-only``: the CNN's rows alone (inside the caller's thread limit)."""
+    data = load_mnist("mnist", args.data_dir)
+    n = args.cnn or len(data.x_train)
+    r = {"blas": blas_info(), "numpy": np.__version__,
+         "cnn": cnn_times(data.x_train[:n], data.y_train[:n], args.repeats, not args.no_torch,
+                          compiled=not getattr(args, "no_compile", False))}
+    if args.json:
+        print(json.dumps(r, indent=2))
+    else:
+        blas = ", ".join(f"{b['package']}'s {b['internal_api']} ({b['num_threads']} threads)"
+                         for b in r["blas"])
+        print("\n".join([f"numpy {r['numpy']}; BLAS: {blas}; {args.repeats} interleaved "
+                         "repeats, medians"] + format_rows(
+            "The official example's CNN, one training epoch", r["cnn"],
+            f"to {r['cnn']['base']}")))
     return 0

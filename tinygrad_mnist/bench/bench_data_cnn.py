@@ -1,7 +1,7 @@
 """`bench`'s rows for the tutorials' parts: a DataLoader epoch against plain NumPy
 index slicing of the same batches, and the official example's CNN, one training
-epoch here and in PyTorch. Timed as `bench.py` times the MLP: in interleaved
-slices, medians of paired ratios."""
+epoch here (eager and compiled) and in PyTorch. Timed as `bench.py` times the MLP:
+in interleaved slices, medians of paired ratios."""
 
 from __future__ import annotations
 
@@ -85,53 +85,99 @@ def dataloader_times(images: np.ndarray, labels: np.ndarray, repeats: int,
     return {"images": len(x), "batch_size": batch_size, "rows": {**plain, **vision}}
 
 
+CNN_SLICES = 4  # interleaved slices per epoch
+PAUSE = 0.2  # seconds of rest around PyTorch's slices (its threads spin after returning)
+
+
 def cnn_times(images: np.ndarray, labels: np.ndarray, repeats: int, with_torch: bool,
-              batch_size: int = 64) -> dict:
+              batch_size: int = 64, compiled: bool = True) -> dict:
     """One training epoch of the official example's CNN (Adadelta, lr 1.0, dropout
-    on), here and in PyTorch, on the same batches."""
+    on): this framework eager and compiled (``tensor.compile`` of the step), and
+    PyTorch, on the same batches. Each repeat's epoch is timed in slices interleaved
+    across the three, the first rotating; wall and CPU seconds (the CPU time is the
+    process's: on a shared machine it is what another process's load changes least).
+    Without ``compiled``, no compiled row: ``tensor.compile`` changes how the process
+    keeps freed memory (tensor/compile/memory.py), for every row timed after it."""
     x = ((images[:, None] / np.float32(255) - np.float32(MEAN)) / np.float32(STD)).astype(
         np.float32)
-    tensor.manual_seed(1)
-    model = official_cnn(nn)
-    runs = {"tinygrad-mnist": (tensor, nn.functional, model,
-                               nn.optim.Adadelta(model.parameters(), lr=1.0))}
+    runs = {}
+    for name, capture in (("tinygrad-mnist eager", False), ("tinygrad-mnist compiled", True)):
+        if capture and not compiled:
+            continue
+        tensor.manual_seed(1)
+        model = official_cnn(nn)
+        runs[name] = (tensor, _step(tensor, nn, model, nn.optim.Adadelta(model.parameters(),
+                                                                       lr=1.0), capture))
     try:
         import torch
-    except ImportError:  # the table then has this framework's row alone
+    except ImportError:  # the table then has this framework's rows alone
         with_torch = False
-    if with_torch:
+    if with_torch:  # as many threads as NumPy's BLAS (SciPy's may have its own)
+        from threadpoolctl import threadpool_info
+
+        threads = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"
+                   and "numpy" in (i.get("filepath") or "")]
+        torch.set_num_threads(threads[0] if threads else torch.get_num_threads())
         torch.manual_seed(1)
         twin = official_cnn(torch.nn)
-        runs[f"PyTorch {torch.__version__} CPU"] = (
-            torch, torch.nn.functional, twin, torch.optim.Adadelta(twin.parameters(), lr=1.0))
+        runs[f"PyTorch {torch.__version__} CPU"] = (torch, _step(
+            torch, torch.nn, twin, torch.optim.Adadelta(twin.parameters(), lr=1.0), False))
     rng = np.random.default_rng(0)
 
-    def epoch(lib, F, net, opt, order):
-        net.train()
-        for s in range(0, len(order), batch_size):
+    def epoch(lib, step, order):
+        for s in range(0, len(order) - batch_size + 1, batch_size):  # full batches
             idx = order[s:s + batch_size]
-            opt.zero_grad()
-            F.nll_loss(net(lib.from_numpy(x[idx])), lib.from_numpy(labels[idx])).backward()
-            opt.step()
+            step(lib.from_numpy(x[idx]), lib.from_numpy(labels[idx]))
 
-    orders = [rng.permutation(len(x)) for _ in range(repeats + 1)]
-    for args in runs.values():  # warm-up: a few batches each
-        epoch(*args, orders[0][: 4 * batch_size])
-    times = {name: [] for name in runs}
-    for r, order in enumerate(orders[1:]):
-        names = list(runs)[r % len(runs):] + list(runs)[:r % len(runs)]
+    for lib, step in runs.values():  # warm-up (and the compiled step's recording)
+        epoch(lib, step, rng.permutation(len(x))[:4 * batch_size])
+    names = list(runs)
+    wall, cpu = ({name: [] for name in names} for _ in range(2))
+    bounds = np.linspace(0, len(x) // batch_size, CNN_SLICES + 1).astype(int) * batch_size
+    for r in range(repeats):
+        order = rng.permutation(len(x))
+        spent = {name: [0.0, 0.0] for name in names}
+        for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
+            turn = (r + k) % len(names)
+            for name in names[turn:] + names[:turn]:
+                torch_slice = name.startswith("PyTorch")
+                time.sleep(PAUSE if torch_slice else PAUSE / 10)
+                t, c = time.perf_counter(), time.process_time()
+                epoch(*runs[name], order[a:b])
+                spent[name][0] += time.perf_counter() - t
+                spent[name][1] += time.process_time() - c
+                if torch_slice:
+                    time.sleep(PAUSE)
         for name in names:
-            t = time.perf_counter()
-            epoch(*runs[name], order)
-            times[name].append(time.perf_counter() - t)
-    base = list(runs)[-1]  # PyTorch when it runs: the row to compare with
-    return {"images": len(x), "batch_size": batch_size, "base": base,
-            "rows": _paired(times, base)}
+            wall[name].append(spent[name][0])
+            cpu[name].append(spent[name][1])
+    base = names[-1]  # PyTorch when it runs: the row to compare with
+    rows = _paired(wall, base)
+    for name, row in _paired(cpu, base).items():
+        rows[name].update(cpu_s=row["median_s"], cpu_paired_ratio=row["paired_ratio"])
+    return {"images": len(x) // batch_size * batch_size, "batch_size": batch_size,
+            "base": base, "repeats": repeats, "rows": rows}
+
+
+def _step(lib, lib_nn, model, optimizer, compiled: bool):
+    """The official example's training step: zero_grad, nll_loss of the log-softmax
+    output, backward, step; captured by ``tensor.compile`` when ``compiled``."""
+    def step(data, target):
+        optimizer.zero_grad()
+        loss = lib_nn.functional.nll_loss(model(data), target)
+        loss.backward()
+        optimizer.step()
+
+    model.train()
+    return lib.compile(step) if compiled else step
 
 
 def format_rows(title: str, r: dict, base_note: str) -> list[str]:
+    cpu = all("cpu_s" in row for row in r["rows"].values())
     lines = [f"\n{title}: {r['images']} images, batch {r['batch_size']}",
-             f"{'':<48}{'s/epoch':>9}{'paired ×':>10}  ({base_note})"]
+             f"{'':<48}{'s/epoch':>9}{'paired ×':>10}"
+             + (f"{'CPU s':>9}{'CPU ×':>8}" if cpu else "") + f"  ({base_note})"]
     lines += [f"{name:<48}{row['median_s']:>9.3f}{row['paired_ratio']:>10.2f}"
+              + (f"{row['cpu_s']:>9.3f}{row['cpu_paired_ratio']:>8.2f}" if cpu else "")
               for name, row in r["rows"].items()]
     return lines
