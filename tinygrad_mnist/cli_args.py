@@ -37,19 +37,24 @@ def build_parser() -> Parser:
                        description="Train the MLP and write a run folder (default "
                        "runs/<timestamp>): weights, checkpoint, history, metrics, the "
                        "notebook's figures, the graph and report.html.")
+    t.add_argument("--model", choices=["mlp", "cnn"], default=None,
+                   help="mlp (default): the notebook's 784-128-64-10 network; cnn: PyTorch's "
+                   "official MNIST example's convnet")
     t.add_argument("--recipe", choices=sorted(RECIPES), default=None,
-                   help="seed (default): the notebook's SGD recipe; best: AdamW + one-cycle "
-                   "+ shifts")
+                   help="seed (the MLP's default): the notebook's SGD recipe; best: AdamW + "
+                   "one-cycle + shifts; official (the CNN's default): the official example's "
+                   "Adadelta + StepLR")
     t.add_argument("--epochs", type=int, help="passes over the training images (seed "
-                   "recipe 20, best 30; with --resume: train a run on to this many)")
-    t.add_argument("--batch-size", type=int, help="images per step (seed 32, best 128)")
-    t.add_argument("--lr", type=float, help="learning rate (seed 0.01, best 3e-3)")
-    t.add_argument("--optimizer", choices=["sgd", "adam", "adamw"],
-                   help="seed sgd, best adamw")
+                   "recipe 20, best 30, official 3; with --resume: train a run on to this many)")
+    t.add_argument("--batch-size", type=int, help="images per step (seed 32, best 128, official 64)")
+    t.add_argument("--lr", type=float, help="learning rate (seed 0.01, best 3e-3, official 1.0)")
+    t.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "adadelta"],
+                   help="seed sgd, best adamw, official adadelta")
     t.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
     t.add_argument("--weight-decay", type=float, help="seed 0, best 1e-4")
-    t.add_argument("--schedule", choices=["none", "cosine", "onecycle"],
-                   help="learning-rate schedule (seed none, best onecycle)")
+    t.add_argument("--schedule", choices=["none", "cosine", "onecycle", "step"],
+                   help="learning-rate schedule (seed none, best onecycle, official step: "
+                   "×0.7 after each epoch)")
     t.add_argument("--augment", action="store_true", default=None,
                    help="random shifts of up to 2 pixels")
     t.add_argument("--seed", type=int, default=None, help="default 42")
