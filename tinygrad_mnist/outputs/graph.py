@@ -87,7 +87,7 @@ def cnn_graph_root(model, x: np.ndarray, y: np.ndarray, equations: bool = True):
               ("D2 = dropout(A3, 0.5)", model.dropout2),
               ("Z4 = D2·W4ᵀ + b4", model.fc2),
               ("L̂ = log_softmax(Z4)", lambda t: F.log_softmax(t, dim=1))]
-    for k, (label, fn) in enumerate(stages):
+    for label, fn in stages:
         h = fn(h)
         h.retain_grad()
         labels[h] = label if equations else label.split(" =")[0]

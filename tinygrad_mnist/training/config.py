@@ -19,6 +19,9 @@ RECIPES = {
     "official": dict(epochs=3, batch_size=64, lr=1.0, optimizer="adadelta", momentum=0.0,
                      weight_decay=0.0, schedule="step", augment=False),
 }
+# A recipe's changes for one dataset: shifting clothes by 2 pixels costs the MLP on
+# Fashion-MNIST (88.08 % with them, 89.41 % without)
+FOR_DATASET = {("best", "fashion-mnist"): dict(augment=False)}
 # The recipe a model trains with when --recipe is not given
 DEFAULT_RECIPE = {"mlp": "seed", "cnn": "official"}
 OPTIMIZERS = ("sgd", "adam", "adamw", "adadelta")
@@ -68,6 +71,11 @@ class Config:
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+
+
+def recipe_options(recipe: str, dataset: str) -> dict:
+    """The recipe's options, with its changes for the dataset."""
+    return {**RECIPES[recipe], **FOR_DATASET.get((recipe, dataset), {})}
 
 
 def read_run_config(run: Path) -> Config:
