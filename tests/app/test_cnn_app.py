@@ -152,8 +152,12 @@ def test_graph_code_and_bridge(run, capsys, tmp_path):
     code = capsys.readouterr().out
     assert code.startswith("def replay(") and "Conv2d.forward" in code and \
         "MaxPool2d.backward" in code
-    assert cli.main(["graph", str(run), "--out", str(tmp_path / "g.dot"), "--batch", "4"]) == 0
+    assert cli.main(["graph", str(run), "--out", str(tmp_path / "g.dot"), "--batch", "4",
+                     "--equations"]) == 0
     assert "A1 = ReLU(Z1)" in (tmp_path / "g.dot").read_text()
+    assert cli.main(["graph", "--model", "cnn", "--out", str(tmp_path / "fresh.dot"),
+                     "--batch", "2"]) == 0
+    assert "conv1.weight" in (tmp_path / "fresh.dot").read_text()
     assert cli.main(["bridge", str(run), "--steps", "3", "--optimizer", "adadelta", "--lr",
                      "1.0", "--json"]) == 0
     r = json.loads(capsys.readouterr().out)

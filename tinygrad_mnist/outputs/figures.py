@@ -215,8 +215,7 @@ def feature_maps(image: np.ndarray, layers: list, probs: np.ndarray, path: Path,
                       fontsize=10)
     axes[0].axis("off")
     for ax, (title, maps) in zip(axes[1:], layers):
-        cmap = matplotlib.colormaps["viridis"].copy()
-        cmap.set_bad("white")
+        cmap = matplotlib.colormaps["viridis"].with_extremes(bad="white")
         im = ax.imshow(mosaic(maps), cmap=cmap, vmin=0)
         fig.colorbar(im, ax=ax, shrink=0.8)
         ax.set_title(f"{title}\n{len(maps)} maps of {maps.shape[1]}×{maps.shape[2]}, "
