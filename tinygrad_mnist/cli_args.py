@@ -24,32 +24,45 @@ def _add_data(p):
     p.add_argument("--data-dir", default=None, help="folder with the four IDX files")
 
 
+def _add_kind(p):
+    p.add_argument("--model", dest="model_kind", choices=["mlp", "cnn"], default=None,
+                   help="without RUN_OR_CHECKPOINT: a fresh mlp (default) or cnn")
+
+
 def build_parser() -> Parser:
     from tinygrad_mnist.training.train import RECIPES
 
     parser = Parser(prog="tinygrad-mnist", description="Train, evaluate and inspect the "
-                    "notebook's MNIST MLP with tinygrad-mnist's own autograd.")
+                    "notebook's MNIST MLP (or PyTorch's official MNIST CNN) with tinygrad-mnist's "
+                    "own autograd.")
     parser.add_argument("--version", action="version",
                         version=f"%(prog)s {__version__} (NumPy {np.__version__})")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    t = sub.add_parser("train", help="train the MLP and write a run folder",
-                       description="Train the MLP and write a run folder (default "
+    t = sub.add_parser("train", help="train the MLP (or the CNN) and write a run folder",
+                       description="Train the MLP (or, --model cnn, the CNN) and write a "
+                       "run folder (default "
                        "runs/<timestamp>): weights, checkpoint, history, metrics, the "
                        "notebook's figures, the graph and report.html.")
+    t.add_argument("--model", choices=["mlp", "cnn"], default=None,
+                   help="mlp (default): the notebook's 784-128-64-10 network; cnn: PyTorch's "
+                   "official MNIST example's convnet")
     t.add_argument("--recipe", choices=sorted(RECIPES), default=None,
-                   help="seed (default): the notebook's SGD recipe; best: AdamW + one-cycle "
-                   "+ shifts")
+                   help="seed (the MLP's default): the notebook's SGD recipe; best: AdamW + "
+                   "one-cycle + shifts; official (the CNN's default): the official example's "
+                   "Adadelta + StepLR")
     t.add_argument("--epochs", type=int, help="passes over the training images (seed "
-                   "recipe 20, best 30; with --resume: train a run on to this many)")
-    t.add_argument("--batch-size", type=int, help="images per step (seed 32, best 128)")
-    t.add_argument("--lr", type=float, help="learning rate (seed 0.01, best 3e-3)")
-    t.add_argument("--optimizer", choices=["sgd", "adam", "adamw"],
-                   help="seed sgd, best adamw")
+                   "recipe 20, best 30, official 3; with --resume: train a run on to this many)")
+    t.add_argument("--batch-size", type=int,
+                   help="images per step (seed 32, best 128, official 64)")
+    t.add_argument("--lr", type=float, help="learning rate (seed 0.01, best 3e-3, official 1.0)")
+    t.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "adadelta"],
+                   help="seed sgd, best adamw, official adadelta")
     t.add_argument("--momentum", type=float, help="SGD momentum (default 0)")
     t.add_argument("--weight-decay", type=float, help="seed 0, best 1e-4")
-    t.add_argument("--schedule", choices=["none", "cosine", "onecycle"],
-                   help="learning-rate schedule (seed none, best onecycle)")
+    t.add_argument("--schedule", choices=["none", "cosine", "onecycle", "step"],
+                   help="learning-rate schedule (seed none, best onecycle, official step: "
+                   "×0.7 after each epoch)")
     t.add_argument("--augment", action="store_true", default=None,
                    help="random shifts of up to 2 pixels")
     t.add_argument("--seed", type=int, default=None, help="default 42")
@@ -81,7 +94,7 @@ def build_parser() -> Parser:
                    help="write the 28×28 image the model sees for each file into DIR "
                         "(<name>-28x28-x8.png: the 28×28 input, enlarged 8×)")
 
-    g = sub.add_parser("graph", help="render the MLP's computation graph with graphviz",
+    g = sub.add_parser("graph", help="render the network's computation graph with graphviz",
                        description="Draw one batch's forward and backward graph into --out "
                        "(graph.svg by default; the .dot source without Graphviz), or with "
                        "--code print the code tensor.compile writes for a training step.")
@@ -92,6 +105,7 @@ def build_parser() -> Parser:
     g.add_argument("--code", action="store_true",
                    help="print the code tensor.compile writes for a training step instead")
     g.add_argument("--batch", type=int, default=32, help="test images in the batch (default 32)")
+    _add_kind(g)
     _add_data(g)
 
     r = sub.add_parser("report", help="regenerate metrics, figures and report.html of a run",
@@ -101,15 +115,16 @@ def build_parser() -> Parser:
 
     br = sub.add_parser("bridge", help="train alongside PyTorch from the same weights and "
                                          "compare the losses step by step",
-                        description="Train this framework's MLP and the same PyTorch "
+                        description="Train this framework's MLP (or CNN) and the same PyTorch "
                         "Sequential from the same weights on the same batches; prints the "
                         "loss of both at about ten steps, writes nothing.")
     br.add_argument("model", type=Path, nargs="?", metavar="RUN_OR_CHECKPOINT",
-                    help="start from these weights (default: a fresh MLP)")
+                    help="start from these weights (default: a fresh network, --model)")
     br.add_argument("--steps", type=int, default=100, help="SGD/Adam steps (default 100)")
     br.add_argument("--batch-size", type=int, default=32, help="default 32")
-    br.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
+    br.add_argument("--optimizer", choices=["sgd", "adam", "adadelta"], default="sgd",
                     help="default sgd")
+    _add_kind(br)
     br.add_argument("--lr", type=float, default=0.01, help="default 0.01")
     br.add_argument("--json", action="store_true", help="print the figures as JSON")
     _add_data(br)

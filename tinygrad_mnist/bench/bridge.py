@@ -1,5 +1,6 @@
-"""The bridge to PyTorch: the same MLP in `torch.nn`, and a parity run that trains
-both from the same weights on the same batches and reports how far apart they are."""
+"""The bridge to PyTorch: the same MLP (or CNN) in `torch.nn`, and a parity run that
+trains both from the same weights on the same batches and reports how far apart they
+are. The CNN trains with its dropout off in both: their random masks cannot match."""
 
 from __future__ import annotations
 
@@ -7,13 +8,18 @@ import numpy as np
 
 import nn
 import tensor
-from tinygrad_mnist.training.model import architecture, mlp
+from tinygrad_mnist.training.model import architecture, kind_of, loss_function, mlp
 
 
 def to_torch(model):
-    """The equivalent ``torch.nn.Sequential`` (Linear/ReLU), with the same weights."""
+    """The equivalent ``torch.nn.Sequential`` (Linear/ReLU), with the same weights;
+    for the CNN, its twin ``TorchCNN``."""
     import torch
 
+    if kind_of(model) == "cnn":
+        from tinygrad_mnist.bench.torch_cnn import cnn_to_torch
+
+        return cnn_to_torch(model)
     sizes = architecture(model)
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -36,7 +42,10 @@ def _optimizers(name: str, ours, theirs, lr: float):
     if name == "adam":
         return (nn.optim.Adam(ours.parameters(), lr=lr),
                 torch.optim.Adam(theirs.parameters(), lr=lr))
-    raise ValueError(f"bridge: optimizer must be sgd or adam, got {name!r}")
+    if name == "adadelta":
+        return (nn.optim.Adadelta(ours.parameters(), lr=lr),
+                torch.optim.Adadelta(theirs.parameters(), lr=lr))
+    raise ValueError(f"bridge: optimizer must be sgd, adam or adadelta, got {name!r}")
 
 
 def parity(x: np.ndarray, y: np.ndarray, steps: int = 100, batch_size: int = 32,
@@ -50,18 +59,23 @@ def parity(x: np.ndarray, y: np.ndarray, steps: int = 100, batch_size: int = 32,
         raise ValueError("bridge: steps and batch size must be at least 1")
     ours = model if model is not None else mlp(seed=seed)
     theirs = to_torch(ours)
+    cnn = kind_of(ours) == "cnn"
+    if cnn:  # dropout off in both: the two frameworks' random masks cannot be the same
+        ours.eval()
+        theirs.eval()
+    loss_a_fn = loss_function(ours)
+    loss_b_fn = torch.nn.functional.nll_loss if cnn else torch.nn.functional.cross_entropy
     opt_a, opt_b = _optimizers(optimizer, ours, theirs, lr)
     rng = np.random.default_rng(seed)
     losses = []
     for _ in range(steps):
         idx = rng.choice(len(x), batch_size, replace=False)
         xb, yb = x[idx].astype(np.float32), y[idx]
-        loss_a = nn.functional.cross_entropy(ours(tensor.from_numpy(xb)), tensor.from_numpy(yb))
+        loss_a = loss_a_fn(ours(tensor.from_numpy(xb)), tensor.from_numpy(yb))
         opt_a.zero_grad()
         loss_a.backward()
         opt_a.step()
-        loss_b = torch.nn.functional.cross_entropy(theirs(torch.from_numpy(xb)),
-                                                   torch.from_numpy(yb))
+        loss_b = loss_b_fn(theirs(torch.from_numpy(xb)), torch.from_numpy(yb))
         opt_b.zero_grad()
         loss_b.backward()
         opt_b.step()
@@ -69,15 +83,18 @@ def parity(x: np.ndarray, y: np.ndarray, steps: int = 100, batch_size: int = 32,
     weights = {k: float(np.abs(v.data - theirs.state_dict()[k].numpy()).max())
                for k, v in ours.state_dict().items()}
     diffs = [abs(a - b) for a, b in losses]
-    return {"optimizer": optimizer, "steps": steps, "losses": losses,
+    return {"model": kind_of(ours), "optimizer": optimizer, "steps": steps, "losses": losses,
             "max_loss_diff": max(diffs), "max_weight_diff": max(weights.values()),
             "weight_diffs": weights}
 
 
 def format_parity(r: dict) -> str:
-    name = {"sgd": "SGD", "adam": "Adam"}.get(r["optimizer"], r["optimizer"])
+    name = {"sgd": "SGD", "adam": "Adam", "adadelta": "Adadelta"}.get(r["optimizer"],
+                                                                      r["optimizer"])
+    what = ", the CNN with its dropout off in both" if r.get("model") == "cnn" else ""
     lines = [f"{r['steps']} {name} steps from the same weights on the same "
-             "batches (float32)", f"{'step':>6}{'tinygrad-mnist':>16}{'PyTorch':>12}{'|diff|':>11}"]
+             f"batches (float32{what})",
+             f"{'step':>6}{'tinygrad-mnist':>16}{'PyTorch':>12}{'|diff|':>11}"]
     every = max(1, r["steps"] // 10)  # about ten rows, evenly spaced, and the last step
     shown = sorted({*range(0, r["steps"], every), r["steps"] - 1})
     for i in shown:

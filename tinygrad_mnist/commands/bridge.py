@@ -7,6 +7,7 @@ import json
 from tinygrad_mnist.bench.bridge import format_parity, parity
 from tinygrad_mnist.data.datasets import load_mnist
 from tinygrad_mnist.training.checkpoint import load_model_file
+from tinygrad_mnist.training.config import dataset_for
 
 
 def run(args) -> int:
@@ -14,8 +15,13 @@ def run(args) -> int:
         import torch  # noqa: F401
     except ImportError:
         raise RuntimeError("bridge needs PyTorch: pip install torch") from None
-    model = load_model_file(args.model) if args.model else None
-    data = load_mnist(args.dataset or "mnist", args.data_dir)
+    from tinygrad_mnist.training.model import build
+
+    model = load_model_file(args.model) if args.model else build(
+        getattr(args, "model_kind", None) or "mlp", seed=0)
+    name, data_dir = dataset_for(args.model, args.dataset, args.data_dir) if args.model else (
+        args.dataset or "mnist", args.data_dir)
+    data = load_mnist(name, data_dir)
     x = data.x_train.reshape(len(data.x_train), -1).astype("float32") / 255
     r = parity(x, data.y_train, args.steps, args.batch_size, args.optimizer, args.lr,
                model=model)

@@ -11,7 +11,7 @@ from pathlib import Path
 from nn.serialization import atomic_write_bytes
 from tinygrad_mnist.outputs import report
 from tinygrad_mnist.training.checkpoint import MODEL, read_checkpoint, resolve
-from tinygrad_mnist.training.config import FIXED_ON_RESUME, RECIPES, Config
+from tinygrad_mnist.training.config import DEFAULT_RECIPE, FIXED_ON_RESUME, Config, recipe_options
 from tinygrad_mnist.training.runfolder import claim, holds_run
 from tinygrad_mnist.training.train import Interrupted, data_source, train
 
@@ -46,9 +46,12 @@ def options(args) -> tuple[Config, Path | None]:
     """The run's options: a recipe with the options given on top, or, with --resume,
     the checkpoint's own (only --epochs may grow); and the checkpoint resumed."""
     if args.resume is None:
-        chosen = dict(RECIPES[args.recipe or "seed"], recipe=args.recipe or "seed",
+        model = args.model or "mlp"
+        recipe = args.recipe or DEFAULT_RECIPE[model]
+        dataset = args.dataset or "mnist"
+        chosen = dict(recipe_options(recipe, dataset), recipe=recipe, model=model,
                       seed=42 if args.seed is None else args.seed, limit=args.limit,
-                      dataset=args.dataset or "mnist", data_dir=args.data_dir)
+                      dataset=dataset, data_dir=args.data_dir)
         chosen.update({f: getattr(args, f) for f in ("epochs", "batch_size", "lr", "optimizer",
                                                       "momentum", "weight_decay", "schedule",
                                                       "augment", "compile")

@@ -51,6 +51,7 @@ DATASETS = {
         },
         "mirrors": ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
         "bundled": False,
+        "debian": "dataset-fashion-mnist",  # installs into /usr/share/datasets/fashion-mnist
     },
 }
 
@@ -175,8 +176,20 @@ def locate(name: str = "mnist", data_dir=None, download: bool = True) -> tuple[P
         raise DatasetError(f"{name}: not found (looked in the package, {SYSTEM / name} and "
                            f"{cache_dir() / name}) and download is off")
     folder = cache_dir() / name
-    fetch(name, folder)
+    try:
+        fetch(name, folder)
+    except DatasetError as exc:
+        raise DatasetError(f"{exc}; {how_to_get(name)}") from None
     return folder, f"downloaded to {folder}"
+
+
+def how_to_get(name: str) -> str:
+    """Where a dataset can come from without a download, said in one sentence."""
+    package = _spec(name).get("debian")
+    apt = (f"install it with `apt install {package}` (Debian; into {SYSTEM / name}), or "
+           if package else "")
+    return (f"to work offline, {apt}put its four IDX files ({', '.join(PARTS)}, .gz or "
+            "not) in a folder and give it as --data-dir or $TINYGRAD_MNIST_DATA")
 
 
 def fetch(name: str, folder: Path, timeout: float = 30.0) -> None:

@@ -170,6 +170,65 @@ def activations(image: np.ndarray, layers: list, probs: np.ndarray, path: Path,
     return _save(fig, path)
 
 
+def filters(w: np.ndarray, path: Path) -> Path:
+    """The CNN's first-layer filters (out, 1, k, k), each a k×k image: the stroke or
+    edge it responds to. One colour scale for all (shown beside them)."""
+    n, cols = len(w), 8
+    fig, axes = plt.subplots(-(-n // cols), cols, figsize=(cols * 1.0, -(-n // cols) * 1.0 + 0.9),
+                             layout="constrained")
+    axes = np.atleast_1d(axes).ravel()
+    lim = float(np.abs(w).max()) or 1.0
+    im = None
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i < n:
+            im = ax.imshow(w[i].reshape(w.shape[-2:]), cmap="RdBu_r", vmin=-lim, vmax=lim)
+            ax.set_title(str(i + 1), fontsize=8)
+    fig.colorbar(im, ax=axes.tolist(), shrink=0.8, label="weight")
+    fig.suptitle(f"The {n} first-layer filters, {w.shape[-2]}×{w.shape[-1]} (red +, blue −)")
+    return _save(fig, path)
+
+
+def mosaic(maps: np.ndarray, cols: int | None = None) -> np.ndarray:
+    """Feature maps (c, h, w) tiled in one image, a row and a column of NaN (drawn
+    blank) between neighbours."""
+    c, h, w = maps.shape
+    cols = cols or _columns(c)
+    rows = -(-c // cols)
+    out = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
+    for i, m in enumerate(maps):
+        r, k = divmod(i, cols)
+        out[r * (h + 1):r * (h + 1) + h, k * (w + 1):k * (w + 1) + w] = m
+    return out
+
+
+def feature_maps(image: np.ndarray, layers: list, probs: np.ndarray, path: Path,
+                 names=None, label=None) -> Path:
+    """The CNN's ``activations``: one image, each layer's feature maps (c, h, w) tiled
+    in a grid with one colour scale per layer, and the output probabilities."""
+    names = names or [str(i) for i in range(len(probs))]
+    fig, axes = plt.subplots(1, len(layers) + 2, figsize=(4.2 * (len(layers) + 2), 4.2),
+                             layout="constrained")
+    im = axes[0].imshow(image.reshape(28, 28), cmap="gray")
+    fig.colorbar(im, ax=axes[0], shrink=0.8)
+    axes[0].set_title("input X" + (f"\nDigit: {names[label]}" if label is not None else ""),
+                      fontsize=10)
+    axes[0].axis("off")
+    for ax, (title, maps) in zip(axes[1:], layers):
+        cmap = matplotlib.colormaps["viridis"].with_extremes(bad="white")
+        im = ax.imshow(mosaic(maps), cmap=cmap, vmin=0)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+        ax.set_title(f"{title}\n{len(maps)} maps of {maps.shape[1]}×{maps.shape[2]}, "
+                     f"{np.mean(maps > 0) * 100:.0f} % active", fontsize=10)
+        ax.axis("off")
+    axes[-1].bar(range(len(probs)), probs)
+    axes[-1].set_xticks(range(len(probs)), names, rotation=45 if max(map(len, names)) > 2 else 0)
+    axes[-1].set(xlabel="class", ylabel="probability", ylim=(0, 1))
+    axes[-1].set_title(f"output: softmax\nPredicted: {names[int(np.argmax(probs))]}",
+                       fontsize=10)
+    return _save(fig, path)
+
+
 def _columns(n: int) -> int:
     """The most square grid that holds n units exactly (128 → 16 × 8)."""
     return next(c for c in range(int(np.ceil(np.sqrt(n))), n + 1) if n % c == 0)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+import nn
 import tensor
 from nn.serialization import atomic_write_bytes
 from tinygrad_mnist.data.datasets import CLASS_NAMES, load_mnist, to_float
@@ -18,7 +19,7 @@ from tinygrad_mnist.outputs.evaluation import metrics as compute_metrics
 from tinygrad_mnist.outputs.graph import compiled_step_source, render_mlp_graph
 from tinygrad_mnist.training.checkpoint import load_model_file
 from tinygrad_mnist.training.config import read_run_config
-from tinygrad_mnist.training.model import linear_layers
+from tinygrad_mnist.training.model import MEAN, STD, kind_of, linear_layers
 from tinygrad_mnist.training.train import evaluate, write_json
 
 FIGURES = [
@@ -35,8 +36,16 @@ FIGURES = [
      "weights drawn as an image (red positive, blue negative); the first 64 units."),
     ("activations.png", "One test image on its way through the network: the activations "
      "of each layer and the output probabilities."),
+    ("filters.png", "What the CNN's first convolution looks for: each square is one of its "
+     "32 filters, 3×3 weights applied at every position of the image (red positive, blue "
+     "negative)."),
+    ("feature_maps.png", "One test image on its way through the CNN: the 32 maps the first "
+     "convolution makes of it (after ReLU), the 64 maps after the second convolution, ReLU "
+     "and max-pooling, and the output probabilities."),
     ("per_class.png", "Test accuracy of each digit, on a scale from 0."),
 ]
+# The figures only one kind of model has
+ONLY = {"mlp": ("weights.png", "activations.png"), "cnn": ("filters.png", "feature_maps.png")}
 
 
 def read_history(run: Path) -> list:
@@ -58,6 +67,18 @@ def activations_of(model, x: np.ndarray) -> list:
                 k += 1
                 out.append((f"A{k} = ReLU(Z{k})", h.data[0]))
     return out
+
+
+def feature_maps_of(model, x: np.ndarray) -> list:
+    """(title, maps) of the CNN for one image: the first convolution's 32 maps after
+    ReLU, and the 64 maps after the second convolution, ReLU and max-pooling (the
+    steps of ``CNN.forward``; no dropout: eval mode)."""
+    F = nn.functional
+    with tensor.no_grad():
+        X = ((tensor.from_numpy(x[None]) - MEAN) / STD).reshape(1, 1, 28, 28)
+        A1 = F.relu(model.conv1(X))
+        P = F.max_pool2d(F.relu(model.conv2(A1)), 2)
+    return [("A1 = ReLU(conv1(X))", A1.data[0]), ("P = maxpool(ReLU(conv2(A1)))", P.data[0])]
 
 
 def generate(run, extra: dict | None = None) -> dict:
@@ -86,14 +107,22 @@ def generate(run, extra: dict | None = None) -> dict:
     figures.confusion(m["confusion_matrix"], run / "confusion.png", names)
     figures.predictions(X_test, y_test, probs, run / "correct.png", True, names)
     figures.predictions(X_test, y_test, probs, run / "mistakes.png", False, names)
-    figures.weights(linear_layers(model)[0].weight.data, run / "weights.png")
-    figures.activations(X_test[0], activations_of(model, X_test[0]), probs[0],
-                        run / "activations.png", names, label=int(y_test[0]))
+    kind = kind_of(model)
+    if kind == "cnn":
+        figures.filters(model.conv1.weight.data, run / "filters.png")
+        figures.feature_maps(X_test[0], feature_maps_of(model, X_test[0]), probs[0],
+                             run / "feature_maps.png", names, label=int(y_test[0]))
+    else:
+        figures.weights(linear_layers(model)[0].weight.data, run / "weights.png")
+        figures.activations(X_test[0], activations_of(model, X_test[0]), probs[0],
+                            run / "activations.png", names, label=int(y_test[0]))
+    for other in ONLY["mlp" if kind == "cnn" else "cnn"]:  # left by a replaced run
+        (run / other).unlink(missing_ok=True)
     figures.per_class(m["per_class_accuracy"], run / "per_class.png", names)
     graph = write_run_graph(run, model, X_test[:32], y_test[:32])
     # on a copy of the model: recording the step trains it by one step
     code = compiled_step_source(load_model_file(run), X_test[:32], y_test[:32])
-    write_html(run, m, history, graph, names, code)
+    write_html(run, m, history, graph, names, code, kind)
     return m
 
 
@@ -120,7 +149,8 @@ def _option(value) -> str:
         value, (bool, type(None))) else str(value)
 
 
-def write_html(run: Path, m: dict, history: list, graph, names, code: str = "") -> Path:
+def write_html(run: Path, m: dict, history: list, graph, names, code: str = "",
+               kind: str = "mlp") -> Path:
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in _summary(m).items())
     options = ""
@@ -152,13 +182,17 @@ def write_html(run: Path, m: dict, history: list, graph, names, code: str = "") 
     elif graph is not None:
         graph_html = (f"<p>Graph source: {html.escape(Path(graph).name)} (install Graphviz "
                       "to render it)</p>")
+    about = ("(batch 32, SGD) as <code>tensor.compile</code> captured it and "
+             "<code>train</code> replays it: plain NumPy, the tensors named as in the "
+             "notebook. Its backward is the notebook's hand-derived one "
+             "(dZ3 = (A3 − Y)/m, dZ2 = dA2 ⊙ 1[Z2 &gt; 0], …), here found by "
+             "autograd; in PyTorch's layout, Z = X·Wᵀ + b.") if kind == "mlp" else (
+             "(batch 32, Adadelta, the official example's optimizer) as "
+             "<code>tensor.compile</code> captured it and <code>train</code> replays it: "
+             "plain NumPy, each convolution, pooling and dropout a call of its forward "
+             "and backward.")
     code_html = ("<h2>The code autograd wrote</h2><p>One training step of this network "
-                 "(batch 32, SGD) as <code>tensor.compile</code> captured it and "
-                 "<code>train</code> replays it: plain NumPy, the tensors named as in the "
-                 "notebook. Its backward is the notebook's hand-derived one "
-                 "(dZ3 = (A3 − Y)/m, dZ2 = dA2 ⊙ 1[Z2 &gt; 0], …), here found by "
-                 "autograd; in PyTorch's layout, Z = X·Wᵀ + b.</p>"
-                 f'<pre class="scroll">{html.escape(code)}</pre>') if code else ""
+                 f'{about}</p><pre class="scroll">{html.escape(code)}</pre>') if code else ""
     page = f"""<!doctype html><html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tinygrad-mnist run {html.escape(run.name)}</title>

@@ -118,8 +118,9 @@ def _is_image(path: Path) -> bool:
 
 
 def load_model_file(path):
-    """The MLP in a run folder or a .safetensors file (best weights, or a checkpoint's)."""
-    from tinygrad_mnist.training.model import mlp_from_state_dict
+    """The MLP or CNN in a run folder or a .safetensors file (best weights, or a
+    checkpoint's), in eval mode: the CNN's dropout is off for predictions."""
+    from tinygrad_mnist.training.model import model_from_state_dict
 
     path = Path(path)
     if path.is_dir():
@@ -131,6 +132,6 @@ def load_model_file(path):
     if "tinygrad_mnist" in meta:
         arrays = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}
     try:
-        return mlp_from_state_dict(arrays, dtype=np.float32)
+        return model_from_state_dict(arrays, dtype=np.float32).eval()
     except (ValueError, RuntimeError, KeyError, IndexError, TypeError) as exc:
-        raise ValueError(f"{path}: not a checkpoint of this MLP ({exc})") from None
+        raise ValueError(f"{path}: not a checkpoint of this MLP or CNN ({exc})") from None

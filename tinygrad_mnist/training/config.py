@@ -14,7 +14,18 @@ RECIPES = {
     # Same MLP; AdamW with a one-cycle schedule and random ±2-pixel shifts.
     "best": dict(epochs=30, batch_size=128, lr=3e-3, optimizer="adamw", momentum=0.0,
                  weight_decay=1e-4, schedule="onecycle", augment=True),
+    # PyTorch's official MNIST example (the CNN's default): Adadelta lr 1.0, batch 64,
+    # the learning rate ×0.7 after every epoch (StepLR), fewer epochs than its 14
+    "official": dict(epochs=3, batch_size=64, lr=1.0, optimizer="adadelta", momentum=0.0,
+                     weight_decay=0.0, schedule="step", augment=False),
 }
+# A recipe's changes for one dataset: shifting clothes by 2 pixels costs the MLP on
+# Fashion-MNIST (88.08 % with them, 89.41 % without)
+FOR_DATASET = {("best", "fashion-mnist"): dict(augment=False)}
+# The recipe a model trains with when --recipe is not given
+DEFAULT_RECIPE = {"mlp": "seed", "cnn": "official"}
+OPTIMIZERS = ("sgd", "adam", "adamw", "adadelta")
+SCHEDULES = ("none", "cosine", "onecycle", "step")
 
 
 @dataclasses.dataclass
@@ -34,6 +45,7 @@ class Config:
     val_size: int = 10_000
     recipe: str = "seed"
     compile: bool = True  # the step captured once by tensor.compile and replayed
+    model: str = "mlp"  # the notebook's MLP, or the official example's CNN
 
     def validate(self) -> None:
         finite = [(math.isfinite(getattr(self, name)),
@@ -47,16 +59,23 @@ class Config:
                   (self.lr > 0, f"--lr must be positive, got {self.lr}"),
                   (self.momentum >= 0, f"--momentum must be >= 0, got {self.momentum}"),
                   (self.weight_decay >= 0, f"--weight-decay must be >= 0, got {self.weight_decay}"),
-                  (self.optimizer in ("sgd", "adam", "adamw"),
-                   f"--optimizer must be sgd, adam or adamw, got {self.optimizer!r}"),
-                  (self.schedule in ("none", "cosine", "onecycle"),
-                   f"--schedule must be none, cosine or onecycle, got {self.schedule!r}"),
+                  (self.optimizer in OPTIMIZERS, f"--optimizer must be one of "
+                   f"{', '.join(OPTIMIZERS)}, got {self.optimizer!r}"),
+                  (self.schedule in SCHEDULES, f"--schedule must be one of "
+                   f"{', '.join(SCHEDULES)}, got {self.schedule!r}"),
+                  (self.model in DEFAULT_RECIPE,
+                   f"--model must be mlp or cnn, got {self.model!r}"),
                   (self.limit is None or self.limit >= 1,
                    f"--limit must be >= 1, got {self.limit}"),
                   (self.recipe in RECIPES, f"--recipe must be one of {', '.join(RECIPES)}")]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+
+
+def recipe_options(recipe: str, dataset: str) -> dict:
+    """The recipe's options, with its changes for the dataset."""
+    return {**RECIPES[recipe], **FOR_DATASET.get((recipe, dataset), {})}
 
 
 def read_run_config(run: Path) -> Config:
