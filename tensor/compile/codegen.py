@@ -6,9 +6,7 @@ what ``step.source`` shows a learner: the code autograd wrote.
 NumPy expressions (the exact expressions their ops compute, so a replay equals
 eager bit for bit); every other op is a call of its own forward and backward. A
 Linear whose plain-SGD update goes into its GEMM (``fuse.py``) gets that update
-under ``if fused:``, with the ordinary gradient code as its ``else``. A convolution
-→ ReLU → max-pool is written in the order convolution → pool → bias → ReLU
-(``convpool.py``).
+under ``if fused:``, with the ordinary gradient code as its ``else``.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from ..function import unbroadcast
 from ..ops.linalg import Linear
 from ..ops.nn import CrossEntropy, target_positions
 from ..ops.unary import ReLU
-from . import convpool
 
 _new = object.__new__
 
@@ -93,8 +90,6 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict, aot: b
         return f"{w.ref(value, 'K')}.data"
 
     ops = []  # (event index, ctx name or None, event)
-    chains = convpool.find(events, out)
-    absorbed = {i for pair in chains.values() for i in pair}
     for k, event in enumerate(events):
         kind = event[0]
         if kind == "call":
@@ -112,13 +107,8 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict, aot: b
                        f"{method.__qualname__}(), of the parameters not done in the GEMMs")
             else:
                 w.emit(f"{call}()", f"{method.__qualname__}()")
-        elif kind == "op" and k in chains:  # conv → ReLU → pool, reordered (convpool.py)
-            relu, pool = (events[i] for i in chains[k])
-            ops.append((k, convpool.forward(w, event, pool, relu[6], var, array, _value),
-                        pool, None))
         elif kind == "op":
-            if k not in absorbed:  # (the ReLU and pool of a fused chain are written)
-                ops.append(_forward(w, k, event, var, array))
+            ops.append(_forward(w, k, event, var, array))
         else:
             _backward(w, event, ops, var, array, fused, arg_slots, arg_names)
     if aot:
@@ -248,9 +238,7 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, ao
         if out not in grads:
             continue
         g = grads[out]
-        if isinstance(ctx, convpool.Fused):
-            convpool.backward(w, ctx, g, give)
-        elif cls is Linear and ctx is None:
+        if cls is Linear and ctx is None:
             if needs[0]:
                 give(refs[0], f"{g} @ {ins[1]}", None, None, False)
             if fused is not None and k in fused.layers:
