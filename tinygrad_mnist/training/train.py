@@ -163,15 +163,12 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
     scheduler = make_scheduler(cfg, optimizer, steps)
     state = {"epoch": 0, "step": 0, "history": [], "best_val_acc": -1.0, "best_epoch": 0,
              "seconds": 0.0, "config": dataclasses.asdict(cfg),
-             "rng": np.random.default_rng(cfg.seed).bit_generator.state,
-             "dropout_rng": dropout_rng().bit_generator.state}
+             "rng": np.random.default_rng(cfg.seed).bit_generator.state}
     if resume is not None:
         state = ckpt.load_checkpoint(resume, model, optimizer, scheduler)
         state["config"] = dataclasses.asdict(cfg)  # a continuation may add epochs
         log(f"resuming from {ckpt.resolve(resume)} at epoch {state['epoch'] + 1}, "
             f"batch {state['step']}")
-        if "dropout_rng" in state:  # the CNN's dropout masks go on where they stopped
-            dropout_rng().bit_generator.state = state["dropout_rng"]
     # written only now that the data and any checkpoint have loaded: a command that
     # fails on bad input leaves no config.json behind
     write_json(out / "config.json", dataclasses.asdict(cfg))
@@ -210,14 +207,12 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
             if stop.is_set():
                 bar.close()
                 state["seconds"] += time.perf_counter() - start
-                state["dropout_rng"] = dropout_rng().bit_generator.state
                 ckpt.save_checkpoint(out / ckpt.CHECKPOINT, model, optimizer, scheduler, state)
                 raise Interrupted(f"interrupted: checkpoint saved; continue with --resume "
                                   f"{out / ckpt.CHECKPOINT}")
         bar.close()
         if cfg.schedule in ("cosine", "step"):
             scheduler.step()
-        state["dropout_rng"] = dropout_rng().bit_generator.state
         # the CNN's forward costs 40× the MLP's: its train figures are those of the
         # first 10,000 training images (as many as the validation set)
         seen = len(X) if cfg.model == "mlp" else min(len(X), cfg.val_size)
@@ -241,11 +236,6 @@ def _train(cfg, out, resume, log, progress, on_step, stop) -> dict:
         ckpt.save_checkpoint(out / ckpt.CHECKPOINT, model, optimizer, scheduler, state)
         write_history(out / "history.csv", state["history"])
     return state
-
-
-def dropout_rng() -> np.random.Generator:
-    """The stream dropout draws its masks from (tensor's global one)."""
-    return tensor.random.generator()
 
 
 def write_history(path: Path, history: list) -> None:
