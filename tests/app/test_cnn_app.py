@@ -158,6 +158,7 @@ def test_graph_code_and_bridge(run, capsys, tmp_path):
     assert cli.main(["graph", "--model", "cnn", "--out", str(tmp_path / "fresh.dot"),
                      "--batch", "2"]) == 0
     assert "conv1.weight" in (tmp_path / "fresh.dot").read_text()
+    capsys.readouterr()  # the graph commands' lines
     assert cli.main(["bridge", str(run), "--steps", "3", "--optimizer", "adadelta", "--lr",
                      "1.0", "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
