@@ -13,6 +13,7 @@ from . import dtypes, function
 from .dims import normalize_dims
 from .ops import nograd as N
 from .ops import reduce as R
+from .ops import scan as S
 from .ops.nn import LogSoftmax, Softmax
 from .ops.reduce import reduce_dims
 
@@ -78,12 +79,18 @@ class ReductionMethods:
 
     @numpy_names
     def max(self, dim=None, keepdim=False):
-        """Without ``dim``: the largest value. With ``dim``: (values, indices)."""
+        """Without ``dim``: the largest value. With ``dim``: (values, indices). With a
+        tensor: the elementwise maximum (``torch.max(a, b)``)."""
+        if hasattr(dim, "_ctx"):
+            return self.maximum(dim)
         return self._extreme(R.Amax, np.argmax, dim, keepdim)
 
     @numpy_names
     def min(self, dim=None, keepdim=False):
-        """Without ``dim``: the smallest value. With ``dim``: (values, indices)."""
+        """Without ``dim``: the smallest value. With ``dim``: (values, indices). With a
+        tensor: the elementwise minimum."""
+        if hasattr(dim, "_ctx"):
+            return self.minimum(dim)
         return self._extreme(R.Amin, np.argmin, dim, keepdim)
 
     def _arg(self, fn, name, dim, keepdim, bool_ok=False):
@@ -136,3 +143,51 @@ class ReductionMethods:
     def any(self, dim=None, keepdim=False):
         axes = reduce_dims(dim, self.ndim, "any")
         return _tensor(np.asarray(np.any(self.data, axis=axes, keepdims=keepdim)))
+
+    # ----- products and running totals (ops/scan.py) --------------------------------
+    def _scan_dtype(self, dtype, op):
+        """PyTorch's: integers and bools accumulate in int64 unless dtype= says."""
+        if dtype is not None:
+            return dtypes.to_dtype(dtype, op)
+        return np.dtype(np.int64) if self.data.dtype.kind in "iub" else self.data.dtype
+
+    def _scan_input(self, dtype, op):
+        dt = self._scan_dtype(dtype, op)
+        return self if dt == self.data.dtype else self.to(dt)
+
+    @numpy_names
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """∏ of the elements (along one dim): as PyTorch, its gradient is exact when
+        the input holds zeros."""
+        x = self._scan_input(dtype, "prod")
+        if dim is None:
+            return S.Prod.apply(x, axis=None, keepdim=False, dtype=None)
+        (d,) = normalize_dims(dim, self.ndim, "prod")
+        if self.ndim == 0:
+            return S.Prod.apply(x, axis=None, keepdim=False, dtype=None)
+        return S.Prod.apply(x, axis=d, keepdim=keepdim, dtype=None)
+
+    def cumsum(self, dim, *, dtype=None):
+        """The running total along dim."""
+        return self._scan(S.Cumsum, dim, dtype, "cumsum")
+
+    def cumprod(self, dim, *, dtype=None):
+        """The running product along dim."""
+        return self._scan(S.Cumprod, dim, dtype, "cumprod")
+
+    def _scan(self, op, dim, dtype, name):
+        (d,) = normalize_dims(dim, self.ndim, name)
+        x = self._scan_input(dtype, name)
+        if self.ndim == 0:
+            return op.apply(x.reshape(1), axis=0, dtype=None).reshape(())
+        return op.apply(x, axis=d, dtype=None)
+
+    def cumsum_(self, dim, *, dtype=None):
+        result = self.detach().cumsum(dim, dtype=dtype)
+        return self._inplace("cumsum_", lambda a, v: np.copyto(a, v, casting="unsafe"),
+                             result.data)
+
+    def cumprod_(self, dim, *, dtype=None):
+        result = self.detach().cumprod(dim, dtype=dtype)
+        return self._inplace("cumprod_", lambda a, v: np.copyto(a, v, casting="unsafe"),
+                             result.data)

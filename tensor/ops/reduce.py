@@ -112,3 +112,22 @@ class VectorNorm(Function):
         g = g.reshape(y.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             return g * np.where(y == 0, 0, x / y).astype(x.dtype)
+
+
+class PickValue(Function):
+    """y = v, an element of x chosen outside (the median);  dx = g shared evenly among
+    the elements equal to v (the NaNs, if v is NaN), as PyTorch's median()"""
+
+    torch_name = "MedianBackward0"
+
+    @staticmethod
+    def forward(ctx, x, value):
+        ctx.save_for_backward(x)
+        ctx.value = value
+        return value.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        x, v = ctx.saved[0], ctx.value
+        mask = np.isnan(x) if v.dtype.kind == "f" and np.isnan(v) else x == v
+        return mask * (g / max(mask.sum(), 1))
