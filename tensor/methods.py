@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes, function
-from .device import parse_to
-from .ops import binary, nograd, unary
-from .ops.linalg import MatMul
 from .counting import CountingMethods
+from .device import parse_to
 from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
+from .ops import binary, nograd, unary
+from .ops.linalg import MatMul
 from .pointwise import PointwiseMethods
 from .reductions import ReductionMethods
 from .shapes import ShapeMethods
