@@ -22,8 +22,10 @@ def _tensor(array):
 def _bin_positions(x: np.ndarray, lo, hi, bins: int) -> np.ndarray:
     """The bin of each x in [lo, hi], ``bins`` equal bins: (x − lo)·bins / (hi − lo)
     truncated, the right edge counted in the last bin (PyTorch's formula)."""
+    if hi - lo == 0:  # lo ± 1 lost to rounding (|x| ≥ 2⁵³): one bin takes all
+        return np.zeros(x.shape, np.int64)
     pos = ((x - lo) * bins / (hi - lo)).astype(np.int64)
-    return np.minimum(pos, bins - 1)
+    return np.clip(pos, 0, bins - 1)
 
 
 class CountingMethods:
@@ -34,6 +36,10 @@ class CountingMethods:
         """The distinct elements (or slices along dim), sorted; NaNs each count once.
         With return_inverse/return_counts: a tuple with where each element went and
         how often each distinct one occurs."""
+        from .grad_mode import is_grad_enabled
+
+        if self.requires_grad and is_grad_enabled():
+            raise NotImplementedError("unique: the derivative for 'unique' is not implemented")
         if dim is None:
             flat = self.data.reshape(-1)
             values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True,
@@ -41,6 +47,10 @@ class CountingMethods:
             inverse = inverse.reshape(self.data.shape)
         else:
             (d,) = normalize_dims(dim, self.ndim, "unique")
+            if any(n == 0 for i, n in enumerate(self.data.shape) if i != d):
+                raise RuntimeError("unique: there are 0 sized dimensions other than dim "
+                                   f"{d}, so unique cannot be applied (shape "
+                                   f"{tuple(self.shape)})")
             if self.data.shape[d] == 0 or self.data.size == 0:
                 values = self.data
                 inverse = np.zeros(self.data.shape[d], np.int64)
@@ -102,9 +112,8 @@ class CountingMethods:
         lo, hi = float(lo), float(hi)
         if lo > hi:
             raise RuntimeError(f"{op}: max must be larger than min (got min {lo}, max {hi})")
-        if lo == hi and self.data.size:  # the data's own range
-            finite = self.data[np.isfinite(self.data)]
-            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (lo, hi)
+        if lo == hi and self.data.size:  # the data's own range (NaN or inf: an error)
+            lo, hi = float(self.data.min()), float(self.data.max())
         if lo == hi:
             lo, hi = lo - 1, hi + 1
         if not (np.isfinite(lo) and np.isfinite(hi)):

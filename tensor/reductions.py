@@ -136,13 +136,21 @@ class ReductionMethods:
     @numpy_names
     def all(self, dim=None, keepdim=False):
         """Whether every element (along dim) is nonzero: a bool tensor, no gradient."""
-        axes = reduce_dims(dim, self.ndim, "all")
-        return _tensor(np.asarray(np.all(self.data, axis=axes, keepdims=keepdim)))
+        return self._logical_reduce(np.all, dim, keepdim, "all")
 
     @numpy_names
     def any(self, dim=None, keepdim=False):
-        axes = reduce_dims(dim, self.ndim, "any")
-        return _tensor(np.asarray(np.any(self.data, axis=axes, keepdims=keepdim)))
+        """Whether any element (along dim) is nonzero."""
+        return self._logical_reduce(np.any, dim, keepdim, "any")
+
+    def _logical_reduce(self, fn, dim, keepdim, op):
+        # dim=() reduces nothing here (as PyTorch's all/any), and uint8 stays uint8
+        if isinstance(dim, (tuple, list)) and not dim:
+            out = self.data != 0
+        else:
+            out = fn(self.data, axis=reduce_dims(dim, self.ndim, op), keepdims=keepdim)
+        out = np.asarray(out)
+        return _tensor(out.astype(np.uint8) if self.data.dtype == np.uint8 else out)
 
     # ----- products and running totals (ops/scan.py) --------------------------------
     def _scan_dtype(self, dtype, op):

@@ -52,6 +52,10 @@ class SortingMethods:
         (d,) = normalize_dims(dim, self.ndim, op)
         return d
 
+    def _no_bool(self, op: str):
+        if self.data.dtype.kind == "b":
+            raise NotImplementedError(f'"{op}_cpu" not implemented for \'Bool\'')
+
     def _values_at(self, idx: np.ndarray, d: int):
         """(values gathered at idx along d, idx as a tensor); 0-d inputs as themselves."""
         if self.ndim == 0:
@@ -75,6 +79,8 @@ class SortingMethods:
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002  (torch's name)
         """The k largest (smallest) elements along dim, as (values, indices)."""
         d = self._one_dim(dim, "topk")
+        if self.data.dtype.kind == "b":
+            raise RuntimeError("topk does not support bool dtypes on CPU")
         n = self.shape[d] if self.ndim else 1
         if not 0 <= k <= n:
             raise RuntimeError(f"topk: selected index k={k} out of range for dimension {d} "
@@ -86,6 +92,8 @@ class SortingMethods:
 
     def kthvalue(self, k, dim=-1, keepdim=False):
         """The k-th smallest element along dim (k counts from 1), as (values, indices)."""
+        if self.ndim:
+            self._no_bool("kthvalue")
         d = self._one_dim(dim, "kthvalue")
         n = self.shape[d] if self.ndim else 1
         if not 1 <= k <= n:
@@ -115,6 +123,7 @@ class SortingMethods:
     def median(self, dim=None, keepdim=False):
         """The lower median (the ((n−1)//2)-th smallest); NaN if a NaN is present.
         Without dim: the value only, its gradient shared among the equal elements."""
+        self._no_bool("median")
         if dim is None:
             if self.data.size == 0:
                 return PickValue.apply(self, value=np.asarray(np.nan, self.data.dtype))
@@ -128,6 +137,7 @@ class SortingMethods:
 
     def nanmedian(self, dim=None, keepdim=False):
         """The lower median of the elements that are not NaN (NaN if all are)."""
+        self._no_bool("nanmedian")
         if dim is None:
             flat = self.data.reshape(-1)
             valid = np.sort(flat[~np.isnan(flat)]) if flat.dtype.kind == "f" else np.sort(flat)

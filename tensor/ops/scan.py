@@ -26,20 +26,33 @@ class Prod(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdim, dtype):
-        ctx.save_for_backward(x)
-        ctx.axis, ctx.keepdim = axis, keepdim
-        return np.asarray(np.prod(x, axis=axis, keepdims=keepdim, dtype=dtype))
+        y = np.asarray(np.prod(x, axis=axis, keepdims=True, dtype=dtype))
+        ctx.save_for_backward(x, y)
+        ctx.axis = axis
+        return y if keepdim else y.reshape(() if axis is None else np.delete(y.shape, axis))
 
     @staticmethod
     def backward(ctx, g):
-        x = ctx.saved[0]
+        x, y = ctx.saved
         if x.size == 0:
             return np.zeros(x.shape, g.dtype)
-        if ctx.axis is None:
-            return (g * _others_product(x.reshape(-1), 0)).reshape(x.shape)
-        if not ctx.keepdim:
-            g = np.expand_dims(g, ctx.axis)
-        return g * _others_product(x, ctx.axis)
+        g = g.reshape(y.shape)
+        if x.ndim == 0:
+            return g  # one factor: y = x, as PyTorch
+        if not (x == 0).any():  # PyTorch's g·y/x, NaN and inf included
+            return g * y / x
+        # zeros (as PyTorch): one zero gets the product of the others and the rest 0;
+        # two or more make every gradient 0
+        flat = ctx.axis is None
+        xs = x.reshape(-1) if flat else x
+        axis = 0 if flat else ctx.axis
+        count = (xs == 0).sum(axis=axis, keepdims=True)
+        others = _others_product(xs, axis)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            plain = (g.reshape(-1) if flat else g) * (y.reshape(-1) if flat else y) / xs
+            single = np.where((xs == 0) & (count == 1),
+                              (g.reshape(-1) if flat else g) * others, 0)
+        return np.where(count == 0, plain, single).astype(g.dtype).reshape(x.shape)
 
 
 class Cumsum(Function):
@@ -73,14 +86,24 @@ class Cumprod(Function):
     def backward(ctx, g):
         x, y = ctx.saved
         axis = ctx.axis
+        if x.shape[axis] == 1:
+            return g
         if not (x == 0).any():  # then ∏_{k≤j, k≠i} x_k = y_j / x_i
             return np.flip(np.cumsum(np.flip(g * y, axis), axis=axis), axis) / x
-        # a zero: for each i, the running product with x_i replaced by 1
-        dx = np.empty_like(x, dtype=g.dtype)
-        xs, gs, out = (np.moveaxis(a, axis, -1) for a in (x, g, dx))
-        for i in range(xs.shape[-1]):
-            others = xs.copy()
-            others[..., i] = 1
-            running = np.cumprod(others, axis=-1)[..., i:]
-            out[..., i] = (gs[..., i:] * running).sum(axis=-1)
-        return dx
+        # a zero (as PyTorch): before the first zero k the formula above holds, after
+        # it the gradient is 0, and at k it is Σ_{j≥k} g_j·∏_{l≤j, l≠k} x_l
+        dx = np.zeros_like(x, dtype=g.dtype)
+        n = x.shape[axis]
+        xs, gs, ys = (np.moveaxis(a, axis, -1).reshape(-1, n) for a in (x, g, y))
+        out = np.moveaxis(dx, axis, -1).reshape(-1, n)  # a copy if not contiguous
+        for r in range(xs.shape[0]):
+            zeros = np.flatnonzero(xs[r] == 0)
+            k = zeros[0] if zeros.size else n
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[r, :k] = np.cumsum((gs[r] * ys[r])[::-1])[::-1][:k] / xs[r, :k]
+            if k < n:
+                others = xs[r].copy()
+                others[k] = 1
+                out[r, k] = (gs[r, k:] * np.cumprod(others)[k:]).sum()
+        shape = np.moveaxis(dx, axis, -1).shape
+        return np.moveaxis(out.reshape(shape), -1, axis)

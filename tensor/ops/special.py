@@ -48,7 +48,7 @@ class Logit(Function):
     def backward(ctx, g):
         x, eps = ctx.saved[0], ctx.eps
         with np.errstate(divide="ignore", invalid="ignore"):
-            dx = g / (x * (1 - x))
+            dx = g / (x * (1 - x) + 0.0)  # + 0.0: −0 becomes +0, as PyTorch's
         if eps is None:
             return np.where((x < 0) | (x > 1), np.nan, dx).astype(dx.dtype)
         return np.where((x < eps) | (x > 1 - eps), 0, dx).astype(dx.dtype)

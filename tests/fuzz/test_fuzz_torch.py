@@ -190,9 +190,35 @@ UNARY = {
     "argmin_all": lambda lib, x: x.argmin(),
     "item_sum": lambda lib, x: lib.tensor(float(x.sum().item())) if x.is_floating_point()
     else x.sum() * 1,
+    # issue #22's families
+    "prod_all": lambda lib, x: x.prod(),
+    "median_all": lambda lib, x: x.median() if x.numel() else x.sum(),
+    "nanmedian_all": lambda lib, x: lib.nanmedian(x) if x.numel() else x.sum(),
+    "erf": lambda lib, x: x.erf(),
+    "logit": lambda lib, x: x.logit(),
+    "logit_eps": lambda lib, x: lib.logit(x, eps=0.1),
+    "sigmoid_fn": lambda lib, x: lib.sigmoid(x),
+    "clamp_min_fn": lambda lib, x: lib.clamp_min(x, 0.25),
+    "clamp_max": lambda lib, x: x.clamp_max(1),
+    "all": lambda lib, x: x.all(),
+    "any_fn": lambda lib, x: lib.any(x),
+    "unique": lambda lib, x: lib.unique(x.detach(), return_inverse=True,
+                                        return_counts=True)[1] * 1,
+    "unique_values": lambda lib, x: x.detach().unique() * 1,
+    "unique_grad_error": lambda lib, x: x.unique(),
+    "unique_counts": lambda lib, x: x.detach().unique(return_counts=True)[1] * 1,
+    "nonzero": lambda lib, x: x.nonzero() * 1,
+    "where_one": lambda lib, x: lib.where(x > 0)[0] * 1 if x.ndim else x * 1,
+    "histc": lambda lib, x: lib.histc(x, bins=5) if x.numel() else lib.histc(x, 4, -1, 1),
+    "histc_range": lambda lib, x: x.histc(bins=3, min=-1, max=2),
+    "isclose_self": lambda lib, x: lib.isclose(x, x * 1),
+    "isclose_nan": lambda lib, x: x.isclose(x, equal_nan=True),
+    "element_size": lambda lib, x: lib.tensor(x.element_size()),
 }
 
 REDUCE = {  # take dim (and keepdim)
+    "all_dim": lambda lib, x, dim, keep: x.all(dim=dim, keepdim=keep),
+    "any_dim": lambda lib, x, dim, keep: lib.any(x, dim=dim, keepdim=keep),
     "sum": lambda lib, x, dim, keep: x.sum(dim=dim, keepdim=keep),
     "mean": lambda lib, x, dim, keep: x.mean(dim=dim, keepdim=keep),
     "amax": lambda lib, x, dim, keep: x.amax(dim=dim, keepdim=keep),
@@ -200,6 +226,26 @@ REDUCE = {  # take dim (and keepdim)
 }
 
 ONE_DIM = {  # take a single int dim
+    "prod_dim": lambda lib, x, d, keep: x.prod(d, keepdim=keep),
+    "prod_dtype": lambda lib, x, d, keep: lib.prod(x, dim=d, dtype=lib.float64),
+    "cumsum": lambda lib, x, d, keep: x.cumsum(d),
+    "cumsum_dtype": lambda lib, x, d, keep: lib.cumsum(x, dim=d, dtype=lib.float64),
+    "cumprod": lambda lib, x, d, keep: lib.cumprod(x, d),
+    # stable sorts: indices compared too (ties keep their order, as in PyTorch)
+    "sort": lambda lib, x, d, keep: x.sort(dim=d, stable=True, descending=keep),
+    "sort_indices": lambda lib, x, d, keep: lib.sort(x, dim=d, stable=True,
+                                                     descending=keep).indices,
+    "argsort": lambda lib, x, d, keep: x.argsort(dim=d, stable=True, descending=keep),
+    "sort_values": lambda lib, x, d, keep: x.sort(dim=d, descending=keep).values,
+    # values only: which of several equal elements topk picks is PyTorch's choice
+    "topk_values": lambda lib, x, d, keep: x.detach().topk(
+        min(2, x.shape[d] if x.ndim else 1), d, largest=keep).values,
+    "median_dim": lambda lib, x, d, keep: x.median(d, keepdim=keep).values,
+    "nanmedian_dim": lambda lib, x, d, keep: x.nanmedian(d, keepdim=keep).values,
+    "kthvalue": lambda lib, x, d, keep: x.kthvalue(1, d, keepdim=keep).values,
+    "mode_values": lambda lib, x, d, keep: x.mode(d, keepdim=keep).values,
+    "unique_dim": lambda lib, x, d, keep: x.detach().unique(dim=d, return_inverse=keep)[0] * 1
+    if keep else x.detach().unique(dim=d) * 1,
     "max_dim": lambda lib, x, d, keep: x.max(dim=d, keepdim=keep),
     "min_dim": lambda lib, x, d, keep: x.min(dim=d, keepdim=keep),
     "argmax": lambda lib, x, d, keep: x.argmax(dim=d, keepdim=keep),
@@ -213,6 +259,16 @@ ONE_DIM = {  # take a single int dim
 }
 
 BINARY = {
+    "maximum": lambda lib, a, b: lib.maximum(a, b),
+    "minimum": lambda lib, a, b: a.minimum(b),
+    "max_two": lambda lib, a, b: lib.max(a, b),
+    "min_two": lambda lib, a, b: lib.min(a, b),
+    "clamp_tensors": lambda lib, a, b: lib.clamp(a, min=b, max=b + 1),
+    "clamp_tensor_min": lambda lib, a, b: a.clamp(min=b),
+    "lerp_half": lambda lib, a, b: lib.lerp(a, b, 0.3),
+    "lerp_tensor": lambda lib, a, b: a.lerp(b, b),
+    "isclose": lambda lib, a, b: lib.isclose(a, b),
+    "where_scalar": lambda lib, a, b: lib.where(a > b, a, 0.5),
     "add": lambda lib, a, b: a + b,
     "sub": lambda lib, a, b: a - b,
     "mul": lambda lib, a, b: a * b,
