@@ -66,7 +66,8 @@ class ElementwiseMethods:
             fill = (info.min, info.max) if info else (False, True)
         lo, hi = (b.to(dt) if b is not None else _tensor(np.asarray(f, dt))
                   for b, f in zip(bounds, fill))
-        return P.ClampTensors.apply(self.to(dt), lo, hi)
+        return P.ClampTensors.apply(self.to(dt), lo, hi, has_lo=bounds[0] is not None,
+                                    has_hi=bounds[1] is not None)
 
     def lerp(self, end, weight):
         """self + weight·(end − self), weight a number or a tensor."""

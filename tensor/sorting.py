@@ -162,7 +162,10 @@ class SortingMethods:
         for r, row in enumerate(flat):
             values, counts = np.unique(row, return_counts=True)
             best = values[np.argmax(counts)]  # argmax: the first, the smallest value
-            last[r] = np.flatnonzero(row == best)[-1]
+            same = row == best
+            if row.dtype.kind == "f" and np.isnan(best):
+                same = np.isnan(row)
+            last[r] = np.flatnonzero(same)[-1]
         idx = np.expand_dims(last.reshape(rows.shape[:-1]), d)
         values, index = self._values_at(idx, d)
         if not keepdim:

@@ -9,19 +9,34 @@ import numpy as np
 from .optimizer import Optimizer, _check
 
 
+def fma(a, b, c: np.ndarray) -> np.ndarray:
+    """a·b + c rounded once, as PyTorch's CPU kernels for addcmul, add(alpha=) and lerp
+    compute it (a fused multiply-add): in a wider float, then rounded to c's dtype.
+    A number a is first rounded to c's dtype, as PyTorch's scalar arguments are."""
+    wide = np.float64 if c.dtype == np.float32 else np.longdouble
+    a = np.asarray(a, c.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (a.astype(wide) * np.asarray(b).astype(wide) + c.astype(wide)).astype(c.dtype)
+
+
 def _lerp(a: np.ndarray, b: np.ndarray, w: float) -> None:
     """a ← a + w·(b − a) in place, as PyTorch's lerp_ rounds it (from the nearer end)."""
     w = a.dtype.type(w)
     if abs(w) < 0.5:
-        a += w * (b - a)
+        a[...] = fma(w, b - a, a)
     else:
-        a[...] = b - (b - a) * (1 - w)
+        a[...] = fma(-(b - a), 1 - w, b)
+
+
+def _addcmul(a: np.ndarray, value: float, b: np.ndarray, c: np.ndarray) -> None:
+    """a ← a + value·b·c in place (PyTorch's addcmul_: value·b rounded, then fused)."""
+    a[...] = fma(np.asarray(value, a.dtype) * b, c, a)
 
 
 def _gradient(p, group) -> np.ndarray:
     g = -p.grad.data if group["maximize"] else p.grad.data
     if group["weight_decay"] and not group.get("decoupled_weight_decay"):
-        g = g + group["weight_decay"] * p.data
+        g = fma(group["weight_decay"], p.data, g)  # grad.add(param, alpha=wd)
     return g
 
 
@@ -66,10 +81,10 @@ class RMSprop(Optimizer):
                 state["step"] += 1
                 v = state["square_avg"]
                 v *= alpha
-                v += (1 - alpha) * g * g
+                _addcmul(v, 1 - alpha, g, g)
                 if group["centered"]:
                     _lerp(state["grad_avg"], g, 1 - alpha)
-                    avg = np.sqrt(v - state["grad_avg"] * state["grad_avg"])
+                    avg = np.sqrt(fma(-state["grad_avg"], state["grad_avg"], v))
                 else:
                     avg = np.sqrt(v)
                 avg += eps
@@ -77,9 +92,9 @@ class RMSprop(Optimizer):
                     buf = state["momentum_buffer"]
                     buf *= momentum
                     buf += g / avg
-                    p.data -= lr * buf
+                    p.data[...] = fma(-lr, buf, p.data)
                 else:
-                    p.data += -lr * (g / avg)
+                    p.data += -lr * g / avg  # addcdiv: (value·g) / avg
 
 
 class Adagrad(Optimizer):
@@ -116,9 +131,9 @@ class Adagrad(Optimizer):
                 state["step"] += 1
                 g = _gradient(p, group)
                 clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-                state["sum"] += g * g
+                _addcmul(state["sum"], 1, g, g)
                 std = np.sqrt(state["sum"]) + group["eps"]
-                p.data += -clr * (g / std)
+                p.data += -clr * g / std
 
 
 class Adamax(Optimizer):
@@ -153,7 +168,7 @@ class Adamax(Optimizer):
                 u *= b2
                 np.maximum(u, np.abs(g) + eps, out=u)
                 clr = group["lr"] / (1 - b1 ** state["step"])
-                p.data += -clr * (state["exp_avg"] / u)
+                p.data += -clr * state["exp_avg"] / u
 
 
 class NAdam(Optimizer):
@@ -200,11 +215,11 @@ class NAdam(Optimizer):
                 _lerp(state["exp_avg"], g, 1 - b1)
                 v = state["exp_avg_sq"]
                 v *= b2
-                v += (1 - b2) * g * g
+                _addcmul(v, 1 - b2, g, g)
                 denom = np.sqrt(v / bias2) + eps
-                p.data += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
-                p.data += (-lr * mu_next / (1.0 - mu_product * mu_next)) * (
-                    state["exp_avg"] / denom)
+                p.data += (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom
+                p.data += (-lr * mu_next / (1.0 - mu_product * mu_next)) * state[
+                    "exp_avg"] / denom
 
 
 class RAdam(Optimizer):
@@ -242,7 +257,7 @@ class RAdam(Optimizer):
                 _lerp(state["exp_avg"], g, 1 - b1)
                 v = state["exp_avg_sq"]
                 v *= b2
-                v += (1 - b2) * g * g
+                _addcmul(v, 1 - b2, g, g)
                 bias1, bias2 = 1 - b1 ** t, 1 - b2 ** t
                 corrected = state["exp_avg"] / bias1
                 rho_inf = 2 / (1 - b2) - 1

@@ -41,18 +41,13 @@ class Prod(Function):
             return g  # one factor: y = x, as PyTorch
         if not (x == 0).any():  # PyTorch's g·y/x, NaN and inf included
             return g * y / x
-        # zeros (as PyTorch): one zero gets the product of the others and the rest 0;
-        # two or more make every gradient 0
-        flat = ctx.axis is None
-        xs = x.reshape(-1) if flat else x
-        axis = 0 if flat else ctx.axis
-        count = (xs == 0).sum(axis=axis, keepdims=True)
-        others = _others_product(xs, axis)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            plain = (g.reshape(-1) if flat else g) * (y.reshape(-1) if flat else y) / xs
-            single = np.where((xs == 0) & (count == 1),
-                              (g.reshape(-1) if flat else g) * others, 0)
-        return np.where(count == 0, plain, single).astype(g.dtype).reshape(x.shape)
+        # a zero: the product of the others, computed without dividing (as PyTorch);
+        # prod() of all elements with two zeros or more: 0 everywhere (PyTorch's rule)
+        if ctx.axis is None:
+            if (x == 0).sum() > 1:
+                return np.zeros(x.shape, g.dtype)
+            return g * _others_product(x.reshape(-1), 0).reshape(x.shape)
+        return g * _others_product(x, ctx.axis)
 
 
 class Cumsum(Function):

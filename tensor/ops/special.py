@@ -86,14 +86,19 @@ class ClampTensors(Function):
     dlo = g where x < lo < hi,  dhi = g where x > hi or hi < lo (as PyTorch)"""
 
     @staticmethod
-    def forward(ctx, x, lo, hi):
+    def forward(ctx, x, lo, hi, has_lo=True, has_hi=True):
         ctx.save_for_backward(x, lo, hi)
+        ctx.has_lo, ctx.has_hi = has_lo, has_hi
         return np.minimum(np.maximum(x, lo), hi)
 
     @staticmethod
     def backward(ctx, g):
         x, lo, hi = ctx.saved
         zero = g.dtype.type(0)
+        if not ctx.has_hi:  # a missing bound is ±inf in forward, not in these masks
+            return np.where(x >= lo, g, zero), np.where(x < lo, g, zero), None
+        if not ctx.has_lo:
+            return np.where(x <= hi, g, zero), None, np.where(x > hi, g, zero)
         return (np.where((x >= lo) & (x <= hi), g, zero),
                 np.where((x < lo) & (lo < hi), g, zero),
                 np.where((x > hi) | (hi < lo), g, zero))

@@ -242,10 +242,12 @@ ONE_DIM = {  # take a single int dim
         min(2, x.shape[d] if x.ndim else 1), d, largest=keep).values,
     "median_dim": lambda lib, x, d, keep: x.median(d, keepdim=keep).values,
     "nanmedian_dim": lambda lib, x, d, keep: x.nanmedian(d, keepdim=keep).values,
-    "kthvalue": lambda lib, x, d, keep: x.kthvalue(1, d, keepdim=keep).values,
+    "kthvalue": lambda lib, x, d, keep: x.detach().kthvalue(1, d, keepdim=keep).values,
     "mode_values": lambda lib, x, d, keep: x.mode(d, keepdim=keep).values,
-    "unique_dim": lambda lib, x, d, keep: x.detach().unique(dim=d, return_inverse=keep)[0] * 1
-    if keep else x.detach().unique(dim=d) * 1,
+    # without NaN: unique(dim=) orders NaN rows differently (a known deviation)
+    "unique_dim": lambda lib, x, d, keep: lib.where(x == x, x, 0).detach().unique(
+        dim=d, return_inverse=keep)[0] * 1 if keep else x.detach().unique(dim=d) * 1
+    if not x.is_floating_point() else lib.where(x == x, x, 0).detach().unique(dim=d) * 1,
     "max_dim": lambda lib, x, d, keep: x.max(dim=d, keepdim=keep),
     "min_dim": lambda lib, x, d, keep: x.min(dim=d, keepdim=keep),
     "argmax": lambda lib, x, d, keep: x.argmax(dim=d, keepdim=keep),
