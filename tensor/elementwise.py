@@ -79,14 +79,9 @@ class ElementwiseMethods:
         if _is_tensor(weight) and weight.data.dtype != self.data.dtype:
             raise RuntimeError(f"lerp: expected dtype {self.dtype.name} for `weight` but got "
                                f"{weight.dtype.name}")
-        # PyTorch's rounding: from the nearer end (the same value where both are finite)
         if not _is_tensor(weight):
-            return self + weight * (end - self) if abs(weight) < 0.5 else \
-                end - (end - self) * (1 - weight)
-        from .creation import where
-
-        near_start = _tensor(np.abs(weight.data) < 0.5)
-        return where(near_start, self + weight * (end - self), end - (end - self) * (1 - weight))
+            weight = _tensor(np.asarray(weight, self.data.dtype))
+        return P.Lerp.apply(self, end, weight)
 
     def lerp_(self, end, weight):
         result = self.detach().lerp(end.detach(), getattr(weight, "data", weight))

@@ -85,8 +85,9 @@ class Cumprod(Function):
             return g
         if not (x == 0).any():  # then ∏_{k≤j, k≠i} x_k = y_j / x_i
             return np.flip(np.cumsum(np.flip(g * y, axis), axis=axis), axis) / x
-        # a zero (as PyTorch): before the first zero k the formula above holds, after
-        # it the gradient is 0, and at k it is Σ_{j≥k} g_j·∏_{l≤j, l≠k} x_l
+        # a zero (as PyTorch): before the first zero k the formula above holds (its sum
+        # stopped at k: y is 0 from there on), after it the gradient is 0, and at k it
+        # is Σ_{j≥k} g_j·∏_{l≤j, l≠k} x_l, up to the second zero
         dx = np.zeros_like(x, dtype=g.dtype)
         n = x.shape[axis]
         xs, gs, ys = (np.moveaxis(a, axis, -1).reshape(-1, n) for a in (x, g, y))
@@ -95,10 +96,11 @@ class Cumprod(Function):
             zeros = np.flatnonzero(xs[r] == 0)
             k = zeros[0] if zeros.size else n
             with np.errstate(divide="ignore", invalid="ignore"):
-                out[r, :k] = np.cumsum((gs[r] * ys[r])[::-1])[::-1][:k] / xs[r, :k]
+                out[r, :k] = np.cumsum((gs[r, :k] * ys[r, :k])[::-1])[::-1] / xs[r, :k]
             if k < n:
                 others = xs[r].copy()
                 others[k] = 1
-                out[r, k] = (gs[r, k:] * np.cumprod(others)[k:]).sum()
+                stop = zeros[1] + 1 if zeros.size > 1 else n  # after a second zero: 0
+                out[r, k] = (gs[r, k:stop] * np.cumprod(others)[k:stop]).sum()
         shape = np.moveaxis(dx, axis, -1).shape
         return np.moveaxis(out.reshape(shape), -1, axis)

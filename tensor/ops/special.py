@@ -102,3 +102,22 @@ class ClampTensors(Function):
         return (np.where((x >= lo) & (x <= hi), g, zero),
                 np.where((x < lo) & (lo < hi), g, zero),
                 np.where((x > hi) | (hi < lo), g, zero))
+
+
+class Lerp(Function):
+    """y = a + w·(b − a) (rounded from the nearer end, as PyTorch);  da = g·(1 − w),
+    db = g·w,  dw = g·(b − a)"""
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(a, b, w)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, w = ctx.saved
+        need = ctx.needs_input_grad
+        with np.errstate(invalid="ignore", over="ignore"):
+            return (g * (1 - w) if need[0] else None, g * w if need[1] else None,
+                    g * (b - a) if need[2] else None)

@@ -196,7 +196,9 @@ UNARY = {
     "nanmedian_all": lambda lib, x: lib.nanmedian(x) if x.numel() else x.sum(),
     "erf": lambda lib, x: x.erf(),
     "logit": lambda lib, x: x.logit(),
-    "logit_eps": lambda lib, x: lib.logit(x, eps=0.1),
+    # NaN's gradient with eps differs between PyTorch's vector and scalar loops
+    "logit_eps": lambda lib, x: lib.logit(lib.where(x == x, x, 0.5) if x.is_floating_point()
+                                          else x, eps=0.1),
     "sigmoid_fn": lambda lib, x: lib.sigmoid(x),
     "clamp_min_fn": lambda lib, x: lib.clamp_min(x, 0.25),
     "clamp_max": lambda lib, x: x.clamp_max(1),
