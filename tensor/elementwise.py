@@ -9,6 +9,7 @@ import numpy as np
 
 from . import dtypes
 from .ops import special as P
+from .ops.nograd import Full
 
 
 def _tensor(array):
@@ -54,19 +55,16 @@ class ElementwiseMethods:
 
     def _clamp_tensors(self, lo, hi):
         """clamp with at least one tensor bound: the bounds get gradients too."""
-        bounds = [b if b is None or _is_tensor(b) else _tensor(np.asarray(b)) for b in (lo, hi)]
         dt = self.data.dtype
-        for b in bounds:
-            if b is not None:
+        for b in (lo, hi):  # PyTorch's promotion: a number bound is a weak scalar
+            if _is_tensor(b):
                 dt = dtypes.result_type(dt, b.data.dtype, self.ndim > 0, b.ndim > 0)
-        if dt.kind == "f":
-            fill = (-np.inf, np.inf)
-        else:
-            info = np.iinfo(dt) if dt.kind != "b" else None
-            fill = (info.min, info.max) if info else (False, True)
-        lo, hi = (b.to(dt) if b is not None else _tensor(np.asarray(f, dt))
-                  for b, f in zip(bounds, fill))
-        return P.ClampTensors.apply(self.to(dt), lo, hi, has_lo=bounds[0] is not None,
+            elif b is not None:
+                dt = dtypes.scalar_dtype(b, dt)
+        bounds = (lo, hi)
+        present = [b.to(dt) if _is_tensor(b) else Full.apply(shape=(), fill_value=b, dtype=dt)
+                   for b in bounds if b is not None]
+        return P.ClampTensors.apply(self.to(dt), *present, has_lo=bounds[0] is not None,
                                     has_hi=bounds[1] is not None)
 
     def lerp(self, end, weight):
@@ -79,8 +77,8 @@ class ElementwiseMethods:
         if _is_tensor(weight) and weight.data.dtype != self.data.dtype:
             raise RuntimeError(f"lerp: expected dtype {self.dtype.name} for `weight` but got "
                                f"{weight.dtype.name}")
-        if not _is_tensor(weight):
-            weight = _tensor(np.asarray(weight, self.data.dtype))
+        if not _is_tensor(weight):  # an op, not an array: tensor.compile records it
+            weight = Full.apply(shape=(), fill_value=weight, dtype=self.data.dtype)
         return P.Lerp.apply(self, end, weight)
 
     def lerp_(self, end, weight):

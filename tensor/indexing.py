@@ -12,6 +12,7 @@ import numpy as np
 
 from .dims import normalize_dims
 from .ops import index as I
+from .ops.nograd import Full
 from .ops.shape import gather_index, index_key
 
 
@@ -25,8 +26,8 @@ def _as_source(self, value, op):
     """``value`` as a tensor of self's dtype (PyTorch requires the same dtype; a
     Python number is converted)."""
     if not hasattr(value, "_ctx"):
-        if isinstance(value, (bool, int, float)):
-            return _tensor(np.asarray(value, self.data.dtype))
+        if isinstance(value, (bool, int, float)):  # an op: tensor.compile records it
+            return Full.apply(shape=(), fill_value=value, dtype=self.data.dtype)
         value = _tensor(np.asarray(value))
     if value.data.dtype != self.data.dtype:
         raise RuntimeError(f"{op}: self ({self.dtype.name}) and source ({value.dtype.name}) "

@@ -114,20 +114,26 @@ class VectorNorm(Function):
             return g * np.where(y == 0, 0, x / y).astype(x.dtype)
 
 
-class PickValue(Function):
-    """y = v, an element of x chosen outside (the median);  dx = g shared evenly among
-    the elements equal to v (the NaNs, if v is NaN), as PyTorch's median()"""
-
-    torch_name = "MedianBackward0"
+class Median(Function):
+    """y = the lower median of all of x (NaN if x has one; ignoring NaNs: nanmedian);
+    dx = g shared evenly among the elements equal to y, as PyTorch's median()"""
 
     @staticmethod
-    def forward(ctx, x, value):
-        ctx.save_for_backward(x)
-        ctx.value = value
-        return value.copy()
+    def forward(ctx, x, skip_nan):
+        flat = np.sort(x.reshape(-1), kind="stable")  # NaN sorts last
+        if skip_nan and flat.dtype.kind == "f":
+            flat = flat[~np.isnan(flat)]
+        if flat.size == 0:
+            y = np.asarray(np.nan, x.dtype)
+        elif not skip_nan and flat.dtype.kind == "f" and np.isnan(flat[-1]):
+            y = np.asarray(flat[-1])
+        else:
+            y = np.asarray(flat[(flat.size - 1) // 2])
+        ctx.save_for_backward(x, y)
+        return y.copy()
 
     @staticmethod
     def backward(ctx, g):
-        x, v = ctx.saved[0], ctx.value
-        mask = np.isnan(x) if v.dtype.kind == "f" and np.isnan(v) else x == v
+        x, y = ctx.saved
+        mask = np.isnan(x) if y.dtype.kind == "f" and np.isnan(y) else x == y
         return mask * (g / max(mask.sum(), 1))

@@ -82,23 +82,28 @@ class Minimum(Maximum):
 
 
 class ClampTensors(Function):
-    """y = min(max(x, lo), hi) with tensor bounds;  dx = g where lo ≤ x ≤ hi,
-    dlo = g where x < lo < hi,  dhi = g where x > hi or hi < lo (as PyTorch)"""
+    """y = min(max(x, lo), hi) with tensor bounds (either may be missing);  dx = g
+    where lo ≤ x ≤ hi,  dlo = g where x < lo < hi,  dhi = g where x > hi or hi < lo
+    (as PyTorch; with one bound only, dlo = g where x < lo, dhi = g where x > hi)"""
 
     @staticmethod
-    def forward(ctx, x, lo, hi, has_lo=True, has_hi=True):
-        ctx.save_for_backward(x, lo, hi)
+    def forward(ctx, x, *bounds, has_lo, has_hi):
+        ctx.save_for_backward(x, *bounds)
         ctx.has_lo, ctx.has_hi = has_lo, has_hi
-        return np.minimum(np.maximum(x, lo), hi)
+        y = np.maximum(x, bounds[0]) if has_lo else x
+        return np.minimum(y, bounds[-1]) if has_hi else y
 
     @staticmethod
     def backward(ctx, g):
-        x, lo, hi = ctx.saved
+        x, *bounds = ctx.saved
         zero = g.dtype.type(0)
-        if not ctx.has_hi:  # a missing bound is ±inf in forward, not in these masks
-            return np.where(x >= lo, g, zero), np.where(x < lo, g, zero), None
+        if not ctx.has_hi:
+            lo = bounds[0]
+            return np.where(x >= lo, g, zero), np.where(x < lo, g, zero)
         if not ctx.has_lo:
-            return np.where(x <= hi, g, zero), None, np.where(x > hi, g, zero)
+            hi = bounds[0]
+            return np.where(x <= hi, g, zero), np.where(x > hi, g, zero)
+        lo, hi = bounds
         return (np.where((x >= lo) & (x <= hi), g, zero),
                 np.where((x < lo) & (lo < hi), g, zero),
                 np.where((x > hi) | (hi < lo), g, zero))
