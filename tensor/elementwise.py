@@ -55,6 +55,9 @@ class ElementwiseMethods:
 
     def _clamp_tensors(self, lo, hi):
         """clamp with at least one tensor bound: the bounds get gradients too."""
+        if any(b is not None and not _is_tensor(b) for b in (lo, hi)):
+            raise TypeError("clamp: min and max must both be tensors or both numbers, got "
+                            f"{type(lo).__name__} and {type(hi).__name__}")
         dt = self.data.dtype
         for b in (lo, hi):  # PyTorch's promotion: a number bound is a weak scalar
             if _is_tensor(b):
