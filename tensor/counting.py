@@ -106,9 +106,9 @@ class CountingMethods:
         return _tensor(np.bincount(self.data, w, minlength=minlength).astype(out_dtype))
 
     def _range(self, op: str, lo, hi):
-        if self.data.dtype.kind != "f":
-            raise RuntimeError(f"{op}: not implemented for {self.dtype.name} (a floating point "
-                               "input is needed)")
+        if self.data.dtype.kind != "f":  # PyTorch's error type
+            raise NotImplementedError(f"{op}: not implemented for {self.dtype.name} (a "
+                                      "floating point input is needed)")
         lo, hi = float(lo), float(hi)
         if lo > hi:
             raise RuntimeError(f"{op}: max must be larger than min (got min {lo}, max {hi})")

@@ -85,7 +85,8 @@ class ElementwiseMethods:
         return P.Lerp.apply(self, end, weight)
 
     def lerp_(self, end, weight):
-        result = self.detach().lerp(end.detach(), getattr(weight, "data", weight))
+        result = self.detach().lerp(end.detach(),
+                                    weight.detach() if _is_tensor(weight) else weight)
         if result.shape != self.shape:
             raise RuntimeError(f"lerp_: the result's shape {tuple(result.shape)} doesn't match "
                                f"the tensor's {tuple(self.shape)}")

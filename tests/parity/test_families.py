@@ -263,3 +263,63 @@ def test_optimizer_defaults_and_errors_as_torch(name):
         with pytest.raises(ValueError) as torch_err:
             theirs([torch.ones(1, requires_grad=True)], **bad)
         assert str(ours_err.value) == str(torch_err.value)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_in_place_forms_and_methods_as_torch(dtype):
+    x = (RNG.random((3, 4)) * 0.8 + 0.1).astype(dtype)
+    other = RNG.random((3, 4)).astype(dtype)
+    mask = RNG.random((3, 4)) > 0.5
+    cases = [lambda lib, t: t.cumsum_(1), lambda lib, t: t.cumprod_(0),
+             lambda lib, t: t.erf_(), lambda lib, t: t.sigmoid_(), lambda lib, t: t.logit_(),
+             lambda lib, t: t.logit_(0.2), lambda lib, t: t.clip_(0.2, 0.6),
+             lambda lib, t: t.lerp_(lib.tensor(other), 0.7),
+             lambda lib, t: t.lerp_(lib.tensor(other), lib.tensor(other)),
+             lambda lib, t: t.masked_fill_(lib.tensor(mask), -1.5),
+             lambda lib, t: t.where(lib.tensor(mask), lib.tensor(other)),
+             lambda lib, t: t.masked_fill(lib.tensor(mask), 2.0),
+             lambda lib, t: lib.erf_(t), lambda lib, t: t.clamp_max(0.4).clamp_min(0.3),
+             lambda lib, t: t.index_add_(1, lib.tensor([0, 0, 3]), lib.tensor(other[:, :3]),
+                                         alpha=2),
+             lambda lib, t: t.scatter_(1, lib.tensor([[1, 1], [0, 2], [3, 3]]),
+                                       lib.tensor(other)),
+             lambda lib, t: t.nonzero(), lambda lib, t: (t > 0.5).nonzero(as_tuple=True)[1]]
+    for op in cases:
+        a, b = op(tensor, tensor.tensor(x)), op(torch, torch.tensor(x))
+        _same(a, b)
+    with pytest.raises(RuntimeError):  # in place on a leaf that requires grad, as torch
+        tensor.tensor(x, requires_grad=True).cumsum_(0)
+    with pytest.raises(RuntimeError):  # an integer tensor can't hold erf
+        tensor.tensor([1, 2]).erf_()
+
+
+def test_histogram_weights_and_edges_and_errors_as_torch():
+    x = RNG.standard_normal(50)
+    w = RNG.random(50)
+    edges = np.array([-3.0, -1.0, 0.0, 0.5, 3.0])
+    for lib in (tensor, torch):
+        h = lib.histogram(lib.tensor(x), lib.tensor(edges), weight=lib.tensor(w))
+        h2 = lib.histogram(lib.tensor(x), 3, weight=lib.tensor(w), density=True)
+        if lib is tensor:
+            ours = (h.hist, h2.hist, h2.bin_edges)
+    _same(ours[0], h.hist, 1e-12)
+    _same(ours[1], h2.hist, 1e-12)
+    _same(ours[2], h2.bin_edges, 1e-12)
+    for bad in (lambda lib: lib.histc(lib.tensor([1, 2])),
+                lambda lib: lib.bincount(lib.tensor([-1, 2])),
+                lambda lib: lib.bincount(lib.tensor([[1, 2]])),
+                lambda lib: lib.tensor([1.0]).topk(2),
+                lambda lib: lib.maximum(lib.tensor([1.0]), 2.0),
+                lambda lib: lib.lerp(lib.tensor([1.0]), lib.tensor([1.0], dtype=lib.float64), 0.5),
+                lambda lib: lib.isclose(lib.tensor([1.0]), lib.tensor([1.0], dtype=lib.float64)),
+                lambda lib: lib.tensor([1.0]).index_put_((lib.tensor([0]),),
+                                                         lib.tensor([1.0], dtype=lib.float64)),
+                lambda lib: lib.tensor([1.0, 2]).sort(dim=1),
+                lambda lib: lib.histogram(lib.tensor([1, 2]), 3),
+                lambda lib: lib.tensor([1.0, 2]).kthvalue(3),
+                lambda lib: lib.unique(lib.tensor([[1.0]]), dim=2),
+                lambda lib: lib.tensor([1.0]).cumsum(1)):
+        with pytest.raises(Exception) as theirs:
+            bad(torch)
+        with pytest.raises(type(theirs.value)):
+            bad(tensor)
