@@ -59,6 +59,7 @@ from .creation import (
 from .random import Generator, generator, manual_seed
 from .creation import empty, empty_like
 from .defaults import get_default_device, get_default_dtype, set_default_device, set_default_dtype
+from . import return_types
 from .function_forms import *  # noqa: F403  torch.matmul, torch.argmax, … (function_forms.NAMES)
 from .function_forms import NAMES as _FUNCTION_NAMES
 from .compile import CaptureError, compile  # noqa: A004  (torch.compile)
@@ -89,7 +90,7 @@ __all__ = [
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
     "stack", "tensor", "uint8", "utils", "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
     "empty", "empty_like", "get_default_device", "get_default_dtype", "set_default_device",
-    "set_default_dtype",
+    "set_default_dtype", "return_types",
 ]
 
 

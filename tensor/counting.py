@@ -4,13 +4,10 @@ a gradient (PyTorch's neither)."""
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
 from .dims import normalize_dims
-
-histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
+from .return_types import histogram as histogram_result
 
 
 def _tensor(array):

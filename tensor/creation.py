@@ -62,6 +62,9 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
     dtype = dtypes.to_dtype(dtype) or as_array(fill_value).dtype
     return _full(_size((size,)), fill_value, dtype, requires_grad)
 

@@ -5,19 +5,16 @@ primitives in ``ops/reduce.py`` and ``ops/nn.py``."""
 from __future__ import annotations
 
 import functools
-from collections import namedtuple
 
 import numpy as np
 
-from . import dtypes, function
+from . import dtypes, function, return_types
 from .dims import normalize_dims
 from .ops import nograd as N
 from .ops import reduce as R
 from .ops import scan as S
 from .ops.nn import LogSoftmax, Softmax
 from .ops.reduce import reduce_dims
-
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
 def _tensor(array):
@@ -75,7 +72,7 @@ class ReductionMethods:
         values = self.gather(dim, idx)
         if not keepdim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
-        return MaxResult(values, idx)
+        return getattr(return_types, op.name()[1:])(values, idx)  # .max or .min
 
     @numpy_names
     def max(self, dim=None, keepdim=False):

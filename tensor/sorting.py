@@ -5,22 +5,18 @@ their gradient is gather's: g put back where each value came from, as PyTorch's.
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
 from .dims import normalize_dims
 from .ops import nograd as N
 from .ops.order import ModeIndex, RankIndex, SortIndices
 from .ops.reduce import Median
-
-# the names PyTorch's torch.return_types give these results
-sort_result = namedtuple("sort", ["values", "indices"])
-topk_result = namedtuple("topk", ["values", "indices"])
-kthvalue_result = namedtuple("kthvalue", ["values", "indices"])
-median_result = namedtuple("median", ["values", "indices"])
-nanmedian_result = namedtuple("nanmedian", ["values", "indices"])
-mode_result = namedtuple("mode", ["values", "indices"])
+from .return_types import kthvalue as kthvalue_result
+from .return_types import median as median_result
+from .return_types import mode as mode_result
+from .return_types import nanmedian as nanmedian_result
+from .return_types import sort as sort_result
+from .return_types import topk as topk_result
 
 
 def _zero_index():

@@ -323,3 +323,33 @@ def test_histogram_weights_and_edges_and_errors_as_torch():
             bad(torch)
         with pytest.raises(type(theirs.value)):
             bad(tensor)
+
+
+def test_creation_with_dtype_device_and_requires_grad_as_torch():
+    def made(lib):
+        ts = [lib.full((2,), 1.5, dtype=lib.float64, requires_grad=True),
+              lib.zeros_like(lib.tensor([1, 2]), dtype=lib.float32, requires_grad=True),
+              lib.empty(2, 3, requires_grad=True), lib.empty((0, 2)),
+              lib.arange(5, dtype=lib.float32, requires_grad=True),
+              lib.full_like(lib.tensor([1, 2]), 7.9),
+              lib.ones_like(lib.tensor([1.0]), device="cpu"),
+              lib.empty_like(lib.tensor([1, 2]), dtype=lib.float64), lib.full((2, 2), True),
+              lib.full((1,), 3), lib.arange(1, 4, 0.5, dtype=lib.float64),
+              lib.rand_like(lib.ones(2), dtype=lib.float64), lib.arange(0.5, 3)]
+        return [(tuple(t.shape), str(t.dtype)[6:], t.requires_grad, t.is_leaf) for t in ts]
+
+    assert made(tensor) == made(torch)
+    for lib in (tensor, torch):
+        with pytest.raises(TypeError):
+            lib.full(3, 1.0)
+        with pytest.raises(RuntimeError):
+            lib.zeros(2, dtype=lib.int64, requires_grad=True)
+
+
+def test_return_types_print_as_torch():
+    x = np.array([[2.0, 1.0, 3.0]])
+    for name, args in (("sort", ()), ("max", (1,)), ("min", (1,)), ("topk", (2,)),
+                       ("median", (1,)), ("mode", (1,)), ("kthvalue", (1,))):
+        a, b = getattr(tensor.tensor(x), name)(*args), getattr(torch.tensor(x), name)(*args)
+        assert repr(a) == repr(b)
+        assert isinstance(a, tuple) and a.values is a[0]
