@@ -40,8 +40,7 @@ def scatter_into(a: np.ndarray, dim: int, index: np.ndarray, src, add: bool) -> 
     view = a.reshape(1) if a.ndim == 0 else a
     src = np.asarray(src)
     if src.ndim:
-        src = src.reshape(index.shape) if src.ndim == 0 else src[
-            tuple(slice(0, n) for n in index.shape)]
+        src = src[tuple(slice(0, n) for n in index.shape)]
     if add:
         np.add.at(view, _positions(index, dim), src)
     else:

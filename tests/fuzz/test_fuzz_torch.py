@@ -400,3 +400,38 @@ def test_losses_match_torch(data, dtype):
         return f.cross_entropy(t, tt, reduction=reduction)
 
     assert_matches_torch("cross_entropy", fn, [x, target], {"reduction": reduction})
+
+
+@fuzz
+@given(x=arrays(shape=st.sampled_from([(4,), (3, 2), (0,), (2, 0)])), data=st.data(),
+       accumulate=st.booleans())
+def test_index_writes_match_torch(x, data, accumulate):
+    """index_put (repeated indices, with and without accumulate), index_add and
+    scatter_add on every dtype, in place and out of place (with gradients)."""
+    n = x.shape[0]
+    idx = np.asarray(data.draw(st.lists(st.integers(-n, n - 1), max_size=5)) if n else [],
+                     dtype=np.int64)
+    src = data.draw(arrays(shape=(len(idx),) + x.shape[1:], dtype=str(x.dtype)))
+    one = data.draw(arrays(shape=x.shape[1:], dtype=str(x.dtype)))
+    kw = {"idx": idx.tolist(), "accumulate": accumulate}
+    assert_matches_torch("index_put", lambda lib, t, v: t.index_put(
+        (lib.tensor(idx),), v, accumulate=accumulate), [x, one], kw)
+    assert_matches_torch("index_put_", lambda lib, t, v: t.detach().clone().index_put_(
+        (lib.tensor(idx),), v.detach(), accumulate=accumulate) * 1, [x, src], kw)
+    assert_matches_torch("setitem_add", lambda lib, t: _iadd_at(lib, t, idx), [x], kw)
+    if len(idx) and idx.min() >= 0:
+        assert_matches_torch("index_add", lambda lib, t, v: t.index_add(
+            0, lib.tensor(idx), v, alpha=2 if t.dtype != lib.bool else 1), [x, src], kw)
+        j = np.broadcast_to(idx.reshape((-1,) + (1,) * (x.ndim - 1)), src.shape).copy()
+        assert_matches_torch("scatter_add", lambda lib, t, v: t.scatter_add(
+            0, lib.tensor(j), v), [x, src], kw)
+
+
+def _iadd_at(lib, t, idx):
+    """``t[idx] += 1`` on a copy: repeated indices add once, as PyTorch's."""
+    t = t.detach().clone()
+    if t.dtype == lib.bool:
+        t[lib.tensor(idx)] = True
+    else:
+        t[lib.tensor(idx)] += 1
+    return t * 1
