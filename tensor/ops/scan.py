@@ -9,14 +9,29 @@ import numpy as np
 from ..function import Function
 
 
+def _cumsum(x: np.ndarray, axis: int, dtype=None) -> np.ndarray:
+    """np.cumsum as PyTorch's CPU kernel: float32 accumulated in float64, rounded once
+    per element (a running float32 total drifts from PyTorch's in the last bits)."""
+    out = dtype or x.dtype
+    wide = np.float64 if out == np.float32 else out
+    return np.cumsum(x, axis=axis, dtype=wide).astype(out, copy=False)
+
+
+def _cumprod(x: np.ndarray, axis: int, dtype=None) -> np.ndarray:
+    """np.cumprod, float32 accumulated in float64 as PyTorch's (and so not overflowing
+    where a partial product passes float32's range but the result does not)."""
+    out = dtype or x.dtype
+    wide = np.float64 if out == np.float32 else out
+    return np.cumprod(x, axis=axis, dtype=wide).astype(out, copy=False)
+
+
 def _others_product(x: np.ndarray, axis: int) -> np.ndarray:
     """∏_{k≠i} x_k along ``axis`` for every i: the product to the left of i times
     the product to its right (exact with zeros, unlike y / x)."""
     ones = np.ones_like(np.take(x, [0], axis=axis))
-    left = np.cumprod(np.concatenate([ones, x], axis=axis), axis=axis)
+    left = _cumprod(np.concatenate([ones, x], axis=axis), axis)
     flipped = np.flip(x, axis=axis)
-    right = np.flip(np.cumprod(np.concatenate([ones, flipped], axis=axis), axis=axis),
-                    axis=axis)
+    right = np.flip(_cumprod(np.concatenate([ones, flipped], axis=axis), axis), axis=axis)
     n = x.shape[axis]
     return np.take(left, range(n), axis=axis) * np.take(right, range(1, n + 1), axis=axis)
 
@@ -58,11 +73,11 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, x, axis, dtype):
         ctx.axis = axis
-        return np.cumsum(x, axis=axis, dtype=dtype)
+        return _cumsum(x, axis, dtype)
 
     @staticmethod
     def backward(ctx, g):
-        return np.flip(np.cumsum(np.flip(g, ctx.axis), axis=ctx.axis), ctx.axis)
+        return np.flip(_cumsum(np.flip(g, ctx.axis), ctx.axis), ctx.axis)
 
 
 class Cumprod(Function):
@@ -72,7 +87,7 @@ class Cumprod(Function):
 
     @staticmethod
     def forward(ctx, x, axis, dtype):
-        y = np.cumprod(x, axis=axis, dtype=dtype)
+        y = _cumprod(x, axis, dtype)
         ctx.save_for_backward(x, y)
         ctx.axis = axis
         return y
@@ -84,7 +99,7 @@ class Cumprod(Function):
         if x.shape[axis] == 1:
             return g
         if not (x == 0).any():  # then ∏_{k≤j, k≠i} x_k = y_j / x_i
-            return np.flip(np.cumsum(np.flip(g * y, axis), axis=axis), axis) / x
+            return np.flip(_cumsum(np.flip(g * y, axis), axis), axis) / x
         # a zero (as PyTorch): before the first zero k the formula above holds (its sum
         # stopped at k: y is 0 from there on), after it the gradient is 0, and at k it
         # is Σ_{j≥k} g_j·∏_{l≤j, l≠k} x_l, up to the second zero
@@ -96,11 +111,11 @@ class Cumprod(Function):
             zeros = np.flatnonzero(xs[r] == 0)
             k = zeros[0] if zeros.size else n
             with np.errstate(divide="ignore", invalid="ignore"):
-                out[r, :k] = np.cumsum((gs[r, :k] * ys[r, :k])[::-1])[::-1] / xs[r, :k]
-            if k < n:
-                others = xs[r].copy()
-                others[k] = 1
-                stop = zeros[1] + 1 if zeros.size > 1 else n  # after a second zero: 0
-                out[r, k] = (gs[r, k:stop] * np.cumprod(others)[k:stop]).sum()
+                out[r, :k] = _cumsum((gs[r, :k] * ys[r, :k])[::-1], 0)[::-1] / xs[r, :k]
+            if k < n:  # the product before k, times the sum from k to the second zero
+                stop = zeros[1] + 1 if zeros.size > 1 else n
+                after = _cumprod(np.concatenate([[1], xs[r, k + 1:stop]]).astype(x.dtype), 0)
+                before = _cumprod(xs[r, :k], 0)[-1] if k else 1
+                out[r, k] = before * (gs[r, k:stop] * after).sum()
         shape = np.moveaxis(dx, axis, -1).shape
         return np.moveaxis(out.reshape(shape), -1, axis)

@@ -245,7 +245,10 @@ ONE_DIM = {  # take a single int dim
     "median_dim": lambda lib, x, d, keep: x.median(d, keepdim=keep).values,
     "nanmedian_dim": lambda lib, x, d, keep: x.nanmedian(d, keepdim=keep).values,
     "kthvalue": lambda lib, x, d, keep: x.detach().kthvalue(1, d, keepdim=keep).values,
-    "mode_values": lambda lib, x, d, keep: x.mode(d, keepdim=keep).values,
+    # values only and without NaN: PyTorch's mode sorts unstably, so which of equal
+    # elements it points at, and where a NaN ties, are its own
+    "mode_values": lambda lib, x, d, keep: (lib.where(x == x, x, 0) if x.is_floating_point()
+                                            else x).detach().mode(d, keepdim=keep).values,
     # without NaN: unique(dim=) orders NaN rows differently (a known deviation)
     "unique_dim": lambda lib, x, d, keep: lib.where(x == x, x, 0).detach().unique(
         dim=d, return_inverse=keep)[0] * 1 if keep else x.detach().unique(dim=d) * 1
