@@ -263,6 +263,8 @@ def test_optimizer_defaults_and_errors_as_torch(name):
         with pytest.raises(ValueError) as torch_err:
             theirs([torch.ones(1, requires_grad=True)], **bad)
         assert str(ours_err.value) == str(torch_err.value)
+    assert repr(ours([tensor.ones(1, requires_grad=True)])) == repr(
+        theirs([torch.ones(1, requires_grad=True)]))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
