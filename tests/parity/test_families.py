@@ -211,6 +211,9 @@ def test_defaults_and_tensor_facts_as_torch():
         if lib is tensor:
             ours = (facts, sizes)
     assert ours == (facts, sizes)
+    for lib in (tensor, torch):
+        with pytest.raises(RuntimeError, match="can't retain_grad"):
+            lib.ones(2).retain_grad()
 
 
 def _trajectory(lib, name, kw, dtype, steps):
