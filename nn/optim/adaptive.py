@@ -1,6 +1,8 @@
 """More adaptive optimizers, each step the plain loop of PyTorch's single-tensor
-implementation (same operations in the same order, so float32 trajectories match):
-``RMSprop``, ``Adagrad``, ``Adamax``, ``NAdam``, ``RAdam``."""
+implementation, the same operations in the same order and rounding (fused where
+PyTorch fuses): ``RMSprop``, ``Adagrad``, ``Adamax``, ``NAdam``, ``RAdam``. PyTorch's
+CPU sqrt (MKL) can differ from NumPy's correctly rounded one in the last bit, so
+trajectories agree to rounding, not bit for bit."""
 
 from __future__ import annotations
 
