@@ -10,6 +10,7 @@ import numpy as np
 from . import dtypes
 from .ops import special as P
 from .ops.nograd import Full
+from .ops.shape import Where
 
 
 def _tensor(array):
@@ -20,6 +21,19 @@ def _tensor(array):
 
 def _is_tensor(x) -> bool:
     return hasattr(x, "_ctx")
+
+
+def where_op(condition, a, b):
+    """``a`` where ``condition`` holds, else ``b`` (a tensor or a number, promoted as
+    PyTorch's operands): the Where op, reached without creation.py (which imports the
+    Tensor this module is part of)."""
+    cond = np.asarray(getattr(condition, "data", condition))
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: expected condition to be a boolean tensor, got {cond.dtype}")
+    if not _is_tensor(b):
+        b = Full.apply(shape=(), fill_value=b, dtype=dtypes.scalar_dtype(b, a.data.dtype))
+    dt = dtypes.result_type(a.data.dtype, b.data.dtype, a.ndim > 0, b.ndim > 0)
+    return Where.apply(a.to(dt), b.to(dt), cond=cond)
 
 
 class ElementwiseMethods:
@@ -124,9 +138,7 @@ class ElementwiseMethods:
 
     def where(self, condition, other):
         """``torch.where(condition, self, other)``."""
-        from .creation import where
-
-        return where(condition, self, other)
+        return where_op(condition, self, other)
 
     def sigmoid_(self):
         return self._float_inplace("sigmoid_", lambda a: 1 / (1 + np.exp(-a)))

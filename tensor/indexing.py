@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .dims import normalize_dims
+from .elementwise import where_op
 from .ops import index as I
 from .ops.nograd import Full
 from .ops.shape import gather_index, index_key
@@ -133,10 +134,9 @@ class IndexingMethods:
         cond = np.asarray(getattr(mask, "data", mask))
         if cond.dtype.kind != "b":
             raise RuntimeError(f"masked_fill: expected a bool mask, got {cond.dtype.name}")
-        from .creation import where
-
-        fill = value if hasattr(value, "_ctx") else _tensor(np.asarray(value, self.data.dtype))
-        return where(_tensor(cond), fill.to(self.dtype), self)
+        fill = value if hasattr(value, "_ctx") else Full.apply(
+            shape=(), fill_value=value, dtype=self.data.dtype)
+        return where_op(cond, fill.to(self.dtype), self)
 
     def masked_fill_(self, mask, value):
         cond = np.asarray(getattr(mask, "data", mask))
