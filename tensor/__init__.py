@@ -64,6 +64,9 @@ from .random import (  # noqa: I001  torch's random functions and its RNG state
     bernoulli, default_generator, get_rng_state, initial_seed, multinomial, normal, seed,
     set_rng_state,
 )
+from .creation import empty, empty_like
+from .defaults import get_default_device, get_default_dtype, set_default_device, set_default_dtype
+from . import return_types
 from .function_forms import *  # noqa: F403  torch.matmul, torch.argmax, … (function_forms.NAMES)
 from .function_forms import NAMES as _FUNCTION_NAMES
 from .compile import CaptureError, compile  # noqa: A004  (torch.compile)
@@ -95,6 +98,8 @@ __all__ = [
     "stack", "tensor", "uint8", "utils", "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
     "bernoulli", "default_generator", "get_rng_state", "initial_seed", "multinomial", "normal",
     "randint_like", "seed", "set_rng_state",
+    "empty", "empty_like", "get_default_device", "get_default_dtype", "set_default_device",
+    "set_default_dtype", "return_types",
 ]
 
 

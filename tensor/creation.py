@@ -63,6 +63,9 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
     dtype = dtypes.to_dtype(dtype) or as_array(fill_value).dtype
     return _full(_size((size,)), fill_value, dtype, requires_grad)
 
@@ -216,8 +219,11 @@ def stack(tensors, dim: int = 0) -> Tensor:
     return cat([t.unsqueeze(d) for t in tensors], dim=d)
 
 
-def where(condition, input, other) -> Tensor:
-    """``input`` where ``condition`` holds, else ``other`` (gradient flows to both)."""
+def where(condition, input=None, other=None) -> Tensor:
+    """``input`` where ``condition`` holds, else ``other`` (gradient flows to both).
+    ``where(condition)`` alone: ``condition.nonzero(as_tuple=True)``."""
+    if input is None and other is None:
+        return _as_tensor(condition).nonzero(as_tuple=True)
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != dtypes.bool_:
         raise TypeError(f"where: expected condition to be a boolean tensor, got {cond.dtype}")
@@ -238,3 +244,12 @@ def _same_dtype(tensors: list, op: str) -> list:
     for t in tensors[1:]:
         dt = dtypes.result_type(dt, t.dtype)
     return [t.to(dt) for t in tensors]
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor whose values are not set (here: zeros, NumPy gives no cheaper memory)."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)

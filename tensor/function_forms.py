@@ -14,6 +14,13 @@ NAMES = ("abs", "acos", "add", "amax", "amin", "arccos", "arcsin", "arctan", "ar
          "pow", "relu", "reshape", "rsqrt", "sigmoid", "sin", "sin_", "sinh", "softmax",
          "sqrt", "squeeze", "std", "sub", "sum", "t", "tan", "tan_", "tanh", "transpose",
          "unsqueeze", "var")
+# issue #22's reductions, order statistics, counting, elementwise and indexing families
+NAMES += ("prod", "cumsum", "cumprod", "topk", "sort", "argsort", "msort", "kthvalue",
+          "median", "nanmedian", "mode", "histc", "histogram", "bincount", "unique",
+          "unique_consecutive", "erf", "erf_", "logit", "clamp_min", "clamp_max", "lerp",
+          "maximum", "minimum", "isclose", "allclose", "all", "any", "index_put",
+          "index_put_", "index_add", "scatter_add", "scatter", "nonzero", "masked_fill",
+          "sigmoid_", "logit_", "clamp_", "clip_")
 
 
 def _function(name: str):

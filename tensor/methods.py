@@ -6,12 +6,16 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes, function
+from .counting import CountingMethods
 from .device import parse_to
+from .elementwise import ElementwiseMethods
+from .indexing import IndexingMethods
 from .ops import binary, nograd, unary
 from .ops.linalg import MatMul
 from .pointwise import PointwiseMethods
 from .reductions import ReductionMethods
 from .shapes import ShapeMethods
+from .sorting import SortingMethods
 from .statistics import StatisticsMethods
 
 
@@ -23,8 +27,18 @@ def _is_tensor(x) -> bool:
     return hasattr(x, "_ctx")
 
 
-class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, StatisticsMethods):
+class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, StatisticsMethods,
+                    SortingMethods, CountingMethods, ElementwiseMethods, IndexingMethods):
     __slots__ = ()
+
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return self.data.dtype.itemsize
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether this non-leaf keeps its .grad after backward (``retain_grad()``)."""
+        return self._retains_grad
 
     # ----- dtype ----------------------------------------------------------------------
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
@@ -283,6 +297,8 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        if _is_tensor(min) or _is_tensor(max):  # tensor bounds get gradients too
+            return self._clamp_tensors(min, max)
         # the bounds promote like operands (an integer tensor clamped to 0.5 is float)
         # and are then cast to that dtype, as PyTorch's
         bounds = [getattr(b, "data", b) for b in (min, max)]

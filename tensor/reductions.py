@@ -5,18 +5,16 @@ primitives in ``ops/reduce.py`` and ``ops/nn.py``."""
 from __future__ import annotations
 
 import functools
-from collections import namedtuple
 
 import numpy as np
 
-from . import dtypes, function
+from . import dtypes, function, return_types
 from .dims import normalize_dims
 from .ops import nograd as N
 from .ops import reduce as R
+from .ops import scan as S
 from .ops.nn import LogSoftmax, Softmax
 from .ops.reduce import reduce_dims
-
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
 def _tensor(array):
@@ -74,16 +72,22 @@ class ReductionMethods:
         values = self.gather(dim, idx)
         if not keepdim:
             values, idx = values.squeeze(dim), idx.squeeze(dim)
-        return MaxResult(values, idx)
+        return getattr(return_types, op.name()[1:])(values, idx)  # .max or .min
 
     @numpy_names
     def max(self, dim=None, keepdim=False):
-        """Without ``dim``: the largest value. With ``dim``: (values, indices)."""
+        """Without ``dim``: the largest value. With ``dim``: (values, indices). With a
+        tensor: the elementwise maximum (``torch.max(a, b)``)."""
+        if hasattr(dim, "_ctx"):
+            return self.maximum(dim)
         return self._extreme(R.Amax, np.argmax, dim, keepdim)
 
     @numpy_names
     def min(self, dim=None, keepdim=False):
-        """Without ``dim``: the smallest value. With ``dim``: (values, indices)."""
+        """Without ``dim``: the smallest value. With ``dim``: (values, indices). With a
+        tensor: the elementwise minimum."""
+        if hasattr(dim, "_ctx"):
+            return self.minimum(dim)
         return self._extreme(R.Amin, np.argmin, dim, keepdim)
 
     def _arg(self, fn, name, dim, keepdim, bool_ok=False):
@@ -129,10 +133,66 @@ class ReductionMethods:
     @numpy_names
     def all(self, dim=None, keepdim=False):
         """Whether every element (along dim) is nonzero: a bool tensor, no gradient."""
-        axes = reduce_dims(dim, self.ndim, "all")
-        return _tensor(np.asarray(np.all(self.data, axis=axes, keepdims=keepdim)))
+        return self._logical_reduce(np.all, dim, keepdim, "all")
 
     @numpy_names
     def any(self, dim=None, keepdim=False):
-        axes = reduce_dims(dim, self.ndim, "any")
-        return _tensor(np.asarray(np.any(self.data, axis=axes, keepdims=keepdim)))
+        """Whether any element (along dim) is nonzero."""
+        return self._logical_reduce(np.any, dim, keepdim, "any")
+
+    def _logical_reduce(self, fn, dim, keepdim, op):
+        # dim=() reduces nothing here (as PyTorch's all/any), and uint8 stays uint8
+        if isinstance(dim, (tuple, list)) and not dim:
+            out = self.data != 0
+        else:
+            out = fn(self.data, axis=reduce_dims(dim, self.ndim, op), keepdims=keepdim)
+        out = np.asarray(out)
+        return _tensor(out.astype(np.uint8) if self.data.dtype == np.uint8 else out)
+
+    # ----- products and running totals (ops/scan.py) --------------------------------
+    def _scan_dtype(self, dtype, op):
+        """PyTorch's: integers and bools accumulate in int64 unless dtype= says."""
+        if dtype is not None:
+            return dtypes.to_dtype(dtype, op)
+        return np.dtype(np.int64) if self.data.dtype.kind in "iub" else self.data.dtype
+
+    def _scan_input(self, dtype, op):
+        dt = self._scan_dtype(dtype, op)
+        return self if dt == self.data.dtype else self.to(dt)
+
+    @numpy_names
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """∏ of the elements (along one dim): as PyTorch, its gradient is exact when
+        the input holds zeros."""
+        x = self._scan_input(dtype, "prod")
+        if dim is None:
+            return S.Prod.apply(x, axis=None, keepdim=False, dtype=None)
+        (d,) = normalize_dims(dim, self.ndim, "prod")
+        if self.ndim == 0:
+            return S.Prod.apply(x, axis=None, keepdim=False, dtype=None)
+        return S.Prod.apply(x, axis=d, keepdim=keepdim, dtype=None)
+
+    def cumsum(self, dim, *, dtype=None):
+        """The running total along dim."""
+        return self._scan(S.Cumsum, dim, dtype, "cumsum")
+
+    def cumprod(self, dim, *, dtype=None):
+        """The running product along dim."""
+        return self._scan(S.Cumprod, dim, dtype, "cumprod")
+
+    def _scan(self, op, dim, dtype, name):
+        (d,) = normalize_dims(dim, self.ndim, name)
+        x = self._scan_input(dtype, name)
+        if self.ndim == 0:
+            return op.apply(x.reshape(1), axis=0, dtype=None).reshape(())
+        return op.apply(x, axis=d, dtype=None)
+
+    def cumsum_(self, dim, *, dtype=None):
+        result = self.detach().cumsum(dim, dtype=dtype)
+        return self._inplace("cumsum_", lambda a, v: np.copyto(a, v, casting="unsafe"),
+                             result.data)
+
+    def cumprod_(self, dim, *, dtype=None):
+        result = self.detach().cumprod(dim, dtype=dtype)
+        return self._inplace("cumprod_", lambda a, v: np.copyto(a, v, casting="unsafe"),
+                             result.data)

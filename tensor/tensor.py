@@ -174,6 +174,8 @@ class Tensor(TensorMethods, InplaceMethods, RandomMethods):
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf after backward (leaves always keep theirs)."""
+        if not self.requires_grad:  # PyTorch's error, word for word
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._ctx is None:
             return
         self._retains_grad = True

@@ -59,6 +59,14 @@ DEVIATIONS = {
         lambda op, arrays, kw: op == "index" and isinstance(kw.get("key"), tuple)
         and sum(k is Ellipsis for k in kw["key"]) > 1,
     ),
+    "logit's gradient at −0": (
+        "g / (x(1 − x)) at x = −0 is −inf in PyTorch's vectorised loop and +inf in its "
+        "scalar loop (small tensors, tails), so its sign depends on the tensor's size. "
+        "Here it is +inf at ±0 for every size.",
+        lambda op, arrays, kw: op.startswith("logit") and any(
+            a.dtype.kind == "f" and bool((np.signbit(a) & (a == 0)).any())
+            for a in _arrays(arrays)),
+    ),
 }
 
 

@@ -59,6 +59,18 @@ UNARY = {
     "log1p": (lambda x, lib: x.log1p(), "positive"),
     "expm1": (lambda x, lib: x.expm1(), "any"),
     "rsqrt": (lambda x, lib: x.rsqrt(), "positive"),
+    # issue #22's families
+    "erf": (lambda x, lib: lib.erf(x), "any"),
+    "logit": (lambda x, lib: (x.sigmoid() * 0.8 + 0.1).logit(), "any"),
+    "prod": (lambda x, lib: x.prod(), "any"),
+    "cumsum": (lambda x, lib: x.cumsum(-1), "any"),
+    "cumprod": (lambda x, lib: lib.cumprod(x, -1), "any"),
+    "sort": (lambda x, lib: x.sort(-1, descending=True).values, "any"),
+    "topk": (lambda x, lib: x.topk(1, -1).values, "any"),
+    "median": (lambda x, lib: x.median(), "any"),
+    "maximum": (lambda x, lib: lib.maximum(x, x * 0.5), "nonzero"),
+    "clamp_min": (lambda x, lib: lib.clamp_min(x, -0.5), "nonzero"),
+    "lerp": (lambda x, lib: x.lerp(x.exp(), 0.3), "any"),
 }
 
 # Ops that need at least 2 dimensions: (3, 4) inputs.
@@ -94,6 +106,18 @@ MATRIX = {
     "stack": lambda x, lib: lib.stack([x, x.exp()], dim=1),
     "matmul_vec": lambda x, lib: x @ x[0],
     "chain": lambda x, lib: ((x * 2).exp().sum(1) / 3).log().tanh(),
+    # issue #22's families
+    "prod_dim": lambda x, lib: x.prod(1),
+    "cumprod_dim0": lambda x, lib: x.cumprod(0),
+    "cumsum_dim0": lambda x, lib: lib.cumsum(x, dim=0),
+    "sort_dim0": lambda x, lib: x.sort(dim=0).values,
+    "topk_dim": lambda x, lib: lib.topk(x, 2, dim=1).values,
+    "median_dim": lambda x, lib: x.median(dim=1).values,
+    "kthvalue": lambda x, lib: x.kthvalue(3, dim=1).values,
+    "maximum_rows": lambda x, lib: lib.maximum(x, x[1:2]),
+    "min_two": lambda x, lib: lib.min(x, x[0] * 0.5),
+    "clamp_tensors": lambda x, lib: lib.clamp(x, min=x[0] * 0.5, max=x[1].abs() + 1),
+    "lerp_tensor": lambda x, lib: x.lerp(x * 2, x.sigmoid()),
 }
 
 
@@ -105,6 +129,14 @@ EDGES = {
     "clamp_at_bounds": (lambda x, lib: x.clamp(-0.5, 0.5), [[-0.5, 0.5, 0.0], [0.7, -0.7, 0.5]]),
     "clamp_min_at_bound": (lambda x, lib: x.clamp(min=0.0), [[0.0, 1.0, -1.0], [0.0, 2.0, 0.0]]),
     "max_at_ties": (lambda x, lib: x.amax(), [[1.0, 3.0, 3.0], [3.0, 0.0, -1.0]]),
+    "prod_one_zero": (lambda x, lib: x.prod(), [[0.0, 2.0, 3.0], [1.5, -1.0, 2.0]]),
+    "prod_zeros_dim": (lambda x, lib: x.prod(1), [[0.0, 2.0, 0.0], [1.0, 0.0, 3.0]]),
+    "prod_two_zeros": (lambda x, lib: x.prod(), [[0.0, 2.0, 0.0], [1.0, 4.0, 3.0]]),
+    "cumprod_zeros": (lambda x, lib: x.cumprod(1), [[2.0, 0.0, 3.0], [0.0, 1.5, 0.0]]),
+    "maximum_ties": (lambda x, lib: lib.maximum(x, x * 0 + 1), [[1.0, 2.0, 1.0], [0.0, 1.0, 3.0]]),
+    "median_ties": (lambda x, lib: x.median(), [[1.0, 2.0, 2.0], [2.0, 0.0, 3.0]]),
+    "clamp_tensor_bounds": (lambda x, lib: lib.clamp(x, min=x * 0 + 0.5, max=x * 0 + 1),
+                            [[0.5, 1.0, 0.7], [0.2, 1.5, 0.5]]),
 }
 PERMUTES = [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0), (-1, 0, 1)]
 

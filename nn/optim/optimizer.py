@@ -34,7 +34,8 @@ class Optimizer:
 
     def add_param_group(self, group: dict) -> None:
         group = dict(group)
-        group["params"] = list(group["params"])
+        params = group["params"]  # one tensor, or any iterable of them (a generator too)
+        group["params"] = [params] if hasattr(params, "_ctx") else list(params)
         # a parameter that does not require grad (a frozen layer) is kept and skipped by
         # step() while its .grad is None, as in PyTorch
         for p in group["params"]:

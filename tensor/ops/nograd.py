@@ -60,7 +60,12 @@ class Arange(NoGrad):
 
     @staticmethod
     def forward(ctx, start, end, step, dtype):
-        return np.arange(start, end, step, dtype=dtype)
+        if dtype.kind != "f":
+            return np.arange(start, end, step, dtype=dtype)
+        # start + i·step in float64, then rounded once (np.arange(dtype=float32) adds the
+        # float32 step up and drifts); PyTorch's vectorised kernel may differ in the last bit
+        n = max(int(np.ceil((end - start) / step)), 0)
+        return (start + np.arange(n) * float(step)).astype(dtype)
 
 
 class Linspace(NoGrad):

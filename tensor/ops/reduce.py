@@ -124,3 +124,28 @@ class VectorNorm(Function):
         g, y = g.reshape(shape), y.reshape(shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             return g * where(value(y) == 0, 0, x / y)
+
+
+class Median(Function):
+    """y = the lower median of all of x (NaN if x has one; ignoring NaNs: nanmedian);
+    dx = g shared evenly among the elements equal to y, as PyTorch's median()"""
+
+    @staticmethod
+    def forward(ctx, x, skip_nan):
+        flat = np.sort(x.reshape(-1), kind="stable")  # NaN sorts last
+        if skip_nan and flat.dtype.kind == "f":
+            flat = flat[~np.isnan(flat)]
+        if flat.size == 0:
+            y = np.asarray(np.nan, x.dtype)
+        elif not skip_nan and flat.dtype.kind == "f" and np.isnan(flat[-1]):
+            y = np.asarray(flat[-1])
+        else:
+            y = np.asarray(flat[(flat.size - 1) // 2])
+        ctx.save_for_backward(x, y)
+        return y.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        mask = np.isnan(x) if y.dtype.kind == "f" and np.isnan(y) else x == y
+        return mask * (g / max(mask.sum(), 1))

@@ -91,7 +91,10 @@ class Index(Function):
     @staticmethod
     def forward(ctx, x, key):
         ctx.shape, ctx.dtype, ctx.key = x.shape, x.dtype, key
-        return x[key]
+        y = x[key]
+        if not isinstance(y, np.ndarray):  # one element: a 0-d array (a view, as x[0, 1]
+            y = x[(*key, ...) if isinstance(key, tuple) else (key, ...)]  # is in PyTorch)
+        return y
 
     def backward_name(self) -> str:
         """PyTorch's name for the last step of the indexing: x[0] selects, x[1:] slices,

@@ -1,0 +1,128 @@
+"""Elementwise ops beyond the basics: erf, logit, and the elementwise maximum and
+minimum of two tensors, forward and backward side by side."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..function import Function
+
+# NumPy has no erf; math.erf is exact to the last bit in float64 (speed is not the
+# point here: erf is rare in a learner's code)
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+class Erf(Function):
+    """y = erf x = 2/√π ∫₀ˣ e^(−t²) dt;  dx = g·2/√π·e^(−x²)"""
+
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.asarray(_erf(x.astype(np.float64)), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.saved[0]
+        return g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)
+
+
+class Logit(Function):
+    """y = ln(z / (1 − z)), z = x clamped to [eps, 1 − eps];  dx = g / (x(1 − x)),
+    0 outside [eps, 1 − eps] (NaN outside [0, 1] without eps, as PyTorch)"""
+
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        z = x if eps is None else np.clip(x, x.dtype.type(eps), x.dtype.type(1 - eps))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(z / (1 - z))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, eps = ctx.saved[0], ctx.eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dx = g / (x * (1 - x) + 0.0)  # + 0.0: −0 becomes +0, as PyTorch's
+        if eps is None:
+            return np.where((x < 0) | (x > 1), np.nan, dx).astype(dx.dtype)
+        return np.where((x < eps) | (x > 1 - eps), 0, dx).astype(dx.dtype)
+
+
+class Maximum(Function):
+    """z = max(a, b) elementwise;  da = g where a > b, db = g where b > a, each g/2
+    at a tie (as PyTorch; NaN, which propagates, passes g to both)"""
+
+    pick = staticmethod(np.maximum)  # Minimum reuses all of it with np.minimum
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.pick(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        half = np.where(a == b, g / 2, g)
+        a_loses = a < b if ctx.pick is np.maximum else a > b
+        b_loses = a > b if ctx.pick is np.maximum else a < b
+        return np.where(a_loses, 0, half), np.where(b_loses, 0, half)
+
+
+class Minimum(Maximum):
+    """z = min(a, b) elementwise;  da = g where a < b, db = g where b < a, each g/2
+    at a tie"""
+
+    pick = staticmethod(np.minimum)
+
+
+class ClampTensors(Function):
+    """y = min(max(x, lo), hi) with tensor bounds (either may be missing);  dx = g
+    where lo ≤ x ≤ hi,  dlo = g where x < lo < hi,  dhi = g where x > hi or hi < lo
+    (as PyTorch; with one bound only, dlo = g where x < lo, dhi = g where x > hi)"""
+
+    @staticmethod
+    def forward(ctx, x, *bounds, has_lo, has_hi):
+        ctx.save_for_backward(x, *bounds)
+        ctx.has_lo, ctx.has_hi = has_lo, has_hi
+        y = np.maximum(x, bounds[0]) if has_lo else x
+        return np.minimum(y, bounds[-1]) if has_hi else y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, *bounds = ctx.saved
+        zero = g.dtype.type(0)
+        if not ctx.has_hi:
+            lo = bounds[0]
+            return np.where(x >= lo, g, zero), np.where(x < lo, g, zero)
+        if not ctx.has_lo:
+            hi = bounds[0]
+            return np.where(x <= hi, g, zero), np.where(x > hi, g, zero)
+        lo, hi = bounds
+        return (np.where((x >= lo) & (x <= hi), g, zero),
+                np.where((x < lo) & (lo < hi), g, zero),
+                np.where((x > hi) | (hi < lo), g, zero))
+
+
+class Lerp(Function):
+    """y = a + w·(b − a) (rounded from the nearer end, as PyTorch);  da = g·(1 − w),
+    db = g·w,  dw = g·(b − a)"""
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(a, b, w)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, w = ctx.saved
+        need = ctx.needs_input_grad
+        with np.errstate(invalid="ignore", over="ignore"):
+            return (g * (1 - w) if need[0] else None, g * w if need[1] else None,
+                    g * (b - a) if need[2] else None)
