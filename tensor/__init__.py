@@ -63,6 +63,9 @@ from .compile import CaptureError, compile  # noqa: A004  (torch.compile)
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save
 from . import utils
+from .legacy import (  # noqa: F401  (in __all__ through _LEGACY_NAMES)
+    BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor)
+from .legacy import NAMES as _LEGACY_NAMES
 from ._imports import install as _install_bridge_finder
 
 _install_bridge_finder()
@@ -86,6 +89,7 @@ __all__ = [
     "ones", "ones_like", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
     "stack", "tensor", "uint8", "utils", "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
+    *_LEGACY_NAMES,
 ]
 
 

@@ -20,7 +20,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     ``torch.autograd.gradcheck``: returns True or raises `GradcheckError` naming
     the input, the input and output elements, and both values."""
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    xs = [Tensor(np.array(t.data, dtype=np.float64), requires_grad=True)
+    xs = [Tensor._make(np.array(t.data, dtype=np.float64), None).requires_grad_(True)
           if isinstance(t, Tensor) and t.requires_grad else t for t in inputs]
     outs = _outputs(fn(*xs))
     checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import dtypes, function
 from .device import parse_to
-from .ops import binary, nograd, unary
+from .ops import binary, nograd, scalar, unary
 from .ops.linalg import MatMul
 from .pointwise import PointwiseMethods
 from .reductions import ReductionMethods
@@ -17,6 +17,10 @@ from .statistics import StatisticsMethods
 
 def _tensor(array):
     return function.Tensor._make(array, None)
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float, bool, np.number))
 
 
 def _is_tensor(x) -> bool:
@@ -87,13 +91,17 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
         return binary.Add.apply(*self._operands(other, op="add"))
 
     def __radd__(self, other):
-        return binary.Add.apply(*self._operands(other, True, "add"))
+        # 2 + x is recorded as add(x, 2), the number second, as PyTorch
+        return binary.Add.apply(*self._operands(other, not _is_number(other), "add"))
 
     def __sub__(self, other):
         return binary.Sub.apply(*self._no_bool_sub(other)._operands(other, op="sub"))
 
     def __rsub__(self, other):
-        return binary.Sub.apply(*self._no_bool_sub(other)._operands(other, True, "sub"))
+        a, b = self._no_bool_sub(other)._operands(other, op="sub")
+        if _is_number(other):  # rsub(x, 2): one input, as PyTorch records it
+            return scalar.Rsub.apply(a, c=b.data)
+        return binary.Sub.apply(b, a)
 
     def _no_bool_sub(self, other):
         if self.data.dtype.kind == "b" or getattr(other, "dtype", type(other)) in (
@@ -106,7 +114,7 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
         return binary.Mul.apply(*self._operands(other, op="mul"))
 
     def __rmul__(self, other):
-        return binary.Mul.apply(*self._operands(other, True, "mul"))
+        return binary.Mul.apply(*self._operands(other, not _is_number(other), "mul"))
 
     # the named forms, as PyTorch's (alpha scales the other operand)
     def add(self, other, alpha=1):
@@ -141,7 +149,15 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
         return binary.Div.apply(*self._div_operands(other, False))
 
     def __rtruediv__(self, other):
+        if _is_number(other):  # reciprocal(x) * 2, as PyTorch computes and records it
+            return self.reciprocal() * other
         return binary.Div.apply(*self._div_operands(other, True))
+
+    def reciprocal(self):
+        return scalar.Reciprocal.apply(self._float_or_default())
+
+    def _float_or_default(self):
+        return self if self.data.dtype.kind == "f" else self.to(dtypes.DEFAULT_FLOAT)
 
     def __pow__(self, other):
         if self.data.dtype.kind == "b" and getattr(other, "dtype", type(other)) in (

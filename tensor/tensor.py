@@ -9,9 +9,9 @@ import numpy as np
 from . import autograd, dtypes, function
 from .device import CPU, device
 from .dims import normalize_dims
-from .dtypes import as_array
 from .function import _new
 from .inplace import InplaceMethods
+from .legacy import legacy_array
 from .methods import TensorMethods
 from .printing import Size, tensor_repr
 
@@ -32,8 +32,12 @@ class Tensor(TensorMethods, InplaceMethods):
     _hooks = None  # list of backward hooks
     _retains_grad = False
 
-    def __init__(self, data, dtype=None, requires_grad: bool = False):
-        self.data = as_array(data, dtype)
+    def __init__(self, *args, dtype=None, requires_grad: bool = False):
+        """``torch.Tensor([[1, 2]])`` (float32, the default dtype, even from ints) or
+        ``torch.Tensor(2, 3)`` (that shape): PyTorch's legacy constructor, see
+        ``legacy.py``. ``dtype=`` and ``requires_grad=`` are this engine's own;
+        ``torch.tensor(data)`` is the constructor to teach."""
+        self.data = legacy_array(args, dtype)
         self.grad = None
         self._ctx = None
         self.requires_grad = False
