@@ -7,7 +7,7 @@ import numpy as np
 
 from . import dtypes, function
 from .device import parse_to
-from .ops import binary, nograd, scalar, unary
+from .ops import binary, nograd, products, scalar, unary
 from .ops.linalg import MatMul
 from .pointwise import PointwiseMethods
 from .reductions import ReductionMethods
@@ -190,6 +190,54 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
             raise RuntimeError(f"mm: expected 2-D tensors, got shapes {tuple(self.shape)} and "
                                f"{tuple(getattr(other, 'shape', ()))}")
         return self.matmul(other)
+
+    # products of fixed ranks, checked as PyTorch checks them (no broadcasting, one dtype)
+    def dot(self, other):
+        if self.data.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"dot: 1D tensors expected, but got {self.ndim}D and "
+                               f"{other.ndim}D tensors")
+        if self.data.shape != other.data.shape:
+            raise RuntimeError(f"dot: inconsistent tensor size, shapes {tuple(self.shape)} and "
+                               f"{tuple(other.shape)}")
+        return products.Dot.apply(*self._same_dtype(other, "dot"))
+
+    inner_product = dot
+
+    def mv(self, vec):
+        if self.data.ndim != 2 or vec.ndim != 1:
+            raise RuntimeError(f"mv: vector + matrix @ vector expected, got shapes "
+                               f"{tuple(self.shape)} and {tuple(vec.shape)}")
+        if self.data.shape[1] != vec.data.shape[0]:
+            raise RuntimeError(f"mv: size mismatch, mat {tuple(self.shape)}, vec "
+                               f"{tuple(vec.shape)}")
+        return products.Mv.apply(*self._same_dtype(vec, "mv"))
+
+    def bmm(self, mat2):
+        for name, t in (("batch1", self), ("batch2", mat2)):
+            if t.ndim != 3:
+                raise RuntimeError(f"bmm: {name} must be a 3D tensor, got shape "
+                                   f"{tuple(t.shape)}")
+        b, _, m = self.data.shape
+        if mat2.data.shape[:2] != (b, m):
+            raise RuntimeError(f"bmm: expected size for first two dimensions of batch2 tensor "
+                               f"to be: [{b}, {m}] but got: {list(mat2.shape[:2])}")
+        return products.Bmm.apply(*self._same_dtype(mat2, "bmm"))
+
+    def outer(self, vec2):
+        """x ⊗ y = x[:, None]·y[None, :], recorded as PyTorch does: a product."""
+        for name, t in (("self", self), ("vec2", vec2)):
+            if t.ndim != 1:
+                raise RuntimeError(f"outer: expected 1-D argument {name}, but got "
+                                   f"{t.ndim}-D")
+        return self.unsqueeze(1) * vec2
+
+    ger = outer
+
+    def _same_dtype(self, other, op):
+        if self.data.dtype != other.data.dtype:
+            raise RuntimeError(f"{op}: expected both tensors to have the same dtype, but found "
+                               f"{self.dtype} and {other.dtype}")
+        return self, other
 
     def matmul(self, other):
         if not _is_tensor(other):
