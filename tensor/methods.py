@@ -201,8 +201,6 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
                                f"{tuple(other.shape)}")
         return products.Dot.apply(*self._same_dtype(other, "dot"))
 
-    inner_product = dot
-
     def mv(self, vec):
         if self.data.ndim != 2 or vec.ndim != 1:
             raise RuntimeError(f"mv: vector + matrix @ vector expected, got shapes "
