@@ -55,7 +55,7 @@ class InplaceMethods:
             if graph is None:
                 raise RuntimeError(f"{op}: in-place operations on tensors that are part of a "
                                    "graph are not supported; use the out-of-place op")
-            return self._record_inplace(op, graph, op != "div_")
+            return self._record_inplace(op, graph)
         try:
             fn(self.data, value)
         except (ValueError, TypeError) as exc:
@@ -66,14 +66,11 @@ class InplaceMethods:
         bump_version(self.data)
         return self
 
-    def _record_inplace(self, op: str, graph, keeps_output: bool = True):
+    def _record_inplace(self, op: str, graph):
         """``self`` ← ``graph(old)``, recorded: the new node's input is a tensor
         holding the old values (a copy, as PyTorch saves the original where a
         formula needs it), its output is this tensor's own array. Nodes that saved
-        this array before see its version move and refuse at backward, as PyTorch's.
-        ``keeps_output=False`` for an op whose node here saves its output but whose
-        PyTorch node does not (div): it keeps a private copy, so later updates of
-        this tensor don't make its backward refuse where PyTorch's runs."""
+        this array before see its version move and refuse at backward, as PyTorch's."""
         if function.storage(self.data) is not self.data:
             raise RuntimeError(
                 f"{op}: in-place update of a view (or slice) of a tensor that is part of a "
@@ -90,7 +87,7 @@ class InplaceMethods:
         np.copyto(self.data, result.data)
         bump_version(self.data)
         node = result._ctx
-        if node is not None and keeps_output:  # what it saved of its output is this array
+        if node is not None:  # what it saved of its output is now this array
             node.saved = tuple(self.data if a is result.data else a for a in node.saved)
             node.stamp = function.inplace_clock.now
         self._ctx, self.requires_grad = node, result.requires_grad

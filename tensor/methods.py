@@ -169,7 +169,12 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
         return binary.Pow.apply(*self._operands(other, op="pow"))
 
     def __rpow__(self, other):
-        return binary.Pow.apply(*self._operands(other, True, "pow"))
+        if self.data.dtype.kind == "b" and isinstance(other, bool):
+            raise RuntimeError("pow: not implemented for two bool operands")
+        a, b = self._operands(other, op="pow")
+        if _is_number(other) and a.data.dtype.kind == "f":  # pow(2, x): one input, as PyTorch
+            return scalar.RPow.apply(a, c=b.data)
+        return binary.Pow.apply(b, a)
 
     def __neg__(self):
         return unary.Neg.apply(self._no_bool("neg"))

@@ -40,3 +40,24 @@ class Reciprocal(Function):
     def backward(ctx, g):
         (y,) = ctx.saved
         return -g * (y * y)
+
+
+class RPow(Function):
+    """y = cˣ for a constant c;  dx = g·y·ln c  (0 where c = 0 and x ≥ 0, as PyTorch)"""
+
+    torch_name = "PowBackward2"
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x, c):
+        y = np.power(c, x)
+        ctx.save_for_backward(x, y)
+        ctx.c = c
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dx = g * y * np.log(ctx.c)
+        return np.where((ctx.c == 0) & (x >= 0), 0, dx).astype(g.dtype, copy=False)

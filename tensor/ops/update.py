@@ -5,12 +5,16 @@ is the gradient at those elements (the engine sums it back to v's shape)."""
 from __future__ import annotations
 
 from ..function import Function
+from .shape import _is_basic
 
 
 class SetItem(Function):
     """y = x with y[key] = v;  dx = g with g[key] = 0,  dv = g[key]"""
 
-    torch_name = "CopySlices"
+    def backward_name(self) -> str:
+        """PyTorch's: CopySlices for x[0] = v, x[1:] = v; IndexPutBackward0 for an
+        index array or mask."""
+        return "CopySlices" if _is_basic(self.key) else "IndexPutBackward0"
 
     @staticmethod
     def forward(ctx, x, v, key):
