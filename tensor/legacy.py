@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, function
 from .printing import Size
 
 
@@ -55,9 +55,7 @@ class _LegacyType(type):
     ``isinstance`` it matches a tensor of that dtype (type(x) is still Tensor)."""
 
     def __call__(cls, *args):
-        from .tensor import Tensor
-
-        return Tensor(*args, dtype=cls.dtype)
+        return function.Tensor(*args, dtype=cls.dtype)  # the class, once tensor.py made it
 
     def __instancecheck__(cls, obj) -> bool:
         return hasattr(obj, "_ctx") and obj.data.dtype == cls.dtype
