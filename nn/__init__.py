@@ -2,6 +2,7 @@
 
 from . import functional, init, optim, utils
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
+from .embedding import Embedding
 from .layers import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
@@ -26,4 +27,5 @@ __all__ = [
     "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "Linear", "LogSoftmax", "MSELoss",
     "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
     "functional", "init", "load", "optim", "save", "utils",
+    "Embedding",
 ]

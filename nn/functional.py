@@ -163,3 +163,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None,
     losses = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), pos_weight=pw,
                                                 reduction="none")
     return _reduce(losses * weight, reduction)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """``weight[input]``, rows by integer index (``nn/embedding.py``)."""
+    from .embedding import embedding as _embedding  # nn/embedding.py imports this module
+
+    return _embedding(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq,
+                      sparse)

@@ -34,7 +34,8 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad: bool = True):
-        super().__init__(data.data if isinstance(data, Tensor) else data)
+        super().__init__()  # torch.Tensor()'s empty float tensor, then the data itself
+        self.data = dtypes.as_array(data.data if isinstance(data, Tensor) else data)
         self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:

@@ -73,6 +73,9 @@ from .compile import CaptureError, compile  # noqa: A004  (torch.compile)
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save
 from . import utils
+from .legacy import (  # noqa: F401  (in __all__ through _LEGACY_NAMES)
+    BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor)
+from .legacy import NAMES as _LEGACY_NAMES
 from ._imports import install as _install_bridge_finder
 
 _install_bridge_finder()
@@ -100,6 +103,7 @@ __all__ = [
     "randint_like", "seed", "set_rng_state",
     "empty", "empty_like", "get_default_device", "get_default_dtype", "set_default_device",
     "set_default_dtype", "return_types",
+    *_LEGACY_NAMES,
 ]
 
 

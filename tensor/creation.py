@@ -19,7 +19,8 @@ from .tensor import Tensor
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data``."""
     check_device(device)
-    return Tensor(as_array(data, dtype, copy=True), requires_grad=requires_grad)
+    t = Tensor._make(as_array(data, dtype, copy=True), None)
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -233,7 +234,7 @@ def where(condition, input=None, other=None) -> Tensor:
 
 
 def _as_tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(as_array(x))
+    return x if isinstance(x, Tensor) else Tensor._make(as_array(x), None)
 
 
 def _same_dtype(tensors: list, op: str) -> list:

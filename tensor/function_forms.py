@@ -40,3 +40,10 @@ def _function(name: str):
 
 globals().update({name: _function(name) for name in NAMES})
 __all__ = list(NAMES)
+
+# issue #22 leftovers: triangles, unbind, the fixed-rank products
+_LEFTOVERS = ("bmm", "dot", "ger", "mv", "outer", "reciprocal", "select",
+              "tril", "triu", "unbind", "relu_", "exp_")
+globals().update({name: _function(name) for name in _LEFTOVERS})
+NAMES += _LEFTOVERS
+__all__ = list(NAMES)

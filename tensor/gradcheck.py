@@ -93,8 +93,9 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         with enable_grad():
             outs = _as_tuple(func(*inputs))
         rng = np.random.default_rng(0)
-        grad_outputs = [Tensor(rng.uniform(-1, 1, o.data.shape).astype(o.data.dtype),
-                               requires_grad=True) for _, o in _differentiable(outs)]
+        grad_outputs = [Tensor._make(rng.uniform(-1, 1, o.data.shape).astype(o.data.dtype),
+                                     None).requires_grad_(True)
+                        for _, o in _differentiable(outs)]
     grad_outputs = _as_tuple(grad_outputs)
 
     def first_gradients(*args):
@@ -119,7 +120,7 @@ def _analytic_jacobian(out: Tensor, xs: list) -> list:
     for row in range(out.data.size):
         seed = np.zeros(out.data.size, out.data.dtype)
         seed[row] = 1
-        grads = grad(out, xs, Tensor(seed.reshape(out.data.shape)), retain_graph=True,
+        grads = grad(out, xs, Tensor._make(seed.reshape(out.data.shape), None), retain_graph=True,
                      allow_unused=True)
         for j, g in enumerate(grads):
             if g is not None:

@@ -10,7 +10,7 @@ from .counting import CountingMethods
 from .device import parse_to
 from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
-from .ops import binary, nograd, unary
+from .ops import binary, nograd, products, scalar, unary
 from .ops.linalg import MatMul
 from .pointwise import PointwiseMethods
 from .reductions import ReductionMethods
@@ -21,6 +21,10 @@ from .statistics import StatisticsMethods
 
 def _tensor(array):
     return function.Tensor._make(array, None)
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float, bool, np.number))
 
 
 def _is_tensor(x) -> bool:
@@ -101,13 +105,17 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
         return binary.Add.apply(*self._operands(other, op="add"))
 
     def __radd__(self, other):
-        return binary.Add.apply(*self._operands(other, True, "add"))
+        # 2 + x is recorded as add(x, 2), the number second, as PyTorch
+        return binary.Add.apply(*self._operands(other, not _is_number(other), "add"))
 
     def __sub__(self, other):
         return binary.Sub.apply(*self._no_bool_sub(other)._operands(other, op="sub"))
 
     def __rsub__(self, other):
-        return binary.Sub.apply(*self._no_bool_sub(other)._operands(other, True, "sub"))
+        a, b = self._no_bool_sub(other)._operands(other, op="sub")
+        if _is_number(other):  # rsub(x, 2): one input, as PyTorch records it
+            return scalar.Rsub.apply(a, c=b.data)
+        return binary.Sub.apply(b, a)
 
     def _no_bool_sub(self, other):
         if self.data.dtype.kind == "b" or getattr(other, "dtype", type(other)) in (
@@ -120,7 +128,7 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
         return binary.Mul.apply(*self._operands(other, op="mul"))
 
     def __rmul__(self, other):
-        return binary.Mul.apply(*self._operands(other, True, "mul"))
+        return binary.Mul.apply(*self._operands(other, not _is_number(other), "mul"))
 
     # the named forms, as PyTorch's (alpha scales the other operand)
     def add(self, other, alpha=1):
@@ -155,7 +163,15 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
         return binary.Div.apply(*self._div_operands(other, False))
 
     def __rtruediv__(self, other):
+        if _is_number(other):  # reciprocal(x) * 2, as PyTorch computes and records it
+            return self.reciprocal() * other
         return binary.Div.apply(*self._div_operands(other, True))
+
+    def reciprocal(self):
+        return scalar.Reciprocal.apply(self._float_or_default())
+
+    def _float_or_default(self):
+        return self if self.data.dtype.kind == "f" else self.to(dtypes.DEFAULT_FLOAT)
 
     def __pow__(self, other):
         if self.data.dtype.kind == "b" and getattr(other, "dtype", type(other)) in (
@@ -167,7 +183,12 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
         return binary.Pow.apply(*self._operands(other, op="pow"))
 
     def __rpow__(self, other):
-        return binary.Pow.apply(*self._operands(other, True, "pow"))
+        if self.data.dtype.kind == "b" and isinstance(other, bool):
+            raise RuntimeError("pow: not implemented for two bool operands")
+        a, b = self._operands(other, op="pow")
+        if _is_number(other) and a.data.dtype.kind == "f":  # pow(2, x): one input, as PyTorch
+            return scalar.RPow.apply(a, c=b.data)
+        return binary.Pow.apply(b, a)
 
     def __neg__(self):
         return unary.Neg.apply(self._no_bool("neg"))
@@ -188,6 +209,52 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
             raise RuntimeError(f"mm: expected 2-D tensors, got shapes {tuple(self.shape)} and "
                                f"{tuple(getattr(other, 'shape', ()))}")
         return self.matmul(other)
+
+    # products of fixed ranks, checked as PyTorch checks them (no broadcasting, one dtype)
+    def dot(self, other):
+        if self.data.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"dot: 1D tensors expected, but got {self.ndim}D and "
+                               f"{other.ndim}D tensors")
+        if self.data.shape != other.data.shape:
+            raise RuntimeError(f"dot: inconsistent tensor size, shapes {tuple(self.shape)} and "
+                               f"{tuple(other.shape)}")
+        return products.Dot.apply(*self._same_dtype(other, "dot"))
+
+    def mv(self, vec):
+        if self.data.ndim != 2 or vec.ndim != 1:
+            raise RuntimeError(f"mv: vector + matrix @ vector expected, got shapes "
+                               f"{tuple(self.shape)} and {tuple(vec.shape)}")
+        if self.data.shape[1] != vec.data.shape[0]:
+            raise RuntimeError(f"mv: size mismatch, mat {tuple(self.shape)}, vec "
+                               f"{tuple(vec.shape)}")
+        return products.Mv.apply(*self._same_dtype(vec, "mv"))
+
+    def bmm(self, mat2):
+        for name, t in (("batch1", self), ("batch2", mat2)):
+            if t.ndim != 3:
+                raise RuntimeError(f"bmm: {name} must be a 3D tensor, got shape "
+                                   f"{tuple(t.shape)}")
+        b, _, m = self.data.shape
+        if mat2.data.shape[:2] != (b, m):
+            raise RuntimeError(f"bmm: expected size for first two dimensions of batch2 tensor "
+                               f"to be: [{b}, {m}] but got: {list(mat2.shape[:2])}")
+        return products.Bmm.apply(*self._same_dtype(mat2, "bmm"))
+
+    def outer(self, vec2):
+        """x ⊗ y = x[:, None]·y[None, :], recorded as PyTorch does: a product."""
+        for name, t in (("self", self), ("vec2", vec2)):
+            if t.ndim != 1:
+                raise RuntimeError(f"outer: expected 1-D argument {name}, but got "
+                                   f"{t.ndim}-D")
+        return self.unsqueeze(1) * vec2
+
+    ger = outer
+
+    def _same_dtype(self, other, op):
+        if self.data.dtype != other.data.dtype:
+            raise RuntimeError(f"{op}: expected both tensors to have the same dtype, but found "
+                               f"{self.dtype} and {other.dtype}")
+        return self, other
 
     def matmul(self, other):
         if not _is_tensor(other):

@@ -7,6 +7,7 @@ import numpy as np
 
 from .dims import normalize_dims
 from .ops import shape as S
+from .ops import triangle
 
 
 class ShapeMethods:
@@ -132,3 +133,38 @@ class ShapeMethods:
         corner = tuple(slice(0, n) if i != d else slice(None) for i, n in enumerate(index.shape))
         return self._inplace("scatter_", lambda a, v: np.put_along_axis(
             a.reshape(1) if a.ndim == 0 else a[corner], index, v, axis=d), values)
+
+    def unbind(self, dim=0):
+        """The slices along ``dim``, as a tuple (each one is ``x.select(dim, i)``)."""
+        (d,) = normalize_dims(dim, self.ndim, "unbind")
+        return tuple(self.select(d, i) for i in range(self.data.shape[d]))
+
+    def select(self, dim, index):
+        (d,) = normalize_dims(dim, self.ndim, "select")
+        n = self.data.shape[d]
+        if not -n <= index < n:
+            raise IndexError(f"select: index {index} out of range for tensor of size "
+                             f"{tuple(self.shape)} at dimension {d}")
+        return self[(slice(None),) * d + (index,)]
+
+    def _triangle(self, op, fn, diagonal):
+        if self.ndim < 2:
+            raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got shape "
+                               f"{tuple(self.shape)}")
+        return fn and fn.apply(self, k=int(diagonal))
+
+    def tril(self, diagonal=0):
+        return self._triangle("tril", triangle.Tril, diagonal)
+
+    def triu(self, diagonal=0):
+        return self._triangle("triu", triangle.Triu, diagonal)
+
+    def tril_(self, diagonal=0):
+        self._triangle("tril_", None, diagonal)
+        return self._inplace("tril_", lambda a, _: np.copyto(a, np.tril(a, diagonal)),
+                             graph=lambda t: t.tril(diagonal))
+
+    def triu_(self, diagonal=0):
+        self._triangle("triu_", None, diagonal)
+        return self._inplace("triu_", lambda a, _: np.copyto(a, np.triu(a, diagonal)),
+                             graph=lambda t: t.triu(diagonal))

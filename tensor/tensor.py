@@ -9,9 +9,9 @@ import numpy as np
 from . import autograd, dtypes, function
 from .device import CPU, device
 from .dims import normalize_dims
-from .dtypes import as_array
 from .function import _new
 from .inplace import InplaceMethods
+from .legacy import legacy_array
 from .methods import TensorMethods
 from .printing import Size, tensor_repr
 from .random.methods import RandomMethods
@@ -33,8 +33,12 @@ class Tensor(TensorMethods, InplaceMethods, RandomMethods):
     _hooks = None  # list of backward hooks
     _retains_grad = False
 
-    def __init__(self, data, dtype=None, requires_grad: bool = False):
-        self.data = as_array(data, dtype)
+    def __init__(self, *args, dtype=None, requires_grad: bool = False):
+        """``torch.Tensor([[1, 2]])`` (float32, the default dtype, even from ints) or
+        ``torch.Tensor(2, 3)`` (that shape): PyTorch's legacy constructor, see
+        ``legacy.py``. ``dtype=`` and ``requires_grad=`` are this engine's own;
+        ``torch.tensor(data)`` is the constructor to teach."""
+        self.data = legacy_array(args, dtype)
         self.grad = None
         self._ctx = None
         self.requires_grad = False
@@ -142,6 +146,21 @@ class Tensor(TensorMethods, InplaceMethods, RandomMethods):
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
 
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        """NumPy meeting a Tensor. ``array += tensor`` (``p.data += -lr * p.grad``)
+        updates the array in place with the tensor's values; ``array + tensor`` is the
+        tensor's operator (a Tensor, as before); other NumPy functions see arrays."""
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        if out is not None:
+            out = tuple(o.data if isinstance(o, Tensor) else o for o in out)
+            return getattr(ufunc, method)(*arrays, out=out, **kwargs)
+        names = _NUMPY_OPERATORS.get(ufunc)
+        if names and method == "__call__" and len(inputs) == 2 and not kwargs:
+            if inputs[0] is self:
+                return getattr(self, names[0])(inputs[1])
+            return getattr(self, names[1])(inputs[0])
+        return getattr(ufunc, method)(*arrays, **kwargs)
+
     __hash__ = object.__hash__  # by identity (== is elementwise), in C: dicts of tensors are hot
 
     def __iter__(self):
@@ -193,6 +212,19 @@ class Tensor(TensorMethods, InplaceMethods, RandomMethods):
         if self._ctx is not None:
             self._ctx.out_ref = weakref.ref(self)
         return _HookHandle(self._hooks, hook)
+
+
+# ufunc → (Tensor operator, reflected operator): ``array <op> tensor`` lands here
+_NUMPY_OPERATORS = {
+    np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
+    np.multiply: ("__mul__", "__rmul__"), np.true_divide: ("__truediv__", "__rtruediv__"),
+    np.power: ("__pow__", "__rpow__"), np.matmul: ("__matmul__", "__rmatmul__"),
+    np.less: ("__lt__", "__gt__"), np.less_equal: ("__le__", "__ge__"),
+    np.greater: ("__gt__", "__lt__"), np.greater_equal: ("__ge__", "__le__"),
+    np.equal: ("__eq__", "__eq__"), np.not_equal: ("__ne__", "__ne__"),
+    np.bitwise_and: ("__and__", "__rand__"), np.bitwise_or: ("__or__", "__ror__"),
+    np.bitwise_xor: ("__xor__", "__rxor__"),
+}
 
 
 class _HookHandle:

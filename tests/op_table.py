@@ -152,3 +152,42 @@ def sample(rng, shape, kind="any"):
         x = np.where(np.abs(x) < 0.1, 0.2, x)
         x = np.where(np.abs(np.abs(x) - 0.5) < 0.05, 0.7, x)
     return x
+
+
+# issue #22 leftovers: triangles, unbind, fixed-rank products, numbers on the left,
+# in-place updates recorded on tensors in the graph
+def _setitem(x, lib):
+    y = x * 1
+    y[1] = x[0].exp()
+    y[:, 2] = 0.5
+    return y
+
+
+def _iadd(x, lib):
+    out = x @ x.T
+    out += x[:, 0]
+    out *= 2
+    return out
+
+
+MATRIX.update({
+    "tril": lambda x, lib: x.tril(),
+    "triu_k": lambda x, lib: lib.triu(x, diagonal=1),
+    "tril_neg_k": lambda x, lib: lib.tril(x, -1),
+    "unbind1": lambda x, lib: lib.stack(lib.unbind(x, 1)[1:3]),
+    "unbind0": lambda x, lib: x.unbind()[2] * x.unbind(dim=-2)[0],
+    "dot": lambda x, lib: lib.dot(x[0], x[1]),
+    "mv": lambda x, lib: lib.mv(x, x[1]),
+    "outer": lambda x, lib: lib.outer(x[0], x[:, 1]),
+    "bmm": lambda x, lib: lib.bmm(x.reshape(1, 3, 4), x.T.reshape(1, 4, 3)),
+    "mm": lambda x, lib: lib.mm(x, x.T),
+    "rsub_number": lambda x, lib: 2 - x,
+    "rdiv_number": lambda x, lib: 3 / x.exp(),
+    "inplace_iadd": _iadd,
+    "inplace_methods": lambda x, lib: (x * 1).add_(x.exp(), alpha=2).sub_(x).mul_(x).div_(
+        x.exp()).clamp_(-1, 1),
+    "inplace_unary": lambda x, lib: (x * 1).tril_(1).abs_().add_(0.5).sqrt_(),
+    "inplace_relu": lambda x, lib: (x * 1).triu_(-1).relu_(),
+    "inplace_setitem": _setitem,
+    "inplace_copy": lambda x, lib: (x * 1).copy_(x[0].tanh()),
+})

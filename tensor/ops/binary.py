@@ -65,20 +65,26 @@ class Div(Function):
 
     twice_differentiable = True
 
-    # −g·z/y rather than −g·x/y²: y² underflows to 0 for |y| < 1e-19 in float32
+    # −g·z/y rather than −g·x/y²: y² underflows to 0 for |y| < 1e-19 in float32. z is
+    # recomputed from the saved inputs, not saved: PyTorch saves x and y, so updating
+    # z in place (z += 1) must not stop the backward.
 
     @staticmethod
     def forward(ctx, x, y):
         with np.errstate(divide="ignore", invalid="ignore"):  # ±inf and NaN, no warning
             z = x / y
-        ctx.save_for_backward(y, z)
+        ctx.save_for_backward(x, y)
         return z
 
     @staticmethod
     def backward(ctx, g):
-        y, z = ctx.saved
+        x, y = ctx.saved
         nx, ny = ctx.needs_input_grad
-        return (g / y if nx else None), (-g * z / y if ny else None)
+        if not ny:
+            return g / y, None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = x / y
+        return (g / y if nx else None), -g * z / y
 
 
 class Pow(Function):
