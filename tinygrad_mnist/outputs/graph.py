@@ -89,7 +89,8 @@ def cnn_graph_root(model, x: np.ndarray, y: np.ndarray, equations: bool = True):
               ("L̂ = log_softmax(Z4)", lambda t: F.log_softmax(t, dim=1))]
     for label, fn in stages:
         h = fn(h)
-        h.retain_grad()
+        if h.requires_grad:  # X̂ is computed from the images alone: no gradient to keep
+            h.retain_grad()
         labels[h] = label if equations else label.split(" =")[0]
         grad_labels[h] = f"d{label.split(' =')[0]}" if equations else "grad"
     loss = F.nll_loss(h, tensor.from_numpy(np.asarray(y)))
