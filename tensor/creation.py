@@ -3,6 +3,8 @@ several tensors (``cat``, ``stack``, ``where``). The generators are ``random.py`
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import dtypes
@@ -32,6 +34,19 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array, None)
 
 
+def size_keyword(fn):
+    """Let ``fn(*size, …)`` take its shape as ``size=`` too, as PyTorch's factories do
+    (``torch.randn(size=(2, 3))``)."""
+    @functools.wraps(fn)
+    def factory(*size, **kwargs):
+        if "size" in kwargs:
+            if size:
+                raise TypeError(f"{fn.__name__}() got multiple values for argument 'size'")
+            size = (kwargs.pop("size"),)
+        return fn(*size, **kwargs)
+    return factory
+
+
 def _size(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
@@ -52,11 +67,13 @@ def _full(shape, fill_value, dtype, requires_grad) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
+@size_keyword
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
     return _full(_size(size), 0, dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT, requires_grad)
 
 
+@size_keyword
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     check_device(device)
     return _full(_size(size), 1, dtypes.to_dtype(dtype) or dtypes.DEFAULT_FLOAT, requires_grad)
@@ -122,6 +139,7 @@ def _float_dtype(dtype, op: str) -> np.dtype:
     return dt
 
 
+@size_keyword
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples, as PyTorch draws them from the same seed."""
     check_device(device)
@@ -130,6 +148,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = 
     return _leaf(a, requires_grad)
 
 
+@size_keyword
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1), as PyTorch draws them from the same seed."""
     check_device(device)
@@ -247,6 +266,7 @@ def _same_dtype(tensors: list, op: str) -> list:
     return [t.to(dt) for t in tensors]
 
 
+@size_keyword
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor whose values are not set (here: zeros, NumPy gives no cheaper memory)."""
     return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)

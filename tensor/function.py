@@ -198,6 +198,8 @@ class Function:
             out = cls.forward(ctx, *map(_data, inputs), **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
             raise cls.error(tuple(map(_data, inputs)), exc) from None
+        if out.__class__ is not np.ndarray:  # NumPy gives 0-d results as scalars, which
+            out = np.asarray(out)  # nothing can update in place (x += 1): kept as arrays
         if anomaly_mode.enabled:
             check_finite(out, f"{cls.name()} forward on shapes "
                               f"{shapes_of(tuple(map(_data, inputs)))}")

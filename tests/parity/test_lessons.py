@@ -50,47 +50,50 @@ PROGRAMS = {
         Compare(loose=(r"^tensor\(\[ *[-\d]", r"^ +[-\d]", r"^\(tensor", r"^tensor\([-\d]",
                        r"grad_fn=<SumBackward0>", r"grad_fn=<SliceBackward0>"),
                 drop=((r"^-{5,}", r"^Self CPU time total"),)),
-        "torch.autograd.profiler.profile"),
+        ".data is the NumPy array here (a Tensor in torch): y.data.norm()"),
     "pt_double_backward": (Compare(loose=(r"^tensor\(",)), None),
     # karpathy/nn-zero-to-hero
     "kp_micrograd_vs_torch": (Compare(rtol=1e-12, atol=0), None),
     "kp_micrograd_neuron": (
         Compare(), None),
-    "kp_bigram_counts": (Compare(loose=(r"^tensor\(\[",), skip=(SAMPLES,)),
-                         "N[i, j] += 1 on an int32 tensor"),
+    "kp_bigram_counts": (Compare(loose=(r"^tensor\(\[",), skip=(SAMPLES,)), None),
     "kp_bigram_nn": (Compare(loose=(r"", )), None),
     "kp_mlp": (Compare(loose=(r"",), skip=(SAMPLES,),
-                       bounds=((r"dev (\S+)", 0.0, 3.3),)), "torch.randn(..., generator=g)"),
+                       bounds=((r"dev (\S+)", 0.0, 5.0),)), None),  # 4.70 in torch: few steps
     "kp_batchnorm": (Compare(loose=(r"^ +\d+/", r"^(train|val) "),
                              bounds=((r"val (\S+)", 0.0, 3.3),)), None),
     "kp_pytorchify": (Compare(loose=(r"",), skip=(SAMPLES,)), None),
     "kp_backprop_ninja": (Compare(loose=(r"maxdiff", r"^tensor\(", r"diff:"),
                                   skip=(r"exact: (True|False)",)),
-                          "torch.randn(..., generator=g)"),
+                          "grad_fn of max(): AmaxBackward0 here, MaxBackward1 in torch"),
     "kp_backprop_ninja_training": (Compare(loose=(r"",), skip=(SAMPLES, r"exact:")), None),
     "kp_wavenet": (Compare(loose=(r"^ +\d+/", r"^(train|val) "), skip=(SAMPLES,),
                            bounds=((r"val (\S+)", 0.0, 3.3),)), None),
-    "kp_gpt_attention_trick": (Compare(loose=(r"^tensor\(\[", r"^ +\[")), "torch.allclose"),
+    "kp_gpt_attention_trick": (Compare(loose=(r"^tensor\(\[", r"^ +\[")),
+                               "allclose of two float32 computations: True here, False in "
+                               "torch (their rounding differs)"),
     "kp_gpt_bigram": (Compare(loose=(r"^step ",),
-                              bounds=((r"step 200: train loss (\S+)", 0.0, 4.0),)),
-                      "torch.multinomial"),
+                              bounds=((r"step 200: train loss ([\d.]+)", 0.0, 4.0),)), None),
     # d2l-ai/d2l-en, from-scratch and concise chapters
-    "d2l_autograd": (Compare(), "torch.randn(size=())"),
+    "d2l_autograd": (Compare(), None),
     "d2l_linear_regression_scratch": (
         Compare(loose=(r"^epoch", r"error in estimating"),
                 bounds=((r"epoch 3, loss (\S+)", 0.0, 0.01),)), None),
     "d2l_linear_regression_concise": (
         Compare(loose=(r"^epoch", r"error in estimating"),
-                bounds=((r"epoch 3, loss (\S+)", 0.0, 0.01),)), "torch.normal"),
+                bounds=((r"epoch 3, loss (\S+)", 0.0, 0.01),)),
+        ".data is the NumPy array here (a Tensor in torch): .data.normal_()"),
     "d2l_softmax_regression_scratch": (Compare(loose=(D2L_EPOCH, r"^tensor"),
                                                skip=(r"^\[",)), None),
     "d2l_softmax_regression_concise": (D2L, None),
     "d2l_mlp_scratch": (Compare(loose=(D2L_EPOCH,), skip=(r"^\[",)), None),
-    "d2l_mlp_concise": (D2L, "torch.normal"),
+    "d2l_mlp_concise": (D2L, "its bounds: test acc ≤ 0.2 in torch too after the shortened run"),
     "d2l_dropout_scratch": (Compare(loose=(D2L_EPOCH,), skip=(r"^tensor\(\[\[0\.|^ +\[",)), None),
-    "d2l_dropout_concise": (D2L, "torch.normal"),
+    "d2l_dropout_concise": (D2L, "its bounds: test acc ≤ 0.2 in torch too after the shortened run"),
     "d2l_weight_decay_scratch": (Compare(loose=(r"",)), None),
-    "d2l_weight_decay_concise": (Compare(loose=(r"",)), "torch.normal"),
+    "d2l_weight_decay_concise": (
+        Compare(loose=(r"",)),
+        ".data is the NumPy array here (a Tensor in torch): .data.normal_()"),
 }
 
 
