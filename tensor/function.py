@@ -199,7 +199,7 @@ class Function:
         except (ValueError, IndexError, TypeError) as exc:
             raise cls.error(tuple(map(_data, inputs)), exc) from None
         if out.__class__ is not np.ndarray:  # NumPy gives 0-d results as scalars, which
-            out = np.asarray(out)  # nothing can update in place (x += 1): kept as arrays
+            out = _as_array(ctx, out)  # nothing can update in place (x += 1)
         if anomaly_mode.enabled:
             check_finite(out, f"{cls.name()} forward on shapes "
                               f"{shapes_of(tuple(map(_data, inputs)))}")
@@ -235,6 +235,15 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.backward_name()} object at {id(self):#x}>"
+
+
+def _as_array(ctx, scalar) -> np.ndarray:
+    """A 0-d op result as an array; where forward saved the scalar itself, the array
+    takes its place, so that create_graph still knows the saved value for the output."""
+    out = np.asarray(scalar)
+    if any(a is scalar for a in ctx.saved):
+        ctx.saved = tuple(out if a is scalar else a for a in ctx.saved)
+    return out
 
 
 class AccumulateGrad:
