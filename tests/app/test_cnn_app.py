@@ -28,7 +28,7 @@ def run(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def test_set():
+def mnist_test_set():
     data = load_mnist()
     return to_float(data.x_test), data.y_test
 
@@ -75,7 +75,7 @@ def drawn(monkeypatch):
     return kept
 
 
-def test_filters_and_feature_maps_show_the_networks_own_numbers(run, test_set, drawn,
+def test_filters_and_feature_maps_show_the_networks_own_numbers(run, mnist_test_set, drawn,
                                                                  tmp_path):
     """32 filter images of the first convolution's weights on one colour scale; the
     feature maps equal PyTorch's conv → ReLU (→ conv → ReLU → pool) of the image."""
@@ -91,7 +91,7 @@ def test_filters_and_feature_maps_show_the_networks_own_numbers(run, test_set, d
     for im, k in zip(images, w):
         np.testing.assert_array_equal(np.asarray(im.get_array()), k[0])
 
-    x = test_set[0][0]
+    x = mnist_test_set[0][0]
     layers = feature_maps_of(model, x)
     T = {k: torch.from_numpy(v.data) for k, v in model.state_dict().items()}
     X = (torch.from_numpy(x) - MEAN) / STD
@@ -111,7 +111,7 @@ def test_filters_and_feature_maps_show_the_networks_own_numbers(run, test_set, d
     assert "Digit: 7" in panels[0].get_title()
 
 
-def test_evaluate_predict_and_the_weights_in_pytorch(run, test_set, capsys, tmp_path):
+def test_evaluate_predict_and_the_weights_in_pytorch(run, mnist_test_set, capsys, tmp_path):
     """evaluate gives the metrics.json figures; the saved weights load into the same
     network in PyTorch, which predicts the same digits (also for predict's input)."""
     torch = pytest.importorskip("torch")
@@ -127,7 +127,7 @@ def test_evaluate_predict_and_the_weights_in_pytorch(run, test_set, capsys, tmp_
     twin = TorchCNN().eval()
     twin.load_state_dict({k: torch.from_numpy(v.data)
                           for k, v in load_model_file(run).state_dict().items()})
-    x, y = test_set
+    x, y = mnist_test_set
     with torch.no_grad():
         theirs = twin(torch.from_numpy(x[:1000])).argmax(1).numpy()
     ours = evaluate(load_model_file(run), x[:1000], y[:1000])[2]

@@ -39,7 +39,7 @@ needs_mt_bernoulli = pytest.mark.skipif(MKL_BERNOULLI, reason="torch draws berno
                                         "from MKL on Intel CPUs")
 
 
-def same(ours, theirs, what=""):
+def assert_same(ours, theirs, what=""):
     a = ours.detach().numpy() if hasattr(ours, "detach") else np.asarray(ours)
     b = theirs.detach().numpy() if hasattr(theirs, "detach") else np.asarray(theirs)
     assert a.shape == b.shape and a.dtype == b.dtype, (what, a.shape, b.shape, a.dtype, b.dtype)
@@ -63,9 +63,9 @@ def test_rand_and_randn_every_size_both_dtypes(seed):
             for fn in ("rand", "randn"):
                 if fn == "randn" and dtype == "float32" and n >= 16 and not AVX2:
                     continue
-                same(getattr(tensor, fn)(n, dtype=getattr(tensor, dtype)),
+                assert_same(getattr(tensor, fn)(n, dtype=getattr(tensor, dtype)),
                      getattr(torch, fn)(n, dtype=getattr(torch, dtype)), (seed, fn, dtype, n))
-        same(tensor.get_rng_state(), torch.get_rng_state(), "state")
+        assert_same(tensor.get_rng_state(), torch.get_rng_state(), "state")
     assert tensor.initial_seed() == torch.initial_seed()
 
 
@@ -73,9 +73,9 @@ def test_rand_and_randn_every_size_both_dtypes(seed):
 def test_float32_randn_a_million_values_and_shapes():
     """The emulated AVX2 log/sincos agree to the last bit over 10⁶ values."""
     both(2024)
-    same(tensor.randn(1000, 1000), torch.randn(1000, 1000))
-    same(tensor.randn(3, 5, 7), torch.randn(3, 5, 7))
-    same(tensor.randn((2, 8)), torch.randn((2, 8)))
+    assert_same(tensor.randn(1000, 1000), torch.randn(1000, 1000))
+    assert_same(tensor.randn(3, 5, 7), torch.randn(3, 5, 7))
+    assert_same(tensor.randn((2, 8)), torch.randn((2, 8)))
 
 
 def test_small_randn_keeps_its_second_sample_across_calls():
@@ -83,9 +83,10 @@ def test_small_randn_keeps_its_second_sample_across_calls():
     between the calls does not clear it; manual_seed does."""
     both(5)
     for n, dt in [(3, "float64"), (1, "float32"), (2, "float64"), (5, "float32")]:
-        same(tensor.randn(n, dtype=getattr(tensor, dt)), torch.randn(n, dtype=getattr(torch, dt)))
-        same(tensor.rand(1), torch.rand(1))
-        same(tensor.get_rng_state(), torch.get_rng_state(), "cached sample in the state")
+        assert_same(tensor.randn(n, dtype=getattr(tensor, dt)),
+                    torch.randn(n, dtype=getattr(torch, dt)))
+        assert_same(tensor.rand(1), torch.rand(1))
+        assert_same(tensor.get_rng_state(), torch.get_rng_state(), "cached sample in the state")
 
 
 @pytest.mark.parametrize("mean,std", [(0.3, 1.7), (-2.0, 0.01), (5.0, 3.0)])
@@ -97,10 +98,10 @@ def test_normal_and_uniform_with_parameters(mean, std, dtype):
         both(n)
         ours = tensor.zeros(n, dtype=getattr(tensor, dtype))
         theirs = torch.zeros(n, dtype=getattr(torch, dtype))
-        same(ours.normal_(mean, std), theirs.normal_(mean, std), ("normal_", n))
-        same(ours.uniform_(mean - std, mean + std), theirs.uniform_(mean - std, mean + std))
-        same(ours.exponential_(1 / std), theirs.exponential_(1 / std), ("exponential_", n))
-        same(tensor.normal(mean, std, (n,), dtype=getattr(tensor, dtype)),
+        assert_same(ours.normal_(mean, std), theirs.normal_(mean, std), ("normal_", n))
+        assert_same(ours.uniform_(mean - std, mean + std), theirs.uniform_(mean - std, mean + std))
+        assert_same(ours.exponential_(1 / std), theirs.exponential_(1 / std), ("exponential_", n))
+        assert_same(tensor.normal(mean, std, (n,), dtype=getattr(tensor, dtype)),
              torch.normal(mean, std, (n,), dtype=getattr(torch, dtype)))
 
 
@@ -108,10 +109,10 @@ def test_in_place_samplers_on_views_visit_torch_order():
     """A transposed view is filled in memory order and takes normal's per-element path."""
     both(11)
     a, b = tensor.zeros(6, 5), torch.zeros(6, 5)
-    same(a.t().normal_(), b.t().normal_(), "normal_ on a transpose")
-    same(a[:, 1].uniform_(-1, 1), b[:, 1].uniform_(-1, 1), "uniform_ on a column")
-    same(a, b)
-    same(a.t().bernoulli_(tensor.rand(5, 6)), b.t().bernoulli_(torch.rand(5, 6)))
+    assert_same(a.t().normal_(), b.t().normal_(), "normal_ on a transpose")
+    assert_same(a[:, 1].uniform_(-1, 1), b[:, 1].uniform_(-1, 1), "uniform_ on a column")
+    assert_same(a, b)
+    assert_same(a.t().bernoulli_(tensor.rand(5, 6)), b.t().bernoulli_(torch.rand(5, 6)))
 
 
 # --- integers, permutations, Bernoulli, multinomial ----------------------------------------
@@ -119,21 +120,23 @@ def test_in_place_samplers_on_views_visit_torch_order():
 def test_integers_and_permutations(seed):
     both(seed)
     for n in (0, 1, 2, 5, 17, 1000, 60_000):
-        same(tensor.randperm(n), torch.randperm(n), ("randperm", n))
+        assert_same(tensor.randperm(n), torch.randperm(n), ("randperm", n))
     for low, high in ((0, 2), (3, 17), (-5, 5), (0, 2**28 - 1), (0, 2**28), (0, 2**31),
                       (-2**40, 2**40), (0, 2**62)):
-        same(tensor.randint(low, high, (7, 3)), torch.randint(low, high, (7, 3)), (low, high))
-    same(tensor.randint(10, (4,)), torch.randint(10, (4,)))
-    same(tensor.randint(0, 9, (5,), dtype=tensor.float32),
+        assert_same(tensor.randint(low, high, (7, 3)),
+                    torch.randint(low, high, (7, 3)), (low, high))
+    assert_same(tensor.randint(10, (4,)), torch.randint(10, (4,)))
+    assert_same(tensor.randint(0, 9, (5,), dtype=tensor.float32),
          torch.randint(0, 9, (5,), dtype=torch.float32))
-    same(tensor.randint_like(tensor.zeros(3, 2), 4), torch.randint_like(torch.zeros(3, 2), 4))
+    assert_same(tensor.randint_like(tensor.zeros(3, 2), 4),
+                torch.randint_like(torch.zeros(3, 2), 4))
     for dt in ("float32", "float64", "int32", "int64", "uint8", "bool"):
-        same(tensor.zeros(50, dtype=getattr(tensor, dt)).random_(),
+        assert_same(tensor.zeros(50, dtype=getattr(tensor, dt)).random_(),
              torch.zeros(50, dtype=getattr(torch, dt)).random_(), ("random_", dt))
-    same(tensor.zeros(9).random_(3, 12), torch.zeros(9).random_(3, 12))
-    same(tensor.zeros(9, dtype=tensor.int64).random_(20),
+    assert_same(tensor.zeros(9).random_(3, 12), torch.zeros(9).random_(3, 12))
+    assert_same(tensor.zeros(9, dtype=tensor.int64).random_(20),
          torch.zeros(9, dtype=torch.int64).random_(20))
-    same(tensor.get_rng_state(), torch.get_rng_state())
+    assert_same(tensor.get_rng_state(), torch.get_rng_state())
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -144,16 +147,16 @@ def test_bernoulli_and_multinomial(dtype):
         p[0, 3] = 0
         P, Q = tensor.tensor(p), torch.tensor(p)
         both(seed)
-        same(tensor.bernoulli(P), torch.bernoulli(Q))
-        same(P.bernoulli(), Q.bernoulli())
+        assert_same(tensor.bernoulli(P), torch.bernoulli(Q))
+        assert_same(P.bernoulli(), Q.bernoulli())
         for n, repl in ((1, True), (5, True), (40, True), (1, False), (4, False), (8, False)):
-            same(tensor.multinomial(P, n, repl), torch.multinomial(Q, n, repl), (n, repl))
-            same(P[2].multinomial(n, repl), Q[2].multinomial(n, repl), ("1-d", n, repl))
+            assert_same(tensor.multinomial(P, n, repl), torch.multinomial(Q, n, repl), (n, repl))
+            assert_same(P[2].multinomial(n, repl), Q[2].multinomial(n, repl), ("1-d", n, repl))
         if not MKL_BERNOULLI:
-            same(tensor.zeros(40, dtype=getattr(tensor, dtype)).bernoulli_(0.3),
+            assert_same(tensor.zeros(40, dtype=getattr(tensor, dtype)).bernoulli_(0.3),
                  torch.zeros(40, dtype=getattr(torch, dtype)).bernoulli_(0.3))
-            same(tensor.bernoulli(P, 0.6), torch.bernoulli(Q, 0.6))
-        same(tensor.get_rng_state(), torch.get_rng_state())
+            assert_same(tensor.bernoulli(P, 0.6), torch.bernoulli(Q, 0.6))
+        assert_same(tensor.get_rng_state(), torch.get_rng_state())
 
 
 def test_normal_from_tensors():
@@ -161,11 +164,11 @@ def test_normal_from_tensors():
     m, s = rng.random((5, 4)).astype(np.float32), rng.random((5, 4)).astype(np.float32)
     for seed in range(3):
         both(seed)
-        same(tensor.normal(tensor.tensor(m), tensor.tensor(s)),
+        assert_same(tensor.normal(tensor.tensor(m), tensor.tensor(s)),
              torch.normal(torch.tensor(m), torch.tensor(s)))
-        same(tensor.normal(tensor.tensor(m), 2.0), torch.normal(torch.tensor(m), 2.0))
-        same(tensor.normal(0.5, tensor.tensor(s)), torch.normal(0.5, torch.tensor(s)))
-        same(tensor.normal(tensor.tensor(m[0]), tensor.tensor(s)),
+        assert_same(tensor.normal(tensor.tensor(m), 2.0), torch.normal(torch.tensor(m), 2.0))
+        assert_same(tensor.normal(0.5, tensor.tensor(s)), torch.normal(0.5, torch.tensor(s)))
+        assert_same(tensor.normal(tensor.tensor(m[0]), tensor.tensor(s)),
              torch.normal(torch.tensor(m[0]), torch.tensor(s)))
 
 
@@ -199,10 +202,10 @@ def test_interleaved_calls_on_the_global_generator_and_two_generators(order_seed
     theirs = [_calls(torch, g) for _, g in gens]
     for step in range(60):
         k, i = pick.randrange(len(gens)), pick.randrange(len(ours[0]))
-        same(ours[k][i](), theirs[k][i](), (step, k, i))
-    same(tensor.get_rng_state(), torch.get_rng_state())
+        assert_same(ours[k][i](), theirs[k][i](), (step, k, i))
+    assert_same(tensor.get_rng_state(), torch.get_rng_state())
     for (a, b) in gens[1:]:
-        same(a.get_state(), b.get_state())
+        assert_same(a.get_state(), b.get_state())
         assert a.initial_seed() == b.initial_seed()
 
 
@@ -214,16 +217,16 @@ def test_state_round_trips_between_the_frameworks():
     assert saved.dtype == tensor.uint8 and saved.shape == (5056,)
     first = tensor.randn(5), tensor.rand(40)
     tensor.set_rng_state(saved)
-    same(tensor.randn(5), first[0])
-    same(tensor.rand(40), first[1])
+    assert_same(tensor.randn(5), first[0])
+    assert_same(tensor.rand(40), first[1])
     tensor.set_rng_state(tensor.tensor(torch.get_rng_state().numpy()))  # torch's bytes load here
-    same(tensor.randn(5), torch.randn(5))
+    assert_same(tensor.randn(5), torch.randn(5))
     torch.set_rng_state(torch.from_numpy(tensor.get_rng_state().numpy()))  # and ours there
-    same(tensor.rand(3, dtype=tensor.float64), torch.rand(3, dtype=torch.float64))
+    assert_same(tensor.rand(3, dtype=tensor.float64), torch.rand(3, dtype=torch.float64))
     g = tensor.Generator().manual_seed(3)
     state = g.get_state()
     a = tensor.randn(20, generator=g)
-    same(tensor.randn(20, generator=g.set_state(state)), a)
+    assert_same(tensor.randn(20, generator=g.set_state(state)), a)
     with pytest.raises(RuntimeError, match="5056"):
         tensor.set_rng_state(tensor.zeros(10, dtype=tensor.uint8))
     with pytest.raises(ValueError):
@@ -242,8 +245,8 @@ def test_default_init_of_linear_and_conv_and_the_init_functions(dtype):
                          (nn.Conv2d(1, 32, 3, dtype=td), torch.nn.Conv2d(1, 32, 3, dtype=tt)),
                          (nn.Conv2d(32, 64, 3, 2, dtype=td),
                           torch.nn.Conv2d(32, 64, 3, 2, dtype=tt))]:
-        same(ours.weight, theirs.weight)
-        same(ours.bias, theirs.bias)
+        assert_same(ours.weight, theirs.weight)
+        assert_same(ours.bias, theirs.bias)
     w, v = tensor.zeros(64, 100, dtype=td), torch.zeros(64, 100, dtype=tt)
     for name, kwargs in [("kaiming_normal_", {"nonlinearity": "relu"}),
                          ("kaiming_uniform_", {"mode": "fan_out"}), ("xavier_uniform_", {}),
@@ -252,7 +255,7 @@ def test_default_init_of_linear_and_conv_and_the_init_functions(dtype):
                          ("trunc_normal_", {})]:
         if not AVX2 and dtype == "float32" and "normal" in name:
             continue
-        same(getattr(nn.init, name)(w, **kwargs), getattr(torch.nn.init, name)(v, **kwargs),
+        assert_same(getattr(nn.init, name)(w, **kwargs), getattr(torch.nn.init, name)(v, **kwargs),
              name)
 
 
@@ -265,12 +268,12 @@ def test_dropout_masks_and_gradients(dtype):
         both(int(p * 100))
         a, b = tensor.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         ya, yb = F.dropout(a, p), TF.dropout(b, p)
-        same(ya, yb, p)
+        assert_same(ya, yb, p)
         ya.sum().backward()
         yb.sum().backward()
-        same(a.grad, b.grad)
-        same(nn.Dropout(p)(tensor.tensor(x)), torch.nn.Dropout(p)(torch.tensor(x)))
-        same(tensor.get_rng_state(), torch.get_rng_state())
+        assert_same(a.grad, b.grad)
+        assert_same(nn.Dropout(p)(tensor.tensor(x)), torch.nn.Dropout(p)(torch.tensor(x)))
+        assert_same(tensor.get_rng_state(), torch.get_rng_state())
 
 
 @pytest.mark.parametrize("explicit", [False, True], ids=["global", "generator="])
@@ -317,8 +320,8 @@ def test_checkpoint_saves_and_restores_the_global_generator(tmp_path):
     after = tensor.rand(100), F.dropout(tensor.ones(50), 0.5)
     tensor.manual_seed(12345)
     ckpt.load_checkpoint(tmp_path / "c.safetensors", model, opt, None)
-    same(tensor.rand(100), after[0])
-    same(F.dropout(tensor.ones(50), 0.5), after[1])
+    assert_same(tensor.rand(100), after[0])
+    assert_same(F.dropout(tensor.ones(50), 0.5), after[1])
 
 
 def test_errors_name_the_op_as_torch_raises_them():
