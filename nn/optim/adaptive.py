@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check
+from .optimizer import Optimizer, _check, _check_adam
 
 
 def fma(a, b, c: np.ndarray) -> np.ndarray:
@@ -144,11 +144,7 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        _check("learning rate", lr, lr >= 0)
-        _check("epsilon value", eps, eps >= 0)
-        _check("beta parameter at index 0", betas[0], 0 <= betas[0] < 1)
-        _check("beta parameter at index 1", betas[1], 0 <= betas[1] < 1)
-        _check("weight_decay value", weight_decay, weight_decay >= 0)
+        _check_adam(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay,
                                       **_flags(maximize, foreach, capturable, differentiable)))
@@ -180,11 +176,7 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        _check("learning rate", lr, lr >= 0)
-        _check("epsilon value", eps, eps >= 0)
-        _check("beta parameter at index 0", betas[0], 0 <= betas[0] < 1)
-        _check("beta parameter at index 1", betas[1], 0 <= betas[1] < 1)
-        _check("weight_decay value", weight_decay, weight_decay >= 0)
+        _check_adam(lr, betas, eps, weight_decay)
         _check("momentum_decay value", momentum_decay, momentum_decay >= 0)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, momentum_decay=momentum_decay,
@@ -231,11 +223,7 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        _check("learning rate", lr, lr >= 0)
-        _check("epsilon value", eps, eps >= 0)
-        _check("beta parameter at index 0", betas[0], 0 <= betas[0] < 1)
-        _check("beta parameter at index 1", betas[1], 0 <= betas[1] < 1)
-        _check("weight_decay value", weight_decay, weight_decay >= 0)
+        _check_adam(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,

@@ -110,6 +110,15 @@ def _check(what: str, value, ok: bool) -> None:
         raise ValueError(f"Invalid {what}: {value}")
 
 
+def _check_adam(lr, betas, eps, weight_decay) -> None:
+    """The hyperparameter checks the Adam family shares, with PyTorch's messages."""
+    _check("learning rate", lr, lr >= 0)
+    _check("epsilon value", eps, eps >= 0)
+    _check("beta parameter at index 0", betas[0], 0 <= betas[0] < 1)
+    _check("beta parameter at index 1", betas[1], 0 <= betas[1] < 1)
+    _check("weight_decay value", weight_decay, weight_decay >= 0)
+
+
 class SGD(Optimizer):
     """p ← p − lr·v, with v the gradient plus weight decay, momentum and nesterov
     exactly as ``torch.optim.SGD``."""
@@ -171,11 +180,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False):
-        _check("learning rate", lr, lr >= 0)
-        _check("epsilon value", eps, eps >= 0)
-        _check("beta parameter at index 0", betas[0], 0 <= betas[0] < 1)
-        _check("beta parameter at index 1", betas[1], 0 <= betas[1] < 1)
-        _check("weight_decay value", weight_decay, weight_decay >= 0)
+        _check_adam(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad))
 
