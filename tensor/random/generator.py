@@ -74,6 +74,11 @@ class Generator:
 
     def random64(self, n: int) -> np.ndarray:
         """The next ``n`` 64-bit draws (``random64()``: two outputs, the first one high)."""
+        if n <= 0:
+            return np.empty(0, np.uint64)
+        self._fresh = False
+        if _HIGH_FIRST:  # NumPy's full-range uint64 is the same pair: one pass, no temporaries
+            return self._ints.integers(0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True)
         pairs = self.random(2 * n).astype(np.uint64).reshape(n, 2)
         return (pairs[:, 0] << np.uint64(32)) | pairs[:, 1]
 
@@ -128,6 +133,20 @@ class Generator:
     def __repr__(self) -> str:  # PyTorch's: <torch._C.Generator object at 0x…>
         return f"<tensor.Generator object at {id(self):#x}>"
 
+
+def _uint64_is_high_first() -> bool:
+    """Whether NumPy's MT19937 makes a full-range uint64 from two outputs, the first
+    high, as torch's ``random64()`` does (C leaves the order of the two calls to the
+    compiler, so it is checked once rather than assumed)."""
+    a, b = (np.random.MT19937() for _ in range(2))
+    a._legacy_seeding(5489)
+    b._legacy_seeding(5489)
+    pairs = np.random.Generator(a).integers(0, 2**32, size=8, dtype=np.uint32).astype(np.uint64)
+    wide = np.random.Generator(b).integers(0, 2**64 - 1, size=4, dtype=np.uint64, endpoint=True)
+    return bool((wide == (pairs[0::2] << np.uint64(32)) | pairs[1::2]).all())
+
+
+_HIGH_FIRST = _uint64_is_high_first()
 
 default_generator = Generator.__new__(Generator)  # the global stream
 default_generator.device = CPU

@@ -29,10 +29,20 @@ _ROWS = 1024  # blocks of 16 transformed per slice
 
 
 def uniform01(gen: Generator, n: int, dtype) -> np.ndarray:
-    """``n`` uniforms in [0, 1): 24 random bits for float32, 53 for float64."""
+    """``n`` uniforms in [0, 1): (u & (2²⁴−1))·2⁻²⁴ from 32-bit draws for float32,
+    (v & (2⁵³−1))·2⁻⁵³ from 64-bit draws for float64."""
+    # in place, in the draws' own memory (same width): one array per call, as
+    # NumPy's own generator makes; the integer fits the float exactly
     if np.dtype(dtype) == f32:
-        return (gen.random(n) & np.uint32(0xFFFFFF)).astype(f32) * f32(2.0**-24)
-    return (gen.random64(n) & np.uint64(2**53 - 1)).astype(f64) * 2.0**-53
+        bits, signed, scale = gen.random(n), np.int32, f32(2.0**-24)
+        bits &= np.uint32(0xFFFFFF)
+    else:
+        bits, signed, scale = gen.random64(n), np.int64, 2.0**-53
+        bits &= np.uint64(2**53 - 1)
+    out = bits.view(dtype)
+    np.copyto(out, bits.view(signed), casting="unsafe")  # signed: NumPy's fast cast loop
+    out *= scale
+    return out
 
 
 def uniform(gen: Generator, n: int, dtype, low: float = 0.0, high: float = 1.0) -> np.ndarray:
@@ -143,20 +153,15 @@ def randperm(gen: Generator, n: int) -> np.ndarray:
 def bernoulli_scalar(gen: Generator, n: int, p: float) -> np.ndarray:
     """1 where a double uniform < p (``bernoulli_(p)``, dropout's mask).
 
-    u = k·2⁻⁵³ < p  ⇔  k < ⌈p·2⁵³⌉ for the 53-bit integer k, whose top 21 bits are
-    the first draw's low bits: comparing those decides all but one draw in 2²¹,
-    without building the 64-bit integers."""
+    u = k·2⁻⁵³ < p  ⇔  k < ⌈p·2⁵³⌉ for the 53-bit integer k: an integer comparison,
+    no float uniforms made."""
     limit = math.ceil(float(p) * 2.0**53)
     if limit > 2**53 - 1:  # p = 1 (or rounds to it): every draw is below
         gen.skip(2 * n)
         return np.ones(n, bool)
-    pairs = gen.random(2 * n).reshape(n, 2)
-    high = pairs[:, 0] & np.uint32(0x1FFFFF)
-    keep = high < np.uint32(limit >> 32)
-    tie = high == np.uint32(limit >> 32)
-    if tie.any():
-        keep[tie] = pairs[tie, 1] < np.uint32(limit & 0xFFFFFFFF)
-    return keep
+    draws = gen.random64(n)
+    draws &= np.uint64(2**53 - 1)  # in place: no second array of n 64-bit words
+    return draws < np.uint64(limit)
 
 
 def bernoulli_tensor(gen: Generator, p: np.ndarray) -> np.ndarray:
