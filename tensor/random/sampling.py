@@ -21,7 +21,8 @@ import math
 import numpy as np
 
 from .generator import Generator
-from .vecmath import fma32, fma64, libm, log_avx, sin_cos, sincos_avx
+from . import avx32
+from .vecmath import fma32, fma64, libm, sin_cos
 
 f32, f64 = np.float32, np.float64
 TWO_PI = 2.0 * math.pi
@@ -61,34 +62,43 @@ def normal(gen: Generator, n: int, dtype, mean: float = 0.0, std: float = 1.0,
            contiguous: bool = True) -> np.ndarray:
     if n >= 16 and contiguous:
         fill = _fill16_float if np.dtype(dtype) == f32 else _fill16_double
-        blocks = uniform01(gen, n, dtype)[: n - n % 16].reshape(-1, 16)
-        out = np.empty(n, dtype)
+        out = uniform01(gen, n, dtype)  # transformed in place, block by block
+        blocks = out[: n - n % 16].reshape(-1, 16)
         for start in range(0, len(blocks), _ROWS):  # a cache-sized slice at a time: faster
-            rows = blocks[start:start + _ROWS]
-            out[16 * start:16 * (start + len(rows))] = fill(rows, mean, std).ravel()
+            fill(blocks[start:start + _ROWS])
         if n % 16:  # the tail: 16 fresh uniforms over the last 16 elements
-            out[n - 16:] = fill(uniform01(gen, 16, dtype)[None], mean, std).ravel()
-        return out
+            tail = uniform01(gen, 16, dtype).reshape(1, 16)
+            fill(tail)
+            out[n - 16:] = tail.ravel()
+        if mean == 0.0 and std == 1.0:
+            out += out.dtype.type(0.0)  # torch's fma(n, 1, 0): a −0 becomes +0
+            return out
+        if out.dtype == f32:
+            return fma32(out, f32(std), f32(mean))
+        return fma64(out, float(std), float(mean))
     return _box_muller_serial(gen, n, mean, std).astype(dtype)
 
 
-def _fill16_float(u: np.ndarray, mean: float, std: float) -> np.ndarray:
-    """torch's AVX2 block: radius √(−2·log(1 − u[:8])), angle 2π·u[8:]."""
-    radius = np.sqrt(f32(-2.0) * log_avx(f32(1.0) - u[:, :8]))
-    sin, cos = sincos_avx(f32(TWO_PI) * u[:, 8:])
-    out = np.concatenate([radius * cos, radius * sin], axis=1)
-    if mean == 0.0 and std == 1.0:
-        return out + f32(0.0)  # fma(n, 1, 0): a −0 becomes +0
-    return fma32(out, f32(std), f32(mean))
+def _fill16_float(u: np.ndarray) -> None:
+    """torch's AVX2 block, in place on rows of 16 float32 uniforms: radius
+    √(−2·log(1 − u[:8])), angle 2π·u[8:], out r·cos θ then r·sin θ."""
+    rows = len(u)
+    work = avx32._Work(rows * 8)
+    radius = avx32.log(np.subtract(f32(1.0), u[:, :8]).ravel(), work)  # contiguous copies
+    sin, cos = avx32.sincos(np.multiply(u[:, 8:], avx32.TWO_PI).ravel(), work)
+    radius *= f32(-2.0)
+    np.sqrt(radius, out=radius)
+    radius = radius.reshape(rows, 8)
+    np.multiply(radius, cos.reshape(rows, 8), out=u[:, :8])
+    np.multiply(radius, sin.reshape(rows, 8), out=u[:, 8:])
 
 
-def _fill16_double(u: np.ndarray, mean: float, std: float) -> np.ndarray:
+def _fill16_double(u: np.ndarray) -> None:
+    """The same block in double, with glibc's log, sin and cos."""
     radius = np.sqrt(-2.0 * libm(math.log, 1.0 - u[:, :8]))
     sin, cos = sin_cos(TWO_PI * u[:, 8:])
-    out = np.concatenate([radius * cos, radius * sin], axis=1)
-    if mean == 0.0 and std == 1.0:
-        return out + 0.0
-    return fma64(out, float(std), float(mean))
+    np.multiply(radius, cos, out=u[:, :8])
+    np.multiply(radius, sin, out=u[:, 8:])
 
 
 def _box_muller_serial(gen: Generator, n: int, mean: float, std: float) -> np.ndarray:
