@@ -26,7 +26,7 @@ from .vecmath import fma32, fma64, libm, sin_cos
 
 f32, f64 = np.float32, np.float64
 TWO_PI = 2.0 * math.pi
-_ROWS = 1024  # blocks of 16 transformed per slice
+_ROWS = avx32.CHUNK // 8  # blocks of 16 transformed per slice
 
 
 def uniform01(gen: Generator, n: int, dtype) -> np.ndarray:
@@ -80,17 +80,8 @@ def normal(gen: Generator, n: int, dtype, mean: float = 0.0, std: float = 1.0,
 
 
 def _fill16_float(u: np.ndarray) -> None:
-    """torch's AVX2 block, in place on rows of 16 float32 uniforms: radius
-    √(−2·log(1 − u[:8])), angle 2π·u[8:], out r·cos θ then r·sin θ."""
-    rows = len(u)
-    work = avx32._Work(rows * 8)
-    radius = avx32.log(np.subtract(f32(1.0), u[:, :8]).ravel(), work)  # contiguous copies
-    sin, cos = avx32.sincos(np.multiply(u[:, 8:], avx32.TWO_PI).ravel(), work)
-    radius *= f32(-2.0)
-    np.sqrt(radius, out=radius)
-    radius = radius.reshape(rows, 8)
-    np.multiply(radius, cos.reshape(rows, 8), out=u[:, :8])
-    np.multiply(radius, sin.reshape(rows, 8), out=u[:, 8:])
+    """torch's AVX2 block, in place on rows of 16 float32 uniforms (avx32.py)."""
+    avx32.fill16(u)
 
 
 def _fill16_double(u: np.ndarray) -> None:
