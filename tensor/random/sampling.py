@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from .generator import Generator
-from . import avx32
+from . import avx32, libm_log
 from .vecmath import fma32, fma64, libm, sin_cos
 
 f32, f64 = np.float32, np.float64
@@ -86,7 +86,9 @@ def _fill16_float(u: np.ndarray) -> None:
 
 def _fill16_double(u: np.ndarray) -> None:
     """The same block in double, with glibc's log, sin and cos."""
-    radius = np.sqrt(-2.0 * libm(math.log, 1.0 - u[:, :8]))
+    radius = libm_log.log(1.0 - u[:, :8])
+    radius *= -2.0
+    np.sqrt(radius, out=radius)
     sin, cos = sin_cos(TWO_PI * u[:, 8:])
     np.multiply(radius, cos, out=u[:, :8])
     np.multiply(radius, sin, out=u[:, 8:])
