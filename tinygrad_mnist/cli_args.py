@@ -149,6 +149,9 @@ def build_parser() -> Parser:
     b.add_argument("--no-compile", action="store_true",
                    help="with --cnn-only: no compiled row (compile keeps freed memory for reuse, "
                         "which speeds every row timed after it)")
+    b.add_argument("--random-only", action="store_true",
+                   help="time only the random-number rows (PyTorch's stream against "
+                        "NumPy's own generator)")
     b.add_argument("--threads", type=int, default=None,
                    help="BLAS (and PyTorch) threads; default: the machine's default")
     b.add_argument("--data-dir", default=None)

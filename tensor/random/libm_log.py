@@ -64,8 +64,8 @@ class _Work:
     def __init__(self):
         self.f, self.a, self.b, self.c, self.d, self.s, self.t = (
             np.empty(CHUNK, f64) for _ in range(7))
-        self.e, self.idx, self.flag = np.empty(CHUNK, np.int32), np.empty(CHUNK, np.intp), \
-            np.empty(CHUNK, bool)
+        self.e, self.idx = np.empty(CHUNK, np.int32), np.empty(CHUNK, np.intp)
+        self.flag, self.flag2 = np.empty(CHUNK, bool), np.empty(CHUNK, bool)
 
     @classmethod
     def get(cls, n: int) -> dict:
@@ -85,21 +85,23 @@ def _two_sum(a, b, s, tmp):
     return s, np.add(tmp, b, out=b)
 
 
-def log(x: np.ndarray) -> np.ndarray:
-    """glibc's log(x), for float64 x of any shape."""
+def log(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """glibc's log(x), for positive float64 x of any shape (into ``out``, contiguous,
+    if given). (randn takes it of 1 − u, in (0, 1].)"""
     global _table
     if _table is None:
         _table = _make_table()
     x = np.asarray(x, f64)
     flat = x.ravel()
-    out = np.empty(flat.size, f64)
+    result = np.empty(x.shape, f64) if out is None else out
+    dest = result.reshape(-1)  # a view: ``out`` is contiguous
     for start in range(0, flat.size, CHUNK):
         part = flat[start:start + CHUNK]
-        _log(part, out[start:start + CHUNK], **_Work.get(part.size))
-    return out.reshape(x.shape)
+        _log(part, dest[start:start + CHUNK], **_Work.get(part.size))
+    return result
 
 
-def _log(x, out, f, a, b, c, d, s, t, e, idx, flag) -> None:
+def _log(x, out, f, a, b, c, d, s, t, e, idx, flag, flag2) -> None:
     """glibc's log on a 1-d slice, as the module's docstring says, into ``out``
     (every step writes into a scratch array: ``out=`` throughout)."""
     inv_c, neg_log_hi, neg_log_lo, ln2_hi, ln2_lo = _table
@@ -112,7 +114,7 @@ def _log(x, out, f, a, b, c, d, s, t, e, idx, flag) -> None:
     np.rint(a, out=a)
     np.copyto(idx, a, casting="unsafe")
     idx += _I0
-    ic = np.take(inv_c, idx, out=b)
+    ic = np.take(inv_c, idx, out=b, mode="clip")
     # r = f·ĉ − 1 exactly, as r1 + r2: f's top 27 bits times ĉ's 26 fit a double, so
     # does the rest of f times ĉ; the first product is near 1, so minus 1 is exact
     f_hi = c
@@ -136,10 +138,10 @@ def _log(x, out, f, a, b, c, d, s, t, e, idx, flag) -> None:
     np.copyto(d, e)
     ef = d
     t1 = np.multiply(ef, ln2_hi, out=a)  # exact: e has ≤ 11 bits, ln2_hi 42
-    t2 = np.take(neg_log_hi, idx, out=c)
+    t2 = np.take(neg_log_hi, idx, out=c, mode="clip")
     ef *= ln2_lo
     tail += ef
-    tail += np.take(neg_log_lo, idx, out=d)
+    tail += np.take(neg_log_lo, idx, out=d, mode="clip")
     t1, t2 = _two_sum(t1, t2, out, d)  # t1 in out, t2 in c
     tail += t2
     s1, s2 = _two_sum(t1, r1, a, d)  # s1 in a, s2 in s
@@ -155,8 +157,10 @@ def _log(x, out, f, a, b, c, d, s, t, e, idx, flag) -> None:
     np.abs(err, out=err)
     half_ulp *= 2 * MARGIN
     unsure = np.less(err, half_ulp, out=flag)  # … under MARGIN ulp
-    unsure |= (h.view(np.int64) & _MANTISSA) == 0
-    unsure |= ~(x >= 2.2250738585072014e-308) | (x == np.inf)
-    unsure &= x != 1.0
+    mantissa = np.bitwise_and(h.view(np.int64), _MANTISSA, out=d.view(np.int64))
+    unsure |= np.equal(mantissa, 0, out=flag2)
+    unsure |= np.less(x, 2.2250738585072014e-308, out=flag2)  # ≤ 0, subnormal
+    unsure |= ~np.isfinite(x, out=flag2)  # (the ~ of a small bool array is cheap)
+    unsure &= np.not_equal(x, 1.0, out=flag2)
     at = np.flatnonzero(unsure)
     h[at] = np.fromiter(map(math.log, x[at].tolist()), f64, count=at.size)

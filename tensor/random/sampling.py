@@ -20,8 +20,9 @@ import math
 
 import numpy as np
 
-from .generator import Generator
 from . import avx32, libm_log
+from .generator import Generator
+from .scratch import scratch
 from .vecmath import fma32, fma64, libm, sin_cos
 
 f32, f64 = np.float32, np.float64
@@ -86,10 +87,14 @@ def _fill16_float(u: np.ndarray) -> None:
 
 def _fill16_double(u: np.ndarray) -> None:
     """The same block in double, with glibc's log, sin and cos."""
-    radius = libm_log.log(1.0 - u[:, :8])
+    rows, n = len(u), u.size // 2
+    one_minus = np.subtract(1.0, u[:, :8], out=scratch("1-u", n, f64).reshape(rows, 8))
+    radius = libm_log.log(one_minus, out=scratch("radius", n, f64).reshape(rows, 8))
     radius *= -2.0
     np.sqrt(radius, out=radius)
-    sin, cos = sin_cos(TWO_PI * u[:, 8:])
+    theta = np.multiply(u[:, 8:], TWO_PI, out=scratch("theta", n, f64).reshape(rows, 8))
+    sin, cos = sin_cos(theta, scratch("sin", n, f64).reshape(rows, 8),
+                       scratch("cos", n, f64).reshape(rows, 8))
     np.multiply(radius, cos, out=u[:, :8])
     np.multiply(radius, sin, out=u[:, 8:])
 

@@ -307,6 +307,8 @@ def bench_command(args) -> int:
     with threadpool_limits(args.threads, user_api="blas"):
         if getattr(args, "cnn_only", False):
             return _cnn_only(args)
+        if getattr(args, "random_only", False):
+            return _random_only(args)
         r = run(args.batch_size, args.repeats, args.subset, args.data_dir, not args.no_torch)
         data = load_mnist("mnist", args.data_dir)
         x, y = data.x_train[:args.subset], data.y_train[:args.subset]
@@ -336,4 +338,11 @@ def _cnn_only(args) -> int:
                          "repeats, medians"] + format_rows(
             "The official example's CNN, one training epoch", r["cnn"],
             f"to {r['cnn']['base']}")))
+    return 0
+
+
+def _random_only(args) -> int:
+    """``bench --random-only``: the random-number rows alone."""
+    r = random_times(max(args.repeats, 3))
+    print(json.dumps(r, indent=2) if args.json else "\n".join(format_random(r)).lstrip())
     return 0
