@@ -3,8 +3,10 @@
 
 Reading order: ``generator.py`` (the MT19937 stream, seeding, the state bytes),
 ``sampling.py`` (each distribution: which draws, which transform), ``vecmath.py``
-(the float arithmetic torch's kernels do, rounding for rounding), ``functions.py``
-(``normal``, ``bernoulli``, ``multinomial`` and the in-place samplers on arrays).
+(the float arithmetic torch's kernels do, rounding for rounding), ``avx32.py``
+(float32 ``randn``'s AVX2 kernel), ``libm_log.py`` (glibc's log on whole arrays),
+``scratch.py`` (reused work arrays), ``functions.py`` (``normal``, ``bernoulli``,
+``multinomial`` and the in-place samplers on arrays).
 Where parity stops is in the README, "Same seed, same numbers".
 """
 

@@ -17,9 +17,11 @@ buffers with ``out=`` rather than new arrays, signs are flipped on the bits.
 from __future__ import annotations
 
 import math
-import threading
+from types import SimpleNamespace
 
 import numpy as np
+
+from .scratch import scratch
 
 f32, f64, i32, u32 = np.float32, np.float64, np.int32, np.uint32
 
@@ -37,37 +39,25 @@ _SIGN = u32(29)  # (j & 4) << 29 is float32's sign bit
 
 
 # elements per slice (measured): a batch of 64×784 in one, as each NumPy call costs
-# ~1 µs on top of its work; the scratch is reused, so no new pages each call
+# ~1 µs on top of its work
 CHUNK = 28672
 
 
-class _Work:
-    """Scratch arrays for ``n`` ≤ CHUNK elements, reused by every step and every call
-    (one set per thread): fresh pages cost more than the arithmetic here."""
+_BUFFERS = dict(x64=f64, t64=f64, a=f32, b=f32, c=f32, d=f32, t32=f32, z=f32, j=i32, k=u32,
+                flag=bool)
 
-    _local = threading.local()
 
-    def __init__(self, n: int):
-        self.x64, self.t64 = np.empty(n, f64), np.empty(n, f64)
-        self.a, self.b, self.c, self.d, self.t32, self.z = (np.empty(n, f32) for _ in range(6))
-        self.j, self.k = np.empty(n, i32), np.empty(n, u32)
-        self.flag = np.empty(n, bool)
-
-    @classmethod
-    def get(cls, n: int) -> _Work:
-        full = getattr(cls._local, "work", None)
-        if full is None:
-            full = cls._local.work = cls(CHUNK)
-        view = cls.__new__(cls)
-        view.__dict__.update({k: v[:n] for k, v in full.__dict__.items()})
-        return view
+def _work(n: int) -> SimpleNamespace:
+    """The scratch arrays for a slice of ``n`` ≤ CHUNK elements (scratch.py)."""
+    return SimpleNamespace(**{name: scratch("avx32." + name, n, dt)
+                              for name, dt in _BUFFERS.items()})
 
 
 def fill16(u: np.ndarray) -> None:
     """The block, in place on rows of 16 float32 uniforms: radius √(−2·log(1 − u[:8])),
     angle 2π·u[8:], out r·cos θ then r·sin θ."""
     rows = len(u)
-    w = _Work.get(rows * 8)
+    w = _work(rows * 8)
     radius = log(np.subtract(f32(1.0), u[:, :8], out=w.a.reshape(rows, 8)).ravel(), w)
     sin, cos = sincos(np.multiply(u[:, 8:], TWO_PI, out=w.b.reshape(rows, 8)).ravel(), w)
     radius *= f32(-2.0)
@@ -77,13 +67,13 @@ def fill16(u: np.ndarray) -> None:
     np.multiply(radius, sin.reshape(rows, 8), out=u[:, 8:])
 
 
-def _fma(a, b, c, out: np.ndarray, w: _Work) -> np.ndarray:
+def _fma(a, b, c, out: np.ndarray, w: SimpleNamespace) -> np.ndarray:
     """a·b + c, float32 in and out, one rounding (see the module's docstring)."""
     np.multiply(a, b, out=w.t64, dtype=f64)
     return np.add(w.t64, c, out=out)
 
 
-def _horner(coefs, x64: np.ndarray, w: _Work) -> np.ndarray:
+def _horner(coefs, x64: np.ndarray, w: SimpleNamespace) -> np.ndarray:
     """c₀·xⁿ + … + cₙ by float32 FMAs: each step t·x + c rounded once to float32
     (kept in float64 and rounded by two casts: faster than mixed-type ufuncs)."""
     t, t32 = w.t64, w.t32
@@ -98,7 +88,7 @@ def _horner(coefs, x64: np.ndarray, w: _Work) -> np.ndarray:
     return t32
 
 
-def log(a: np.ndarray, w: _Work) -> np.ndarray:
+def log(a: np.ndarray, w: SimpleNamespace) -> np.ndarray:
     """``log256_ps``, in place on float32 a in (0, 1]: log(m·2ᵉ) = e·ln2 + log(m),
     m in [√½, √2), a polynomial for log(m), ln2 = q2 + q1 (q2 exact, q1 the rest)."""
     x, e = np.frexp(a, out=(a, w.j))
@@ -122,7 +112,7 @@ def log(a: np.ndarray, w: _Work) -> np.ndarray:
     return x
 
 
-def sincos(theta: np.ndarray, w: _Work) -> tuple[np.ndarray, np.ndarray]:
+def sincos(theta: np.ndarray, w: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
     """``sincos256_ps`` for float32 θ in [0, 2π): θ = j·π/4 + x with j even (π/4 in
     three parts), polynomials for sin x and cos x on [−π/4, π/4], then the octant
     swaps them (j & 2) and sets their signs (j & 4)."""

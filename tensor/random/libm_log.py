@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import decimal
 import math
-import threading
 
 import numpy as np
+
+from .scratch import scratch
 
 f64 = np.float64
 MARGIN = 0.025  # ulp: > glibc's 0.017 worst + this estimate's error (< 0.005)
@@ -55,24 +56,8 @@ def _make_table():
     return np.array(inv), np.array(hi), np.array(lo), ln2_hi, float(ln2 - decimal.Decimal(ln2_hi))
 
 
-class _Work:
-    """Scratch arrays for one slice, reused by every call (one set per thread): new
-    pages cost more here than the arithmetic."""
-
-    _local = threading.local()
-
-    def __init__(self):
-        self.f, self.a, self.b, self.c, self.d, self.s, self.t = (
-            np.empty(CHUNK, f64) for _ in range(7))
-        self.e, self.idx = np.empty(CHUNK, np.int32), np.empty(CHUNK, np.intp)
-        self.flag, self.flag2 = np.empty(CHUNK, bool), np.empty(CHUNK, bool)
-
-    @classmethod
-    def get(cls, n: int) -> dict:
-        full = getattr(cls._local, "work", None)
-        if full is None:
-            full = cls._local.work = cls()
-        return {k: v[:n] for k, v in full.__dict__.items()}
+_BUFFERS = dict(f=f64, a=f64, b=f64, c=f64, d=f64, s=f64, t=f64, e=np.int32, idx=np.intp,
+                flag=bool, flag2=bool)
 
 
 def _two_sum(a, b, s, tmp):
@@ -97,7 +82,8 @@ def log(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     dest = result.reshape(-1)  # a view: ``out`` is contiguous
     for start in range(0, flat.size, CHUNK):
         part = flat[start:start + CHUNK]
-        _log(part, dest[start:start + CHUNK], **_Work.get(part.size))
+        _log(part, dest[start:start + CHUNK],
+             **{k: scratch("log." + k, part.size, dt) for k, dt in _BUFFERS.items()})
     return result
 
 

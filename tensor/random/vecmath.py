@@ -2,14 +2,12 @@
 
 Same numbers need the same roundings, not just the same formulas:
 
-- float32 ``randn`` (≥ 16 contiguous elements) runs torch's AVX2 kernel, whose log
-  and sin/cos are ``avx_mathfun.h``'s Cephes polynomials in float32. GCC fuses
-  some of their multiply-adds into FMAs; `log_avx` and `sincos_avx` do the same
-  float32 operations with the same fusions (an FMA is done in float64, where the
-  product is exact, and rounded once to float32).
+- float32 ``randn`` (≥ 16 contiguous elements) runs torch's AVX2 kernel: that is
+  ``avx32.py``.
 - the double paths call glibc's ``log``/``log1p``/``sin``/``cos``. NumPy's own
-  float64 ``log`` and ``log1p`` differ from glibc's in the last bit now and then, so
-  `libm` calls Python's ``math`` (which is glibc) element by element where it must.
+  float64 ``log`` and ``log1p`` differ from glibc's in the last bit now and then:
+  ``libm_log.py`` has glibc's log on whole arrays; elsewhere `libm` calls Python's
+  ``math`` (which is glibc) element by element.
 - ``x·std + mean`` and ``uniform``'s ``x·(b − a) + a`` are FMAs in torch's build;
   `fma64` is an exact FMA from error-free transformations (Boldo & Melquiond's
   emulation through rounding to odd).

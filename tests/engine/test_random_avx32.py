@@ -80,7 +80,7 @@ def test_log_and_sincos_equal_the_exact_fma_kernel_on_float32_uniforms(chunk):
     u = _uniforms()
     for start in range(0, len(u), chunk):
         part = u[start:start + chunk]
-        work = avx32._Work.get(len(part))
+        work = avx32._work(len(part))
         a = f32(1) - part
         fast_log = avx32.log(a.copy(), work)
         assert _same(fast_log, log_reference(a)), start
