@@ -27,6 +27,7 @@ from .vecmath import fma32, fma64, libm, sin_cos
 
 f32, f64 = np.float32, np.float64
 TWO_PI = 2.0 * math.pi
+_DRAWS = 1 << 15  # 64-bit draws per slice in bernoulli_(p): 256 KiB
 _ROWS = avx32.CHUNK // 8  # blocks of 16 transformed per slice
 
 
@@ -167,9 +168,12 @@ def bernoulli_scalar(gen: Generator, n: int, p: float) -> np.ndarray:
     if limit > 2**53 - 1:  # p = 1 (or rounds to it): every draw is below
         gen.skip(2 * n)
         return np.ones(n, bool)
-    draws = gen.random64(n)
-    draws &= np.uint64(2**53 - 1)  # in place: no second array of n 64-bit words
-    return draws < np.uint64(limit)
+    keep = np.empty(n, bool)
+    for start in range(0, n, _DRAWS):  # slices: the 64-bit draws reuse one memory
+        draws = gen.random64(min(_DRAWS, n - start))
+        draws &= np.uint64(2**53 - 1)
+        np.less(draws, np.uint64(limit), out=keep[start:start + _DRAWS])
+    return keep
 
 
 def bernoulli_tensor(gen: Generator, p: np.ndarray) -> np.ndarray:
