@@ -10,8 +10,9 @@ of them give what an exact FMA gives (``tests/engine/test_random_avx32.py`` chec
 all 2²⁴ against an FMA that corrects midpoints).
 
 The speed comes from NumPy doing few, large operations: the two halves of each
-block are made contiguous first (``normal_fill16``), results are written into
-buffers with ``out=`` rather than new arrays, signs are flipped on the bits.
+block are made contiguous first (`fill16`), every step writes into reused arrays
+(``out=``, scratch.py) rather than new ones, the octant's swap and signs are done
+on the bits, and a batch of 64×784 is one slice.
 """
 
 from __future__ import annotations
@@ -38,11 +39,7 @@ TWO_PI = f32(2.0 * math.pi)
 _SIGN = u32(29)  # (j & 4) << 29 is float32's sign bit
 
 
-# elements per slice (measured): a batch of 64×784 in one, as each NumPy call costs
-# ~1 µs on top of its work
-CHUNK = 28672
-
-
+CHUNK = 28672  # elements per slice (measured): each NumPy call costs ~1 µs besides its work
 _BUFFERS = dict(x64=f64, t64=f64, a=f32, b=f32, c=f32, d=f32, t32=f32, z=f32, j=i32, k=u32,
                 flag=bool)
 
