@@ -64,6 +64,19 @@ inplace_clock = _InplaceClock()
 _versions: dict[int, int] = {}
 
 
+def as_of(t, seq: int):
+    """``t`` as the node numbered ``seq`` recorded it. An in-place update gives a
+    tensor a newer node (``a.mul_(c)``: a ← a·c, inplace.py), and rebasing gives a
+    view one (views.py); a node made before that must still reach the old one, as
+    PyTorch's edges do. A node is always newer than its inputs' nodes, so a newer
+    one on an input means exactly that."""
+    ctx = t._ctx
+    while ctx is not None and ctx.seq > seq:
+        t = ctx.before
+        ctx = t._ctx
+    return t
+
+
 def storage(array: np.ndarray) -> np.ndarray:
     """The array that owns ``array``'s memory (itself if it is not a view)."""
     base = array.base
@@ -141,6 +154,9 @@ class Function:
     torch_name = None
     # True when backward, given Tensors, computes with tensor ops (see the docstring)
     twice_differentiable = False
+    # On the node an in-place update gave a tensor: the stand-in holding the node the
+    # tensor had before, for the nodes recorded earlier (`as_of`)
+    before = None
 
     @classmethod
     def name(cls) -> str:
@@ -156,6 +172,8 @@ class Function:
         inputs = self.parents if self.parents is not None else self.inputs
         edges = []
         for t in inputs:
+            if not isinstance(t, Function):
+                t = as_of(t, self.seq)
             if isinstance(t, Function):  # after backward, a computed input's node
                 edges.append((t, 0))
             elif t._ctx is not None:
@@ -191,6 +209,8 @@ class Function:
         into the graph."""
         if profiler is not None:  # autograd.profiler.profile is on (profiler.py)
             return profiler.apply(cls, inputs, kwargs)
+        if rebase is not None:  # a graph tensor was updated in place: views taken of
+            rebase(inputs)  # it before then are moved onto its new node (views.py)
         ctx = _new(cls)
         ctx.saved = ()
         needs = ctx.needs_input_grad = tuple(map(_requires_grad, inputs))
@@ -279,6 +299,9 @@ _new = object.__new__
 recorder = None
 # While autograd.profiler.profile is on, the profile that times every op; None otherwise.
 profiler = None
+# Once a tensor in a graph has been updated in place, views.rebase (inplace.py sets
+# it): views taken of it before are moved onto its new node when next used
+rebase = None
 
 # Tensor's methods call Function.apply and apply makes Tensors; tensor.py fills these
 # in once the class exists, which breaks the import cycle.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes, function
+from .autograd import views
 from .function import bump_version
 from .grad_mode import grad_mode
 from .ops.shape import Where, index_key
@@ -89,6 +90,11 @@ class InplaceMethods:
         if node is not None:  # what it saved of its output is now this array
             node.saved = tuple(self.data if a is result.data else a for a in node.saved)
             node.stamp = function.inplace_clock.now
+            # nodes recorded before reach the old node through it (function.as_of), and
+            # views taken before are moved onto the new one when next used
+            node.before = old
+            views.newest_update = node.seq
+            function.rebase = views.rebase
         self._ctx, self.requires_grad = node, result.requires_grad
         return self
 

@@ -70,6 +70,8 @@ class Tensor(TensorMethods, InplaceMethods, RandomMethods):
 
     @property
     def grad_fn(self):
+        if function.rebase is not None:  # a view of a tensor updated in place since
+            function.rebase((self,))
         return self._ctx
 
     @property

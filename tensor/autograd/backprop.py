@@ -21,7 +21,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from .. import function
-from ..function import Function, anomaly_mode, check_finite, unbroadcast
+from ..function import Function, anomaly_mode, as_of, check_finite, unbroadcast
 from ..grad_mode import grad_mode
 from .engine import _freed_error, _run_hook
 from .function import FunctionCtx
@@ -42,14 +42,15 @@ def _needed(roots, leaves: dict, nodes: dict):
             state[node] = False
             if node.parents is None:
                 raise _freed_error(node)
-            stack.extend(p._ctx for p in node.parents
-                         if p._ctx is not None and p._ctx not in state)
+            parents = [as_of(p, node.seq) for p in node.parents]
+            stack.extend(p._ctx for p in parents if p._ctx is not None and p._ctx not in state)
             continue
         stack.pop()
         if state[node]:
             continue
         state[node] = True
-        if any(id(p) in leaves or p._ctx in wanted for p in node.parents):
+        if any(id(p) in leaves or p._ctx in wanted
+               for p in (as_of(p, node.seq) for p in node.parents)):
             runs.add(node)
         if node in runs or node in nodes:
             wanted.add(node)
@@ -60,6 +61,8 @@ def run(roots, grads, retain_graph: bool, create_graph: bool, inputs=None) -> di
     """Backpropagate ``grads`` from ``roots``. Returns id(tensor) → (tensor, gradient)
     for every leaf reached, or (``inputs`` given) for those tensors."""
     leaves = nodes = wanted = runs = None
+    if function.rebase is not None:  # stale views among them (views.py)
+        function.rebase((*roots, *(inputs or ())))
     if inputs is not None:
         leaves = {id(t): t for t in inputs if t._ctx is None}
         nodes = {t._ctx: t for t in inputs if t._ctx is not None}
@@ -104,6 +107,7 @@ def run(roots, grads, retain_graph: bool, create_graph: bool, inputs=None) -> di
         edges = ((parents[0], in_grads),) if len(parents) == 1 else zip(parents, in_grads)
         kept = []  # the graph's shape, kept when the graph is freed
         for p, pg in edges:
+            p = as_of(p, node.seq)  # updated in place since: the old node (function.as_of)
             ctx = p._ctx
             kept.append(ctx or p)
             if pg is None or not p.requires_grad:
@@ -165,7 +169,8 @@ def _graph_backward(node, g, out):
     if isinstance(node, FunctionCtx):  # a custom Function's ctx hands out its own Tensors
         return node.backward(node, g)
     arrays = node.saved
-    node.saved = tuple(_as_graph_tensor(a, node.parents, out) for a in arrays)
+    parents = [as_of(p, node.seq) for p in node.parents]
+    node.saved = tuple(_as_graph_tensor(a, parents, out) for a in arrays)
     try:
         return node.backward(node, g)
     finally:

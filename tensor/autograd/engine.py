@@ -10,7 +10,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from .. import function
-from ..function import anomaly_mode, check_finite, inplace_clock, unbroadcast
+from ..function import anomaly_mode, as_of, check_finite, inplace_clock, unbroadcast
 from ..grad_mode import grad_mode
 
 
@@ -27,7 +27,7 @@ def toposort(root):
     while stack:
         node, parents = stack[-1]
         for p in parents:
-            child = p._ctx
+            child = as_of(p, node.seq)._ctx
             if child is not None and child not in visited:
                 if child.parents is None:
                     raise _freed_error(child)
@@ -83,6 +83,8 @@ def backward(root, gradient=None, retain_graph=None, create_graph: bool = False,
                 f"backward: gradient has shape {grad.shape} but the tensor has shape "
                 f"{tuple(root.shape)}"
             )
+    if function.rebase is not None:
+        function.rebase((root,))
     node = root._ctx
     if node is None:
         _accumulate_leaves({root: grad})
@@ -121,8 +123,12 @@ def _backprop(root, grad, retain_graph: bool) -> dict:
         # one input (a bare gradient) without building a zip
         edges = ((parents[0], in_grads),) if len(parents) == 1 else zip(parents, in_grads)
         inputs = []  # the graph's shape, kept when the graph is freed
+        seq = node.seq
         for p, pg in edges:
             ctx = p._ctx
+            if ctx is not None and ctx.seq > seq:  # updated in place since: the old node
+                p = as_of(p, seq)
+                ctx = p._ctx
             inputs.append(ctx or p)
             if pg is None or not p.requires_grad:
                 continue

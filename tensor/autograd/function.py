@@ -231,6 +231,8 @@ class Function:
         ctx = _new(cls._node)
         ctx.saved, ctx.parents = (), None
         Tensor = function.Tensor
+        if function.rebase is not None:  # stale views among them (views.py)
+            function.rebase([a for a in args if isinstance(a, Tensor)])
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         profiler = function.profiler
         if profiler is not None:
