@@ -72,7 +72,7 @@ from .function_forms import NAMES as _FUNCTION_NAMES
 from .compile import CaptureError, compile  # noqa: A004  (torch.compile)
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save
-from . import utils
+from . import linalg, utils
 from .legacy import (  # noqa: F401  (in __all__ through _LEGACY_NAMES)
     BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor)
 from .legacy import NAMES as _LEGACY_NAMES
@@ -98,7 +98,7 @@ __all__ = [
     "is_grad_enabled", "linspace", "load", "logspace", "long", "manual_seed", "no_grad",
     "ones", "ones_like", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
-    "stack", "tensor", "uint8", "utils", "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
+    "stack", "tensor", "uint8", "utils", "linalg", "where", "zeros", "zeros_like", *_FUNCTION_NAMES,
     "bernoulli", "default_generator", "get_rng_state", "initial_seed", "multinomial", "normal",
     "randint_like", "seed", "set_rng_state",
     "empty", "empty_like", "get_default_device", "get_default_dtype", "set_default_device",

@@ -20,20 +20,28 @@ class StatisticsMethods:
             raise RuntimeError(f"{op}: only supports floating point dtypes, got "
                                f"{self.dtype.name}")
 
+    def _centred(self, op: str, dim, unbiased, correction):
+        """(x − mean over ``dim``, the axes, N − correction): var's and std's parts."""
+        self._float_input(op)
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        axes = normalize_dims(dim, self.ndim, op) if self.ndim else ()
+        n = math.prod(self.shape[a] for a in axes)
+        centred = self - self.mean(axes, keepdim=True) if axes else self - self
+        return centred, axes, max(n - correction, 0)
+
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """Σ(x − mean)² / (N − correction) over ``dim`` (all by default); correction 1
         unless given (``unbiased=False`` is correction 0)."""
-        self._float_input("var")
-        if correction is None:
-            correction = 1 if unbiased is None or unbiased else 0
-        axes = normalize_dims(dim, self.ndim, "var") if self.ndim else ()
-        n = math.prod(self.shape[a] for a in axes)
-        centred = self - self.mean(axes, keepdim=True) if axes else self - self
-        return (centred * centred).sum(axes, keepdim=keepdim) / max(n - correction, 0)
+        centred, axes, dof = self._centred("var", dim, unbiased, correction)
+        return (centred * centred).sum(axes, keepdim=keepdim) / dof
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        """√var, with var's arguments."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        """√var = ‖x − mean‖ / √(N − correction), with var's arguments: the norm's
+        gradient is 0 where the spread is 0, as PyTorch's (√ alone would give 0/0)."""
+        centred, axes, dof = self._centred("std", dim, unbiased, correction)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return VectorNorm.apply(centred, axes=axes, keepdim=keepdim) / math.sqrt(dof)
 
     def norm(self, p="fro", dim=None, keepdim=False):
         """The p-norm over ``dim`` (all by default): (Σ|x|ᵖ)^(1/p); "fro" and 2 are the

@@ -52,7 +52,8 @@ def build_parser() -> Parser:
                    "one-cycle + shifts; official (the CNN's default): the official example's "
                    "Adadelta + StepLR")
     t.add_argument("--epochs", type=int, help="passes over the training images (seed "
-                   "recipe 20, best 30, official 3; with --resume: train a run on to this many)")
+                   "recipe 20, best 30 (8 for the CNN), official 3; with --resume: train a "
+                   "run on to this many)")
     t.add_argument("--batch-size", type=int,
                    help="images per step (seed 32, best 128, official 64)")
     t.add_argument("--lr", type=float, help="learning rate (seed 0.01, best 3e-3, official 1.0)")

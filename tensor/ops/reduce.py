@@ -110,6 +110,8 @@ class VectorNorm(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         y = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+        if y.size == x.size:  # one element per result: |x|, which x² could underflow
+            y = np.abs(x).reshape(y.shape)
         ctx.axes = axes
         if not keepdim:
             y = y.reshape([n for i, n in enumerate(y.shape) if i not in axes])

@@ -49,7 +49,7 @@ def options(args) -> tuple[Config, Path | None]:
         model = args.model or "mlp"
         recipe = args.recipe or DEFAULT_RECIPE[model]
         dataset = args.dataset or "mnist"
-        chosen = dict(recipe_options(recipe, dataset), recipe=recipe, model=model,
+        chosen = dict(recipe_options(recipe, dataset, model), recipe=recipe, model=model,
                       seed=42 if args.seed is None else args.seed, limit=args.limit,
                       dataset=dataset, data_dir=args.data_dir)
         chosen.update({f: getattr(args, f) for f in ("epochs", "batch_size", "lr", "optimizer",
