@@ -130,6 +130,8 @@ class Median(Function):
     """y = the lower median of all of x (NaN if x has one; ignoring NaNs: nanmedian);
     dx = g shared evenly among the elements equal to y, as PyTorch's median()"""
 
+    twice_differentiable = True
+
     @staticmethod
     def forward(ctx, x, skip_nan):
         flat = np.sort(x.reshape(-1), kind="stable")  # NaN sorts last
@@ -146,6 +148,6 @@ class Median(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved
-        mask = np.isnan(x) if y.dtype.kind == "f" and np.isnan(y) else x == y
+        x, y = (value(a) for a in ctx.saved)
+        mask = np.asarray(np.isnan(x) if y.dtype.kind == "f" and np.isnan(y) else x == y)
         return mask * (g / max(mask.sum(), 1))
