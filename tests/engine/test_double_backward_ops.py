@@ -237,3 +237,20 @@ def test_an_op_without_a_double_backward_raises_naming_it():
         tensor.autograd.grad(g.sum(), x)
     with pytest.raises(RuntimeError, match="CubeBackward0"):
         g.sum().backward()
+
+
+def test_a_compiled_function_has_one_gradient_and_refuses_a_second():
+    """tensor.compile's node (as torch.compile's aot_autograd): a first gradient, also
+    of a function of one tensor, and an error naming it for a second one."""
+    f = tensor.compile(lambda x: (x * x).sin().sum())
+    x = tensor.tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(3):  # past the eager and the capturing calls
+        y = f(x)
+    assert type(y.grad_fn).__name__ == "CompiledFunction"
+    y.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.data * np.cos(x.data * x.data))
+    (g,) = tensor.autograd.grad(y, x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), x.grad.numpy())
+    with pytest.raises(RuntimeError, match="CompiledFunctionBackward: a gradient of its "
+                                           "gradient is not implemented"):
+        tensor.autograd.grad(g.sum(), x)
