@@ -111,6 +111,9 @@ class Scatter(Function):
 
     twice_differentiable = True
 
+    def backward_name(self) -> str:
+        return "ScatterAddBackward0" if self.add else "ScatterBackward0"
+
     @staticmethod
     def forward(ctx, x, s, dim, index, add):
         ctx.shape, ctx.dim, ctx.index, ctx.add = s.shape, dim, index, add

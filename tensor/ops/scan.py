@@ -54,6 +54,9 @@ class Prod(Function):
         ctx.axis = axis
         return y
 
+    def backward_name(self) -> str:
+        return "ProdBackward0" if self.axis is None else "ProdBackward1"
+
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved

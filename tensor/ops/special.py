@@ -93,6 +93,7 @@ class ClampTensors(Function):
     (as PyTorch; with one bound only, dlo = g where x < lo, dhi = g where x > hi)"""
 
     twice_differentiable = True
+    torch_name = "ClampBackward0"
 
     @staticmethod
     def forward(ctx, x, *bounds, has_lo, has_hi):
@@ -122,7 +123,9 @@ class Lerp(Function):
     twice_differentiable = True
 
     @staticmethod
-    def forward(ctx, a, b, w):
+    def forward(ctx, a, b, w, number_weight=False):
+        if not number_weight:  # PyTorch's node for a tensor weight
+            ctx.torch_name = "LerpBackward1"
         ctx.save_for_backward(a, b, w)
         with np.errstate(invalid="ignore", over="ignore"):
             return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
