@@ -26,6 +26,11 @@ POLY = Compare(loose=(STEPS, RESULT), bounds=((r"(?m)^1999 (\S+)$", 0.0, 100.0),
 SAMPLES = r"^[a-z]*\.$"  # makemore's sampled names
 D2L_EPOCH = r"^epoch \d+, train loss"
 D2L = Compare(loose=(D2L_EPOCH,), bounds=((r"test acc (\S+)", 0.2, 1.0),))
+# the chapter's 10 epochs on the subset: the same draws as torch's (tensor/random/), so
+# every number is compared; d2l's own bound holds at the end (its first epochs are
+# near chance: 40 steps in all)
+D2L_TEN = Compare(bounds=((r"epoch 10, train loss [\d.]+, train acc [\d.]+, test acc (\S+)",
+                           0.2, 1.0),))
 
 # name → (how outputs compare, the first difference while it does not run here)
 PROGRAMS = {
@@ -86,9 +91,9 @@ PROGRAMS = {
                                                skip=(r"^\[",)), None),
     "d2l_softmax_regression_concise": (D2L, None),
     "d2l_mlp_scratch": (Compare(loose=(D2L_EPOCH,), skip=(r"^\[",)), None),
-    "d2l_mlp_concise": (D2L, "its bounds: test acc ≤ 0.2 in torch too after the shortened run"),
+    "d2l_mlp_concise": (D2L_TEN, None),
     "d2l_dropout_scratch": (Compare(loose=(D2L_EPOCH,), skip=(r"^tensor\(\[\[0\.|^ +\[",)), None),
-    "d2l_dropout_concise": (D2L, "its bounds: test acc ≤ 0.2 in torch too after the shortened run"),
+    "d2l_dropout_concise": (D2L_TEN, None),
     "d2l_weight_decay_scratch": (Compare(loose=(r"",)), None),
     "d2l_weight_decay_concise": (
         Compare(loose=(r"",)),
