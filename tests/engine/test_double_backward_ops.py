@@ -254,3 +254,22 @@ def test_a_compiled_function_has_one_gradient_and_refuses_a_second():
     with pytest.raises(RuntimeError, match="CompiledFunctionBackward: a gradient of its "
                                            "gradient is not implemented"):
         tensor.autograd.grad(g.sum(), x)
+
+
+def test_gradgradcheck_where_torch_cannot_compare():
+    """This engine's own gradgradcheck (finite differences of the first gradient), on
+    cases torch's double backward refuses (scatter's src larger than its index) and on
+    the product formulas at zeros."""
+    r = np.random.default_rng(9)
+    x = tensor.tensor(r.standard_normal((4, 3)), requires_grad=True)
+    src = tensor.tensor(r.standard_normal((3, 3)), requires_grad=True)
+    index = tensor.tensor([[0, 1, 2], [3, 0, 1]])
+    for add in (False, True):
+        op = "scatter_add" if add else "scatter"
+        assert tensor.autograd.gradgradcheck(
+            lambda x, s, op=op: getattr(x * x, op)(0, index, s * s) ** 2, (x, src))
+    with_zeros = tensor.tensor([[1.5, 0.0, -0.7, 2.0], [0.0, 0.0, 1.2, -0.4]],
+                               dtype=tensor.float64, requires_grad=True)
+    assert tensor.autograd.gradgradcheck(lambda t: t.cumprod(1), (with_zeros,))
+    assert tensor.autograd.gradgradcheck(lambda t: t.prod(1), (with_zeros,))
+    assert tensor.autograd.gradgradcheck(lambda t: t.prod(), (with_zeros,))
