@@ -189,6 +189,24 @@ class Cat(Function):
         return RuntimeError(f"cat: tensors of shapes {shapes_of(arrays)} cannot be joined: {exc}")
 
 
+class Stack(Function):
+    """y = [x₀, x₁, …] joined along a new dim;  dxᵢ = g's slice i along dim"""
+
+    twice_differentiable = True
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.dim, ctx.n = dim, len(xs)
+        return np.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        lead = (slice(None),) * ctx.dim
+        parts = tuple(through(Index, g, key=(*lead, i)) for i in range(ctx.n))
+        return parts[0] if ctx.n == 1 else parts  # one input: a bare gradient
+
+
 class Where(Function):
     """y = cond ? a : b;  da = g·cond,  db = g·¬cond"""
 

@@ -61,6 +61,7 @@ DIM = {  # (x, dim) ↦ an expression, for tensors with at least one dimension
     "logsumexp": lambda x, d, lib: (x * x).logsumexp(d) ** 2,
     "max_dim": lambda x, d, lib: (x * x).max(d).values ** 2,
     "unbind": lambda x, d, lib: lib.stack([t ** 3 for t in x.unbind(d)], -1),
+    "stack": lambda x, d, lib: lib.stack([x * x, x.exp(), x], d) ** 2,
 }
 
 

@@ -258,6 +258,7 @@ MORE_GRAD_FN_CASES = {
     "rsub": lambda L, x: 2 - x, "rdiv": lambda L, x: 2 / x, "rpow": lambda L, x: 2 ** x,
     "tril": lambda L, x: x.tril(), "triu": lambda L, x: x.triu(1),
     "embedding": lambda L, x: L.nn.functional.embedding(L.tensor([0, 2]), x),
+    "stack": lambda L, x: L.stack([x, x * 2], 1), "stack_one": lambda L, x: L.stack([x]),
 }
 
 
