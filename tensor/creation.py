@@ -12,7 +12,7 @@ from .device import check_device
 from .dims import normalize_dims
 from .dtypes import as_array
 from .ops.nograd import Arange, Full, Linspace
-from .ops.shape import Cat, Where
+from .ops.shape import Cat, Stack, Where
 from .random import resolve, sampling
 from .random.functions import normal_
 from .tensor import Tensor
@@ -236,7 +236,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     if len(shapes) > 1:
         raise RuntimeError(f"stack: expects each tensor to be equal size, got {sorted(shapes)}")
     (d,) = normalize_dims(dim, tensors[0].ndim + 1, "stack")
-    return cat([t.unsqueeze(d) for t in tensors], dim=d)
+    return Stack.apply(*_same_dtype(tensors, "stack"), dim=d)  # one node, as PyTorch's
 
 
 def where(condition, input=None, other=None) -> Tensor:

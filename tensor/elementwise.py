@@ -94,9 +94,10 @@ class ElementwiseMethods:
         if _is_tensor(weight) and weight.data.dtype != self.data.dtype:
             raise RuntimeError(f"lerp: expected dtype {self.dtype.name} for `weight` but got "
                                f"{weight.dtype.name}")
-        if not _is_tensor(weight):  # an op, not an array: tensor.compile records it
+        number = not _is_tensor(weight)
+        if number:  # an op, not an array: tensor.compile records it
             weight = Full.apply(shape=(), fill_value=weight, dtype=self.data.dtype)
-        return P.Lerp.apply(self, end, weight)
+        return P.Lerp.apply(self, end, weight, number_weight=number)
 
     def lerp_(self, end, weight):
         result = self.detach().lerp(end.detach(),

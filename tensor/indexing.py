@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .dims import normalize_dims
-from .elementwise import where_op
 from .ops import index as I
+from .ops import shape as S
 from .ops.nograd import Full
 from .ops.shape import gather_index, index_key
 
@@ -136,7 +136,8 @@ class IndexingMethods:
             raise RuntimeError(f"masked_fill: expected a bool mask, got {cond.dtype.name}")
         fill = value if hasattr(value, "_ctx") else Full.apply(
             shape=(), fill_value=value, dtype=self.data.dtype)
-        return where_op(cond, fill.to(self.dtype), self)
+        return S.MaskedFill.apply(fill.to(self.dtype), self, cond=cond,
+                                  tensor_value=hasattr(value, "_ctx"))
 
     def masked_fill_(self, mask, value):
         cond = np.asarray(getattr(mask, "data", mask))

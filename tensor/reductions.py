@@ -14,6 +14,7 @@ from .ops import nograd as N
 from .ops import reduce as R
 from .ops import scan as S
 from .ops.nn import LogSoftmax, Softmax
+from .ops.order import Picked
 from .ops.reduce import reduce_dims
 
 
@@ -45,13 +46,17 @@ class ReductionMethods:
 
     @numpy_names
     def sum(self, dim=None, keepdim=False):
-        return self._reduce(R.Sum, dim, keepdim)
+        if dim is None:
+            return self._reduce(R.Sum, dim, keepdim)
+        return self._reduce(R.Sum, dim, keepdim, dim_given=True)
 
     @numpy_names
     def mean(self, dim=None, keepdim=False):
         if self.data.dtype.kind != "f":
             raise RuntimeError(f"mean: input dtype must be floating point, got {self.dtype.name}")
-        return self._reduce(R.Mean, dim, keepdim)
+        if dim is None:
+            return self._reduce(R.Mean, dim, keepdim)
+        return self._reduce(R.Mean, dim, keepdim, dim_given=True)
 
     @numpy_names
     def amax(self, dim=None, keepdim=False):
@@ -68,11 +73,17 @@ class ReductionMethods:
                                    f"empty tensor of shape {tuple(self.shape)}")
             return op.apply(self, axes=tuple(range(self.ndim)), keepdim=False,
                             nan_shares=True)
-        idx = self._arg(arg, op.name()[1:], dim, True, bool_ok=True)
-        values = self.gather(dim, idx)
+        name = op.name()[1:]  # max or min
+        idx = self._arg(arg, name, dim, True, bool_ok=True)
+        if self.ndim == 0:
+            values = self.gather(dim, idx) if keepdim else self.gather(dim, idx).squeeze(dim)
+        else:
+            (d,) = normalize_dims(dim, self.ndim, name)
+            values = Picked.apply(self, dim=d, index=idx.data, keepdim=keepdim,
+                                  name=f"{name.capitalize()}Backward0")
         if not keepdim:
-            values, idx = values.squeeze(dim), idx.squeeze(dim)
-        return getattr(return_types, op.name()[1:])(values, idx)  # .max or .min
+            idx = idx.squeeze(dim)
+        return getattr(return_types, name)(values, idx)
 
     @numpy_names
     def max(self, dim=None, keepdim=False):

@@ -45,7 +45,7 @@ class ShapeMethods:
             return self
         axes = list(range(self.ndim))
         axes[d0], axes[d1] = axes[d1], axes[d0]
-        return S.Permute.apply(self, dims=tuple(axes))
+        return S.Transpose.apply(self, dims=tuple(axes))
 
     @property
     def T(self):
@@ -63,14 +63,15 @@ class ShapeMethods:
 
     def unsqueeze(self, dim):
         (d,) = normalize_dims(dim, self.ndim + 1, "unsqueeze")
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+        return S.Unsqueeze.apply(self, shape=self.shape[:d] + (1,) + self.shape[d:])
 
     def squeeze(self, dim=None):
         axes = normalize_dims(dim, self.ndim, "squeeze")
         if self.ndim == 0:
             return self
         shape = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
-        return self.reshape(shape)
+        given = 0 if dim is None else 1 if isinstance(dim, (int, np.integer)) else 2
+        return S.Squeeze.apply(self, shape=shape, given=given)
 
     def expand(self, *sizes):
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
@@ -95,7 +96,7 @@ class ShapeMethods:
         if self.ndim > 2:
             raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got shape "
                                f"{tuple(self.shape)}; use transpose(dim0, dim1)")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        return S.TransposeT.apply(self, dims=tuple(reversed(range(self.ndim))))
 
     def view_as(self, other):
         return self.view(other.shape)

@@ -9,8 +9,9 @@ import numpy as np
 
 from .dims import normalize_dims
 from .ops import nograd as N
-from .ops.order import ModeIndex, RankIndex, SortIndices
+from .ops.order import ModeIndex, Picked, RankIndex, SortIndices
 from .ops.reduce import Median
+from .ops.shape import gather_index
 from .return_types import kthvalue as kthvalue_result
 from .return_types import median as median_result
 from .return_types import mode as mode_result
@@ -34,19 +35,23 @@ class SortingMethods:
         if self.data.dtype.kind == "b":
             raise NotImplementedError(f'"{op}_cpu" not implemented for \'Bool\'')
 
-    def _values_at(self, index, d: int):
-        """(values gathered at index along d, index); 0-d inputs as themselves."""
+    def _values_at(self, index, d: int, name: str, keepdim: bool = True):
+        """(values gathered at index along d, index), the values' node named ``name``
+        as PyTorch's; 0-d inputs as themselves."""
         if self.ndim == 0:
             return self.clone(), _zero_index()
-        return self.gather(d, index), index
+        values = Picked.apply(self, dim=d, index=gather_index(index.data, self.shape, d),
+                              keepdim=keepdim, name=name)
+        return values, (index if keepdim else index.squeeze(d))
 
     def sort(self, dim=-1, descending=False, stable=False):
         """(values, indices) sorted along dim; NaN sorts as the largest value."""
         d = self._one_dim(dim, "sort")
         if self.ndim == 0:
-            return sort_result(*self._values_at(None, 0))
+            return sort_result(*self._values_at(None, 0, "SortBackward0"))
         return sort_result(*self._values_at(SortIndices.apply(self, dim=d,
-                                                              descending=descending), d))
+                                                              descending=descending), d,
+                                            "SortBackward0"))
 
     def argsort(self, dim=-1, descending=False, stable=False):
         return self.sort(dim, descending, stable).indices
@@ -64,9 +69,9 @@ class SortingMethods:
             raise RuntimeError(f"topk: selected index k={k} out of range for dimension {d} "
                                f"of size {n} (shape {tuple(self.shape)})")
         if self.ndim == 0:
-            return topk_result(*self._values_at(None, 0))
+            return topk_result(*self._values_at(None, 0, "TopkBackward0"))
         return topk_result(*self._values_at(SortIndices.apply(self, dim=d, descending=largest,
-                                                              k=k), d))
+                                                              k=k), d, "TopkBackward0"))
 
     def kthvalue(self, k, dim=-1, keepdim=False):
         """The k-th smallest element along dim (k counts from 1), as (values, indices)."""
@@ -77,19 +82,16 @@ class SortingMethods:
         if not 1 <= k <= n:
             raise RuntimeError(f"kthvalue: selected number k={k} out of range for dimension "
                                f"{d} of size {n} (shape {tuple(self.shape)})")
-        return kthvalue_result(*self._pick(d, keepdim, k - 1, "kthvalue"))
+        return kthvalue_result(*self._pick(d, keepdim, k - 1, "kthvalue", "KthvalueBackward0"))
 
-    def _pick(self, d, keepdim, rank, op):
+    def _pick(self, d, keepdim, rank, op, name):
         """(values, indices) of the element of ``rank`` along d (RankIndex)."""
         if self.ndim == 0:
-            return self._values_at(None, 0)
+            return self._values_at(None, 0, name)
         if self.shape[d] == 0:
             raise IndexError(f"{op}(): expected reduction dim {d} to have non-zero size "
                              f"(shape {tuple(self.shape)})")
-        values, idx = self._values_at(RankIndex.apply(self, dim=d, rank=rank), d)
-        if not keepdim:
-            values, idx = values.squeeze(d), idx.squeeze(d)
-        return values, idx
+        return self._values_at(RankIndex.apply(self, dim=d, rank=rank), d, name, keepdim)
 
     def median(self, dim=None, keepdim=False):
         """The lower median (the ((n−1)//2)-th smallest); NaN if a NaN is present.
@@ -98,7 +100,7 @@ class SortingMethods:
         if dim is None:
             return Median.apply(self, skip_nan=False)
         d = self._one_dim(dim, "median")
-        return median_result(*self._pick(d, keepdim, "median", "median"))
+        return median_result(*self._pick(d, keepdim, "median", "median", "MedianBackward1"))
 
     def nanmedian(self, dim=None, keepdim=False):
         """The lower median of the elements that are not NaN (NaN if all are)."""
@@ -106,18 +108,17 @@ class SortingMethods:
         if dim is None:
             return Median.apply(self, skip_nan=True)
         d = self._one_dim(dim, "nanmedian")
-        return nanmedian_result(*self._pick(d, keepdim, "nanmedian", "nanmedian"))
+        return nanmedian_result(*self._pick(d, keepdim, "nanmedian", "nanmedian",
+                                            "NanmedianBackward1"))
 
     def mode(self, dim=-1, keepdim=False):
         """The most frequent value along dim (the smallest of equally frequent ones)
         and the index of its last occurrence, as (values, indices)."""
         d = self._one_dim(dim, "mode")
         if self.ndim == 0:
-            return mode_result(*self._values_at(None, 0))
+            return mode_result(*self._values_at(None, 0, "ModeBackward0"))
         if self.shape[d] == 0:
             raise IndexError(f"mode(): expected reduction dim {d} to have non-zero size "
                              f"(shape {tuple(self.shape)})")
-        values, index = self._values_at(ModeIndex.apply(self, dim=d), d)
-        if not keepdim:
-            values, index = values.squeeze(d), index.squeeze(d)
-        return mode_result(values, index)
+        return mode_result(*self._values_at(ModeIndex.apply(self, dim=d), d, "ModeBackward0",
+                                            keepdim))

@@ -82,7 +82,8 @@ def backward_many(tensors, grad_tensors=None, retain_graph=None, create_graph=Fa
             _accumulate_leaves({t: g for t, g in caught if t._ctx is None})
             for t, g in caught:
                 if t._ctx is not None:  # a non-leaf named in inputs=
-                    t.grad = _tensor(g.copy()) if t.grad is None else _tensor(t.grad.data + g)
+                    t.grad = _tensor(np.array(g)) if t.grad is None else \
+                        _tensor(np.asarray(t.grad.data + g))
     finally:
         grad_mode.enabled = enabled
 
@@ -142,8 +143,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 g = np.zeros(t.data.shape, t.data.dtype)
-        if g is not None and not hasattr(g, "_ctx"):
-            g = _tensor(g if g.flags.writeable and g.base is None else g.copy())
+        if g is not None and not hasattr(g, "_ctx"):  # np.array: a 0-d scalar as an array too
+            g = _tensor(g if g.__class__ is np.ndarray and g.flags.writeable and g.base is None
+                        else np.array(g))
         if g is not None and g.data.dtype != t.data.dtype:
             g = g.to(t.data.dtype) if create_graph else _tensor(g.data.astype(t.data.dtype))
         result.append(g)

@@ -147,7 +147,7 @@ def _array_hooks(t, g):
     for hook in t._hooks or ():
         g = _run_hook(hook, g)
     if t._retains_grad:  # in grad() too, as PyTorch
-        t.grad = _tensor(g.copy()) if t.grad is None else _tensor(t.grad.data + g)
+        t.grad = _tensor(np.array(g)) if t.grad is None else _tensor(np.asarray(t.grad.data + g))
     return g
 
 

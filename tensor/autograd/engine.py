@@ -163,7 +163,7 @@ def _non_leaf_hooks(t, g):
         g = _run_hook(hook, g)
     if t._retains_grad:
         if t.grad is None:
-            t.grad = _wrap(g.copy())
+            t.grad = _wrap(np.array(g))  # a copy; an array also where g is a 0-d scalar
         else:
             t.grad.data += g
     return g
@@ -175,6 +175,8 @@ def _accumulate_leaves(leaves: dict) -> None:
     seen = set()
     make = function._make
     for leaf, g in leaves.items():
+        if g.__class__ is not np.ndarray:  # NumPy gives a 0-d result as a scalar, which
+            g = np.array(g)  # an optimizer's in-place update (buf *= m) would not change
         hooked = leaf._hooks
         if hooked:
             for hook in hooked:

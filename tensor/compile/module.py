@@ -25,7 +25,8 @@ class CompiledFunction(Function):
     @staticmethod
     def backward(ctx, g):
         grads = ctx.run_backward(g)
-        return tuple(grads.get(t) for t in ctx.tensors)
+        grads = tuple(grads.get(t) for t in ctx.tensors)
+        return grads[0] if len(grads) == 1 else grads  # one input: a bare gradient
 
 
 _CLASSES: dict = {}

@@ -119,6 +119,7 @@ class Conv2d(Function):
 
     torch_name = "ConvolutionBackward0"
     broadcasts = False
+    twice_differentiable = True  # through conv_grad.py, for a Tensor g
 
     @staticmethod
     def forward(ctx, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
@@ -132,6 +133,9 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if not isinstance(g, np.ndarray):  # create_graph: recorded convolutions
+            from .conv_grad import conv2d_backward
+            return conv2d_backward(ctx, g)
         (xp, w), needs = ctx.saved, ctx.needs_input_grad
         x_shape, stride, padding, dilation, groups = ctx.geometry
         o, cg, kh, kw = w.shape

@@ -77,6 +77,13 @@ def permute(a, dims):
     return a.permute(tuple(dims)) if is_tensor(a) else a.transpose(dims)
 
 
+def flip(a, axis: int):
+    """a reversed along axis (a recorded slice on a Tensor)."""
+    if is_tensor(a):
+        return a[(slice(None),) * axis + (slice(None, None, -1),)]
+    return np.flip(a, axis)
+
+
 def mT(a):
     """The last two axes swapped."""
     return a.transpose(-2, -1) if is_tensor(a) else a.swapaxes(-1, -2)

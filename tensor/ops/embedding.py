@@ -7,11 +7,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
+from .either import is_tensor
+from .shape import IndexAdd, where
 
 
 class Embedding(Function):
     """y[…] = W[idx[…]];  dW[r] = Σ_{idx[…] = r} g[…]  (dW[padding_idx] = 0)"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -21,6 +24,10 @@ class Embedding(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if is_tensor(g):  # create_graph: the rows of g added at idx, a recorded op
+            if ctx.padding_idx is not None:
+                g = where((ctx.idx == ctx.padding_idx)[..., None], 0, g)
+            return IndexAdd.apply(g, shape=(ctx.rows, g.shape[-1]), key=ctx.idx)
         dw = np.zeros((ctx.rows, g.shape[-1]), g.dtype)
         np.add.at(dw, ctx.idx, g)
         if ctx.padding_idx is not None:

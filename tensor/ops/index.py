@@ -2,13 +2,16 @@
 scatter_add. Each forward copies x and writes into the copy, so x's gradient is g
 where x survived; the written values' gradient is g read back at their positions.
 The in-place forms (``index_put_``, …, in ``indexing.py``) call the same writers
-on the tensor's own array."""
+on the tensor's own array. Each backward is written in recorded ops too (`through`
+the indexing ops of ``shape.py``), for gradients of gradients."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..function import Function
+from . import shape
+from .either import is_tensor, through
 
 
 def put(a: np.ndarray, key, values, accumulate: bool) -> None:
@@ -47,9 +50,23 @@ def scatter_into(a: np.ndarray, dim: int, index: np.ndarray, src, add: bool) -> 
         view[_positions(index, dim)] = src
 
 
+def zeroed(g, write):
+    """g with 0 where ``write(array, value)`` writes: on a copy of an array, through a
+    constant mask on a Tensor (recorded, for create_graph)."""
+    if is_tensor(g):
+        mask = np.zeros(g.shape, bool)
+        write(mask, True)
+        return shape.where(mask, 0, g)
+    dx = g.copy()
+    write(dx, 0)
+    return dx
+
+
 class IndexPut(Function):
     """y = x with y[key] = v (accumulate: y[key] += v);  dx = g, 0 at key unless
     accumulating;  dv = g[key]"""
+
+    twice_differentiable = True
 
     @staticmethod
     def forward(ctx, x, v, key, accumulate):
@@ -60,17 +77,19 @@ class IndexPut(Function):
 
     @staticmethod
     def backward(ctx, g):
-        dx = None
+        dx = dv = None
         if ctx.needs_input_grad[0]:
-            dx = g.copy()
-            if not ctx.accumulate:
-                dx[ctx.key] = 0
-        return dx, (g[ctx.key] if ctx.needs_input_grad[1] else None)
+            dx = g if ctx.accumulate else zeroed(g, lambda a, v: a.__setitem__(ctx.key, v))
+        if ctx.needs_input_grad[1]:
+            dv = through(shape.Index, g, key=ctx.key)
+        return dx, dv
 
 
 class IndexAdd(Function):
     """y = x with s's slice i added at slice index[i] along dim;  dx = g,
     ds = α·g's slices at index"""
+
+    twice_differentiable = True
 
     @staticmethod
     def forward(ctx, x, s, dim, index, alpha):
@@ -81,13 +100,19 @@ class IndexAdd(Function):
 
     @staticmethod
     def backward(ctx, g):
-        ds = np.take(g, ctx.index, axis=ctx.dim) if g.ndim else g.reshape(1)[ctx.index]
+        key = (slice(None),) * ctx.dim + (ctx.index,)
+        ds = through(shape.Index, g if g.ndim else g.reshape(1), key=key)
         return g, (ds * ctx.alpha if ctx.alpha != 1 else ds)
 
 
 class Scatter(Function):
     """y = x with y[…index[i]…] = s[i] along dim (add: += s[i]);  dx = g, 0 where
     written unless adding;  ds = g gathered at index (0 beyond index's shape)"""
+
+    twice_differentiable = True
+
+    def backward_name(self) -> str:
+        return "ScatterAddBackward0" if self.add else "ScatterBackward0"
 
     @staticmethod
     def forward(ctx, x, s, dim, index, add):
@@ -98,16 +123,14 @@ class Scatter(Function):
 
     @staticmethod
     def backward(ctx, g):
-        dx = None
+        dx = ds = None
         if ctx.needs_input_grad[0]:
-            dx = g.copy()
-            if not ctx.add:
-                scatter_into(dx, ctx.dim, ctx.index, 0, add=False)
-        ds = None
+            dx = g if ctx.add else zeroed(
+                g, lambda a, v: scatter_into(a, ctx.dim, ctx.index, v, add=False))
         if ctx.needs_input_grad[1]:
-            ds = np.zeros(ctx.shape, g.dtype)
-            if ctx.index.size:
-                view = g.reshape(1) if g.ndim == 0 else g
-                corner = tuple(slice(0, n) for n in ctx.index.shape)
-                ds.reshape(ds.shape or (1,))[corner] = view[_positions(ctx.index, ctx.dim)]
+            picked = through(shape.Index, g.reshape(1) if g.ndim == 0 else g,
+                             key=_positions(ctx.index, ctx.dim))
+            ds = picked if tuple(picked.shape) == ctx.shape else through(
+                shape.IndexAdd, picked.reshape(ctx.index.shape), shape=ctx.shape,
+                key=tuple(slice(0, n) for n in ctx.index.shape) if ctx.shape else ())
         return dx, ds

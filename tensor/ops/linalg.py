@@ -22,7 +22,19 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
+        ctx.ndims = (x.ndim, y.ndim)
         return x @ y
+
+    def backward_name(self) -> str:
+        """PyTorch's node for the ranks matmul dispatched on (dot, mv, mm, or a batched
+        product folded back into shape); dot/mv/bmm themselves keep their names."""
+        if type(self) is not MatMul:
+            return self.torch_name
+        nx, ny = self.ndims
+        if nx > 2 or ny > 2:
+            return "CloneBackward0" if nx == 2 else "UnsafeViewBackward0"
+        return {(1, 1): "DotBackward0", (2, 1): "MvBackward0",
+                (1, 2): "SqueezeBackward4"}.get((nx, ny), "MmBackward0")
 
     @staticmethod
     def backward(ctx, g):

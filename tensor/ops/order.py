@@ -1,12 +1,13 @@
 """The indices of order statistics (no gradient: the values are gathered at them,
-so their gradient is gather's). Ops rather than NumPy calls in the method, so that
-``tensor.compile`` records them and a replay sorts the new input."""
+so their gradient is gather's: `Picked`). Ops rather than NumPy calls in the method,
+so that ``tensor.compile`` records them and a replay sorts the new input."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .nograd import NoGrad
+from .shape import Gather
 
 
 def stable_argsort(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
@@ -65,3 +66,19 @@ class ModeIndex(NoGrad):
             same = np.isnan(row) if row.dtype.kind == "f" and np.isnan(best) else row == best
             last[r] = np.flatnonzero(same)[-1]
         return np.expand_dims(last.reshape(rows.shape[:-1]), dim)
+
+
+class Picked(Gather):
+    """y = x gathered along dim at index, dim dropped unless keepdim: the values of
+    max(dim), sort, topk, kthvalue, median(dim), mode, one node under PyTorch's name
+    for each (``name``);  dx = g added back at index"""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, keepdim=True, name=None):
+        ctx.torch_name, ctx.keepdim = name, keepdim
+        y = Gather.forward(ctx, x, dim, index)
+        return y if keepdim else y.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Gather.backward(ctx, g if ctx.keepdim else g.reshape(ctx.index.shape))

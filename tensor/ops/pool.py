@@ -35,6 +35,7 @@ class MaxPool2d(Function):
 
     torch_name = "MaxPool2DWithIndicesBackward0"
     broadcasts = False
+    twice_differentiable = True  # through conv_grad.py, for a Tensor g
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation):
@@ -65,6 +66,9 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if not isinstance(g, np.ndarray):  # create_graph: a recorded index-add
+            from .conv_grad import max_pool2d_backward
+            return max_pool2d_backward(ctx, g)
         (at,), (x_shape, strides, kernel, stride, padding, dilation) = ctx.saved, ctx.geometry
         (top, bottom), (left, right) = ((p, p) for p in padding)
         shape = (*x_shape[:2], x_shape[2] + top + bottom, x_shape[3] + left + right)
@@ -97,6 +101,7 @@ class AvgPool2d(Function):
 
     torch_name = "AvgPool2DBackward0"
     broadcasts = False
+    twice_differentiable = True  # through conv_grad.py, for a Tensor g
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding):
@@ -111,6 +116,9 @@ class AvgPool2d(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if not isinstance(g, np.ndarray):  # create_graph: recorded index-adds
+            from .conv_grad import avg_pool2d_backward
+            return avg_pool2d_backward(ctx, g)
         x_shape, kernel, stride, padding = ctx.geometry
         n, c, h, w = x_shape
         share = g / g.dtype.type(kernel[0] * kernel[1])

@@ -32,8 +32,10 @@ class Sum(Function):
     twice_differentiable = True
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim):
+    def forward(ctx, x, axes, keepdim, dim_given=False):
         ctx.shape, ctx.axes = x.shape, axes
+        if dim_given:  # PyTorch's node for sum(dim)
+            ctx.torch_name = "SumBackward1"
         # integers and bools sum to int64, as PyTorch (NumPy gives uint64 for uint8)
         dtype = None if x.dtype.kind == "f" else np.int64
         return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype))
@@ -49,8 +51,10 @@ class Mean(Function):
     twice_differentiable = True
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim):
+    def forward(ctx, x, axes, keepdim, dim_given=False):
         ctx.shape, ctx.axes = x.shape, axes
+        if dim_given:  # PyTorch's node for mean(dim)
+            ctx.torch_name = "MeanBackward1"
         n = 1
         for a in axes:
             n *= x.shape[a]
@@ -74,6 +78,10 @@ class Amax(Function):
     twice_differentiable = True
 
     extreme = staticmethod(np.amax)  # Amin reuses all of it with np.amin
+    whole = "MaxBackward1"  # PyTorch's node for max() of the whole tensor
+
+    def backward_name(self) -> str:
+        return self.whole if self.nan_shares else Function.backward_name(self)
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, nan_shares=False):
@@ -96,6 +104,7 @@ class Amin(Amax):
     """y = min x over axes;  dx = g shared evenly among the minima (as torch.amin)"""
 
     extreme = staticmethod(np.amin)
+    whole = "MinBackward1"
 
 
 class VectorNorm(Function):
@@ -132,6 +141,8 @@ class Median(Function):
     """y = the lower median of all of x (NaN if x has one; ignoring NaNs: nanmedian);
     dx = g shared evenly among the elements equal to y, as PyTorch's median()"""
 
+    twice_differentiable = True
+
     @staticmethod
     def forward(ctx, x, skip_nan):
         flat = np.sort(x.reshape(-1), kind="stable")  # NaN sorts last
@@ -144,10 +155,14 @@ class Median(Function):
         else:
             y = np.asarray(flat[(flat.size - 1) // 2])
         ctx.save_for_backward(x, y)
+        ctx.skip_nan = skip_nan
         return y.copy()
+
+    def backward_name(self) -> str:
+        return "NanmedianBackward0" if self.skip_nan else "MedianBackward0"
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved
-        mask = np.isnan(x) if y.dtype.kind == "f" and np.isnan(y) else x == y
+        x, y = (value(a) for a in ctx.saved)
+        mask = np.asarray(np.isnan(x) if y.dtype.kind == "f" and np.isnan(y) else x == y)
         return mask * (g / max(mask.sum(), 1))

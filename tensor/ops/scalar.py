@@ -7,11 +7,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
+from .either import value
+from .shape import where
 
 
 class Rsub(Function):
     """y = c − x for a constant c;  dx = −g"""
 
+    twice_differentiable = True
     torch_name = "RsubBackward1"
     broadcasts = False
 
@@ -27,6 +30,7 @@ class Rsub(Function):
 class Reciprocal(Function):
     """y = 1/x;  dx = −g·y²"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -45,6 +49,7 @@ class Reciprocal(Function):
 class RPow(Function):
     """y = cˣ for a constant c;  dx = g·y·ln c  (0 where c = 0 and x ≥ 0, as PyTorch)"""
 
+    twice_differentiable = True
     torch_name = "PowBackward2"
     broadcasts = False
 
@@ -59,5 +64,5 @@ class RPow(Function):
     def backward(ctx, g):
         x, y = ctx.saved
         with np.errstate(divide="ignore", invalid="ignore"):
-            dx = g * y * np.log(ctx.c)
-        return np.where((ctx.c == 0) & (x >= 0), 0, dx).astype(g.dtype, copy=False)
+            dx = g * (y * np.log(ctx.c))
+            return where((ctx.c == 0) & (value(x) >= 0), 0, dx)

@@ -65,6 +65,34 @@ class Permute(Function):
         return permute(g, np.argsort(ctx.dims))
 
 
+class Transpose(Permute):
+    """y = x with two axes swapped (transpose, mT);  dx = g swapped back"""
+
+    torch_name = "TransposeBackward0"
+
+
+class TransposeT(Permute):
+    """y = xᵀ of a matrix (t());  dx = gᵀ"""
+
+    torch_name = "TBackward0"
+
+
+class Unsqueeze(Reshape):
+    """y = x with a size-1 axis inserted;  dx = g reshaped back"""
+
+    torch_name = "UnsqueezeBackward0"
+
+
+class Squeeze(Reshape):
+    """y = x without (some of) its size-1 axes;  dx = g reshaped back. PyTorch's node
+    name says how the dims were given: none (0), one (1), several (2)"""
+
+    @staticmethod
+    def forward(ctx, x, shape, given=0):
+        ctx.torch_name = f"SqueezeBackward{given}"
+        return Reshape.forward(ctx, x, shape)
+
+
 class Expand(Function):
     """y = x broadcast to a larger shape;  dx = g summed back (done by the engine)"""
 
@@ -161,6 +189,24 @@ class Cat(Function):
         return RuntimeError(f"cat: tensors of shapes {shapes_of(arrays)} cannot be joined: {exc}")
 
 
+class Stack(Function):
+    """y = [x₀, x₁, …] joined along a new dim;  dxᵢ = g's slice i along dim"""
+
+    twice_differentiable = True
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.dim, ctx.n = dim, len(xs)
+        return np.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        lead = (slice(None),) * ctx.dim
+        parts = tuple(through(Index, g, key=(*lead, i)) for i in range(ctx.n))
+        return parts[0] if ctx.n == 1 else parts  # one input: a bare gradient
+
+
 class Where(Function):
     """y = cond ? a : b;  da = g·cond,  db = g·¬cond"""
 
@@ -176,6 +222,16 @@ class Where(Function):
         na, nb = ctx.needs_input_grad
         return (where(ctx.cond, g, 0) if na else None,
                 where(ctx.cond, 0, g) if nb else None)
+
+
+class MaskedFill(Where):
+    """y = value where mask, else x (masked_fill);  dvalue = Σ g·mask,  dx = g·¬mask"""
+
+    @staticmethod
+    def forward(ctx, value, x, cond, tensor_value=False):
+        # PyTorch's node: MaskedFillBackward0 for a number, 1 for a tensor value
+        ctx.torch_name = f"MaskedFillBackward{int(tensor_value)}"
+        return Where.forward(ctx, value, x, cond)
 
 
 def where(cond: np.ndarray, a, b):

@@ -8,6 +8,8 @@ import math
 import numpy as np
 
 from ..function import Function
+from .either import exp, value
+from .shape import where
 
 # NumPy has no erf; math.erf is exact to the last bit in float64 (speed is not the
 # point here: erf is rare in a learner's code)
@@ -17,6 +19,7 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 class Erf(Function):
     """y = erf x = 2/√π ∫₀ˣ e^(−t²) dt;  dx = g·2/√π·e^(−x²)"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -27,13 +30,14 @@ class Erf(Function):
     @staticmethod
     def backward(ctx, g):
         x = ctx.saved[0]
-        return g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)
+        return g * (2 / math.sqrt(math.pi)) * exp(-x * x)
 
 
 class Logit(Function):
     """y = ln(z / (1 − z)), z = x clamped to [eps, 1 − eps];  dx = g / (x(1 − x)),
     0 outside [eps, 1 − eps] (NaN outside [0, 1] without eps, as PyTorch)"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -47,17 +51,19 @@ class Logit(Function):
     @staticmethod
     def backward(ctx, g):
         x, eps = ctx.saved[0], ctx.eps
+        v = value(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             dx = g / (x * (1 - x) + 0.0)  # + 0.0: −0 becomes +0, as PyTorch's
         if eps is None:
-            return np.where((x < 0) | (x > 1), np.nan, dx).astype(dx.dtype)
-        return np.where((x < eps) | (x > 1 - eps), 0, dx).astype(dx.dtype)
+            return where((v < 0) | (v > 1), np.nan, dx)
+        return where((v < eps) | (v > 1 - eps), 0, dx)
 
 
 class Maximum(Function):
     """z = max(a, b) elementwise;  da = g where a > b, db = g where b > a, each g/2
     at a tie (as PyTorch; NaN, which propagates, passes g to both)"""
 
+    twice_differentiable = True
     pick = staticmethod(np.maximum)  # Minimum reuses all of it with np.minimum
 
     @staticmethod
@@ -67,11 +73,11 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved
-        half = np.where(a == b, g / 2, g)
+        a, b = (value(t) for t in ctx.saved)
+        half = where(a == b, g / 2, g)
         a_loses = a < b if ctx.pick is np.maximum else a > b
         b_loses = a > b if ctx.pick is np.maximum else a < b
-        return np.where(a_loses, 0, half), np.where(b_loses, 0, half)
+        return where(a_loses, 0, half), where(b_loses, 0, half)
 
 
 class Minimum(Maximum):
@@ -86,6 +92,9 @@ class ClampTensors(Function):
     where lo ≤ x ≤ hi,  dlo = g where x < lo < hi,  dhi = g where x > hi or hi < lo
     (as PyTorch; with one bound only, dlo = g where x < lo, dhi = g where x > hi)"""
 
+    twice_differentiable = True
+    torch_name = "ClampBackward0"
+
     @staticmethod
     def forward(ctx, x, *bounds, has_lo, has_hi):
         ctx.save_for_backward(x, *bounds)
@@ -95,26 +104,28 @@ class ClampTensors(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, *bounds = ctx.saved
-        zero = g.dtype.type(0)
+        x, *bounds = (value(t) for t in ctx.saved)
         if not ctx.has_hi:
             lo = bounds[0]
-            return np.where(x >= lo, g, zero), np.where(x < lo, g, zero)
+            return where(x >= lo, g, 0), where(x < lo, g, 0)
         if not ctx.has_lo:
             hi = bounds[0]
-            return np.where(x <= hi, g, zero), np.where(x > hi, g, zero)
+            return where(x <= hi, g, 0), where(x > hi, g, 0)
         lo, hi = bounds
-        return (np.where((x >= lo) & (x <= hi), g, zero),
-                np.where((x < lo) & (lo < hi), g, zero),
-                np.where((x > hi) | (hi < lo), g, zero))
+        return (where((x >= lo) & (x <= hi), g, 0), where((x < lo) & (lo < hi), g, 0),
+                where((x > hi) | (hi < lo), g, 0))
 
 
 class Lerp(Function):
     """y = a + w·(b − a) (rounded from the nearer end, as PyTorch);  da = g·(1 − w),
     db = g·w,  dw = g·(b − a)"""
 
+    twice_differentiable = True
+
     @staticmethod
-    def forward(ctx, a, b, w):
+    def forward(ctx, a, b, w, number_weight=False):
+        if not number_weight:  # PyTorch's node for a tensor weight
+            ctx.torch_name = "LerpBackward1"
         ctx.save_for_backward(a, b, w)
         with np.errstate(invalid="ignore", over="ignore"):
             return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))

@@ -7,11 +7,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
+from .either import through
 
 
 class Tril(Function):
     """y = x·1[j − i ≤ k];  dx = g·1[j − i ≤ k]"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -21,12 +23,13 @@ class Tril(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return np.tril(g, ctx.k)
+        return through(Tril, g, k=ctx.k)
 
 
 class Triu(Function):
     """y = x·1[j − i ≥ k];  dx = g·1[j − i ≥ k]"""
 
+    twice_differentiable = True
     broadcasts = False
 
     @staticmethod
@@ -36,4 +39,4 @@ class Triu(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return np.triu(g, ctx.k)
+        return through(Triu, g, k=ctx.k)

@@ -5,11 +5,15 @@ is the gradient at those elements (the engine sums it back to v's shape)."""
 from __future__ import annotations
 
 from ..function import Function
-from .shape import _is_basic
+from .either import through
+from .index import zeroed
+from .shape import Index, _is_basic
 
 
 class SetItem(Function):
     """y = x with y[key] = v;  dx = g with g[key] = 0,  dv = g[key]"""
+
+    twice_differentiable = True
 
     def backward_name(self) -> str:
         """PyTorch's: CopySlices for x[0] = v, x[1:] = v; IndexPutBackward0 for an
@@ -26,8 +30,5 @@ class SetItem(Function):
     @staticmethod
     def backward(ctx, g):
         nx, nv = ctx.needs_input_grad
-        dx = None
-        if nx:
-            dx = g.copy()
-            dx[ctx.key] = 0
-        return dx, (g[ctx.key] if nv else None)
+        dx = zeroed(g, lambda a, v: a.__setitem__(ctx.key, v)) if nx else None
+        return dx, (through(Index, g, key=ctx.key) if nv else None)

@@ -190,3 +190,81 @@ def test_module_reprs_match_torch():
     ]
     for ours, theirs in pairs:
         assert repr(ours) == repr(theirs)
+
+
+# The reductions and order statistics by how they are called (dim or not, keepdim,
+# the function or the method), on generated shapes; and the other ops whose node
+# PyTorch names after the call rather than the math.
+def _reduction_calls(ndim):
+    calls = {"max()": lambda L, x: x.max(), "min()": lambda L, x: x.min(),
+             "amax()": lambda L, x: x.amax(), "amin()": lambda L, x: L.amin(x),
+             "sum()": lambda L, x: x.sum(), "mean()": lambda L, x: x.mean(),
+             "prod()": lambda L, x: x.prod(), "median()": lambda L, x: x.median(),
+             "nanmedian()": lambda L, x: x.nanmedian()}
+    for d in range(-ndim, ndim):
+        for keep in (False, True):
+            calls.update({
+                f"max({d}, {keep})": lambda L, x, d=d, k=keep: x.max(d, keepdim=k).values,
+                f"torch.min({d}, {keep})": lambda L, x, d=d, k=keep: L.min(x, d, k)[0],
+                f"amax({d}, {keep})": lambda L, x, d=d, k=keep: x.amax(d, keepdim=k),
+                f"amin(({d},), {keep})": lambda L, x, d=d, k=keep: x.amin((d,), keepdim=k),
+                f"sum({d}, {keep})": lambda L, x, d=d, k=keep: x.sum(d, keepdim=k),
+                f"mean({d}, {keep})": lambda L, x, d=d, k=keep: L.mean(x, d, k),
+                f"prod({d}, {keep})": lambda L, x, d=d, k=keep: x.prod(d, keepdim=k),
+                f"median({d}, {keep})": lambda L, x, d=d, k=keep: x.median(d, k).values,
+                f"nanmedian({d}, {keep})": lambda L, x, d=d, k=keep: x.nanmedian(d, k)[0],
+                f"kthvalue({d}, {keep})": lambda L, x, d=d, k=keep: x.kthvalue(1, d, k)[0],
+                f"mode({d}, {keep})": lambda L, x, d=d, k=keep: x.mode(d, k).values,
+                f"sort({d}, {keep})": lambda L, x, d=d, k=keep: x.sort(d, descending=k)[0],
+                f"topk({d}, {keep})": lambda L, x, d=d, k=keep: x.topk(1, d, largest=k)[0],
+                f"squeeze({d})": lambda L, x, d=d: x.squeeze(d),
+                f"unsqueeze({d})": lambda L, x, d=d: x.unsqueeze(d),
+                f"transpose(0, {d})": lambda L, x, d=d: x.transpose(0, d),
+                f"cumsum({d})": lambda L, x, d=d: x.cumsum(d),
+            })
+    return calls
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (1, 4), (2, 1, 3)], ids=str)
+def test_reduction_and_order_grad_fn_names_are_torch_names(shape):
+    a = np.random.default_rng(len(shape)).standard_normal(shape).astype(np.float32)
+    for call, fn in _reduction_calls(len(shape)).items():
+        ours = fn(tensor, tensor.tensor(a, requires_grad=True))
+        theirs = fn(torch, torch.tensor(a, requires_grad=True))
+        assert repr(ours.grad_fn).startswith(f"<{type(theirs.grad_fn).__name__} "), call
+
+
+MORE_GRAD_FN_CASES = {
+    "squeeze_all": lambda L, x: x[None].squeeze(), "squeeze_dims": lambda L, x: x[None].squeeze(
+        (0,)), "unsqueeze": lambda L, x: x.unsqueeze(1), "t": lambda L, x: x.t(),
+    "t_1d": lambda L, x: x[0].t(), "mT": lambda L, x: x.mT, "T": lambda L, x: x.T,
+    "matmul_mv": lambda L, x: x @ x[0], "matmul_dot": lambda L, x: x[0] @ x[1],
+    "matmul_vm": lambda L, x: x[0] @ x.T, "matmul_batched": lambda L, x: x[None] @ x.T,
+    "matmul_mm_batched": lambda L, x: x[:, :3] @ x[None], "dot": lambda L, x: L.dot(x[0], x[1]),
+    "mv": lambda L, x: L.mv(x, x[0]), "bmm": lambda L, x: L.bmm(x[None], x.T[None]),
+    "lerp_number": lambda L, x: x.lerp(x * 2, 0.3), "lerp_tensor": lambda L, x: x.lerp(x * 2, x),
+    "clamp_tensor": lambda L, x: x.clamp(min=x * 0.5), "clamp": lambda L, x: x.clamp(-1, 1),
+    "clamp_max": lambda L, x: x.clamp(max=0.5),
+    "scatter": lambda L, x: x.scatter(0, L.tensor([[0, 1, 2, 0]]), x[:1] * 1),
+    "scatter_add": lambda L, x: x.scatter_add(0, L.tensor([[0, 1, 2, 0]]), x[:1] * 1),
+    "masked_fill": lambda L, x: x.masked_fill(x > 0, 0.0),
+    "masked_fill_tensor": lambda L, x: x.masked_fill(x > 0, L.tensor(1.0)),
+    "index_put": lambda L, x: x.index_put((L.tensor([0]),), L.tensor(1.0)),
+    "index_add": lambda L, x: x.index_add(0, L.tensor([0]), x[:1] * 1),
+    "gather": lambda L, x: x.gather(1, L.tensor([[0], [1], [2]])),
+    "erf": lambda L, x: x.erf(), "logit": lambda L, x: x.sigmoid().logit(),
+    "maximum": lambda L, x: L.maximum(x, x * 2), "max_two": lambda L, x: L.max(x, x * 2),
+    "minimum": lambda L, x: L.minimum(x, x * 2), "cumprod": lambda L, x: x.cumprod(1),
+    "rsub": lambda L, x: 2 - x, "rdiv": lambda L, x: 2 / x, "rpow": lambda L, x: 2 ** x,
+    "tril": lambda L, x: x.tril(), "triu": lambda L, x: x.triu(1),
+    "embedding": lambda L, x: L.nn.functional.embedding(L.tensor([0, 2]), x),
+    "stack": lambda L, x: L.stack([x, x * 2], 1), "stack_one": lambda L, x: L.stack([x]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE_GRAD_FN_CASES))
+def test_more_grad_fn_names_are_torch_names(case):
+    a = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    ours = MORE_GRAD_FN_CASES[case](tensor, tensor.tensor(a, requires_grad=True))
+    theirs = MORE_GRAD_FN_CASES[case](torch, torch.tensor(a, requires_grad=True))
+    assert repr(ours).endswith(f"grad_fn=<{type(theirs.grad_fn).__name__}>)")

@@ -69,7 +69,12 @@ def twice(lib, fn, arrays):
 def deviation(name, arrays) -> bool:
     """Known differences, at points where the second derivative is not defined: pow
     with a base of exactly 0 (torch's NaN or ±inf from 0·log 0 where this engine's
-    masks give 0)."""
+    masks give 0); logit where x·(1 − x) squared underflows (torch's division backward
+    computes −g·x/y², 0/0 there; this engine's −g·(x/y)/y stays finite)."""
+    if name.startswith("logit"):
+        with np.errstate(all="ignore"):
+            d = np.abs(arrays[0] * (1 - arrays[0]))
+        return bool(((d > 0) & (d < 1e-150)).any())
     return name == "pow" and bool((arrays[0] == 0).any())
 
 
@@ -80,9 +85,6 @@ def assert_second_derivatives_match(name, fn, arrays):
         ours = twice(tensor, fn, arrays)
     theirs = twice(torch, fn, arrays)
     case = f"{name} on shapes {[a.shape for a in arrays]}"
-    if isinstance(ours, RuntimeError) and "gradient of its gradient is not implemented" in \
-            str(ours) and not isinstance(theirs, Exception):
-        pytest.skip(f"{name}: no double backward yet ({ours})")  # an op still NumPy-only
     if isinstance(theirs, Exception) or isinstance(ours, Exception):
         assert isinstance(ours, Exception) == isinstance(theirs, Exception), (
             f"{case}: torch {theirs!r}, this engine {ours!r}")
