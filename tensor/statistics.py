@@ -8,8 +8,16 @@ import math
 
 import numpy as np
 
+from . import dtypes
 from .dims import normalize_dims
 from .ops.reduce import VectorNorm
+from .reductions import numpy_names
+
+
+def _axes(t, dim, op: str) -> tuple:
+    """``dim`` checked as PyTorch checks it (a 0-d tensor takes 0 and −1), as axes."""
+    axes = normalize_dims(dim, t.ndim, op)
+    return axes if t.ndim else ()
 
 
 class StatisticsMethods:
@@ -25,17 +33,19 @@ class StatisticsMethods:
         self._float_input(op)
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
-        axes = normalize_dims(dim, self.ndim, op) if self.ndim else ()
+        axes = _axes(self, dim, op)
         n = math.prod(self.shape[a] for a in axes)
         centred = self - self.mean(axes, keepdim=True) if axes else self - self
         return centred, axes, max(n - correction, 0)
 
+    @numpy_names
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """Σ(x − mean)² / (N − correction) over ``dim`` (all by default); correction 1
         unless given (``unbiased=False`` is correction 0)."""
         centred, axes, dof = self._centred("var", dim, unbiased, correction)
         return (centred * centred).sum(axes, keepdim=keepdim) / dof
 
+    @numpy_names
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """√var = ‖x − mean‖ / √(N − correction), with var's arguments: the norm's
         gradient is 0 where the spread is 0, as PyTorch's (√ alone would give 0/0)."""
@@ -43,11 +53,19 @@ class StatisticsMethods:
         with np.errstate(divide="ignore", invalid="ignore"):
             return VectorNorm.apply(centred, axes=axes, keepdim=keepdim) / math.sqrt(dof)
 
+    @numpy_names
     def norm(self, p="fro", dim=None, keepdim=False):
         """The p-norm over ``dim`` (all by default): (Σ|x|ᵖ)^(1/p); "fro" and 2 are the
         Euclidean norm, inf the largest |x|, 0 the count of nonzero elements."""
         self._float_input("norm")
-        axes = normalize_dims(dim, self.ndim, "norm") if self.ndim else None
+        if isinstance(dim, (tuple, list)):
+            if p == "fro" and len(dim) > 2:
+                raise RuntimeError(f"norm: the Frobenius norm takes one or two dims, got "
+                                   f"{tuple(dim)}")
+            dim = dim or None  # dim=() is every dim, as PyTorch's
+        axes = _axes(self, dim, "norm")
+        if not self.ndim:  # a 0-d tensor's reductions take no dims
+            axes = None
         if p in ("fro", 2, 2.0):  # one op: its gradient at a zero vector is 0, as PyTorch's
             return VectorNorm.apply(self, axes=axes if axes is not None else (),
                                     keepdim=keepdim)
@@ -62,12 +80,17 @@ class StatisticsMethods:
             return a.sum(axes, keepdim=keepdim)
         return (a ** p).sum(axes, keepdim=keepdim) ** (1.0 / p)
 
+    @numpy_names
     def logsumexp(self, dim, keepdim=False):
         """log Σ exp(x) over ``dim``, with the maximum taken out first (stable)."""
-        self._float_input("logsumexp")
-        axes = normalize_dims(dim, self.ndim, "logsumexp") if self.ndim else ()
+        if self.data.dtype.kind != "f":  # integers and bools as the default float
+            self = self.to(dtypes.PUBLIC[dtypes.DEFAULT_FLOAT])
+        axes = _axes(self, dim, "logsumexp")
         if not axes:
             return self * 1
+        if any(self.shape[a] == 0 for a in axes):  # a sum of no terms: log 0 = −inf
+            with np.errstate(divide="ignore"):
+                return self.exp().sum(axes, keepdim=keepdim).log()
         # the maximum is a constant (its gradient cancels); an infinite one is kept
         # finite, so that a row of −inf gives −inf, not NaN
         big = float(np.finfo(self.data.dtype).max)

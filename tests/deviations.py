@@ -25,6 +25,22 @@ def _base_vanishes_when_cast(base=None, exponent=None, *rest) -> bool:
 
 
 DEVIATIONS = {
+    "var, std and the inf-norm's gradients at an infinite or NaN input": (
+        "They are composed here from mean, subtraction, squares, the 2-norm and amax; "
+        "with an infinite or NaN element their gradients are NaN where PyTorch's own "
+        "formulas give ±inf or 0 (its inf-norm takes the sign of NaN as 0). Finite "
+        "inputs, zero spreads and ties included, give PyTorch's gradients.",
+        lambda op, arrays, kw: op.startswith(("var", "std", "norm_inf")) and any(
+            a.dtype.kind == "f" and not np.isfinite(a).all() for a in _arrays(arrays)),
+    ),
+    "var and std where the squares or the sum overflow the dtype": (
+        "var is Σ(x − mean)²/(N − correction) here, so a sum or square beyond the dtype's "
+        "largest value (3e38 in float32) gives inf or NaN where PyTorch's Welford "
+        "accumulation stays finite.",
+        lambda op, arrays, kw: op.startswith(("var", "std")) and any(
+            a.dtype.kind == "f" and a.size and np.abs(a).max() ** 2 * a.size
+            > np.finfo(a.dtype).max for a in _arrays(arrays)),
+    ),
     "pow's exponent gradient at a base that is 0 only once cast": (
         "With a base of a wider dtype than the result (a float64 1e-300 to a float32 "
         "power), PyTorch tests 'base == 0' on the uncast base but takes ln of the cast one, "

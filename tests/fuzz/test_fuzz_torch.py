@@ -216,6 +216,15 @@ UNARY = {
     "isclose_self": lambda lib, x: lib.isclose(x, x * 1),
     "isclose_nan": lambda lib, x: x.isclose(x, equal_nan=True),
     "element_size": lambda lib, x: lib.tensor(x.element_size()),
+    # statistics and norms (issue #22): integer inputs raise in both
+    "var_all": lambda lib, x: x.var(),
+    "std_unbiased_false": lambda lib, x: x.std(unbiased=False),
+    "var_correction0": lambda lib, x: lib.var(x, correction=0),
+    "norm_all": lambda lib, x: x.norm(),
+    "norm_p1": lambda lib, x: lib.norm(x, p=1),
+    "norm_inf": lambda lib, x: x.norm(float("inf")),
+    "linalg_norm": lambda lib, x: lib.linalg.norm(x),
+    "nelement": lambda lib, x: lib.tensor(x.nelement()),
 }
 
 REDUCE = {  # take dim (and keepdim)
@@ -225,6 +234,12 @@ REDUCE = {  # take dim (and keepdim)
     "mean": lambda lib, x, dim, keep: x.mean(dim=dim, keepdim=keep),
     "amax": lambda lib, x, dim, keep: x.amax(dim=dim, keepdim=keep),
     "amin": lambda lib, x, dim, keep: x.amin(dim=dim, keepdim=keep),
+    "var": lambda lib, x, dim, keep: x.var(dim=dim, keepdim=keep),
+    "std_correction": lambda lib, x, dim, keep: lib.std(x, dim=dim, correction=0,
+                                                         keepdim=keep),
+    "var_keepdims_alias": lambda lib, x, dim, keep: x.var(axis=dim, keepdims=keep),
+    "norm": lambda lib, x, dim, keep: x.norm(dim=dim, keepdim=keep),
+    "sum_axis_alias": lambda lib, x, dim, keep: x.sum(axis=dim, keepdims=keep),
 }
 
 ONE_DIM = {  # take a single int dim
@@ -263,6 +278,8 @@ ONE_DIM = {  # take a single int dim
     "squeeze_dim": lambda lib, x, d, keep: x.squeeze(d),
     "transpose0": lambda lib, x, d, keep: x.transpose(0, d) if x.ndim else x.transpose(0, 0),
     "flatten_from": lambda lib, x, d, keep: x.flatten(d),
+    "logsumexp": lambda lib, x, d, keep: x.logsumexp(d, keepdim=keep),
+    "argmax_axis_alias": lambda lib, x, d, keep: x.argmax(axis=d, keepdim=keep),
 }
 
 BINARY = {
