@@ -50,11 +50,14 @@ def unpad(dxp: np.ndarray, padding, axes=(2, 3)) -> np.ndarray:
     return dxp[tuple(key)]
 
 
-# Rows of patches per block: 1.3 MB of float32 at the official example's second
-# convolution (two images), so that a block is still in the cache when its GEMM reads
-# it, and one buffer serves every block. (Keeping the whole batch's patches for dW
-# costs more than copying them again: 42 MB of fresh pages at batch 64.)
-BLOCK_ROWS = 1536
+# Bytes of patches per block: two images of the official example's second convolution
+# (1.3 MB of float32), its whole batch for the first, so that a block is still in the
+# cache when its GEMM reads it, and one buffer serves every block. (Keeping the whole
+# batch's patches for dW costs more than copying them again: 42 MB of fresh pages.)
+BLOCK_BYTES = 3 << 19
+# Below this many channels per group, patches are copied one kernel position at a time:
+# a channel run too short for a copy loop, a strided row of pixels is long enough
+SHORT_RUN = 8
 
 
 def im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out: np.ndarray):
@@ -62,13 +65,20 @@ def im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out: np.ndarra
     and returned as (m·OH·OW, kh·kw·C): one row per output pixel, its columns by
     group, then kernel position, then channel (each group's columns side by side)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    m, c = xp.shape[0], xp.shape[3]
-    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    patches = sliding_window_view(xp, span, axis=(1, 2))[:, ::sh, ::sw, :, ::dh, ::dw]
-    oh, ow = patches.shape[1:3]  # (m, OH, OW, C, kh, kw), a view
-    patches = patches.reshape(m, oh, ow, groups, c // groups, kh, kw)
+    m, h, w, c = xp.shape
+    oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in zip((h, w), kernel, stride, dilation))
     cols = out[:m * oh * ow * kh * kw * c].reshape(m, oh, ow, groups, kh, kw, -1)
-    np.copyto(cols, patches.transpose(0, 1, 2, 3, 5, 6, 4))
+    if c // groups < SHORT_RUN:
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, :, :, :, i, j] = xp[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                                            j * dw:j * dw + sw * (ow - 1) + 1:sw].reshape(
+                                                m, oh, ow, groups, -1)
+    else:
+        span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+        patches = sliding_window_view(xp, span, axis=(1, 2))[:, ::sh, ::sw, :, ::dh, ::dw]
+        patches = patches.reshape(m, oh, ow, groups, c // groups, kh, kw)  # a view
+        np.copyto(cols, patches.transpose(0, 1, 2, 3, 5, 6, 4))
     return cols.reshape(m * oh * ow, -1)
 
 
@@ -77,7 +87,7 @@ def blocks(xp: np.ndarray, kernel, stride, dilation, groups: int):
     n, h, w, c = xp.shape
     oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in
               zip((h, w), kernel, stride, dilation))
-    images = max(1, BLOCK_ROWS // (oh * ow))
+    images = max(1, BLOCK_BYTES // max(oh * ow * kernel[0] * kernel[1] * c * xp.itemsize, 1))
     buffer = np.empty(min(images, n) * oh * ow * kernel[0] * kernel[1] * c, xp.dtype)
     for start in range(0, n, images):
         yield start * oh * ow, im2col(xp[start:start + images], kernel, stride, dilation,
@@ -176,8 +186,8 @@ class Conv2d(Function):
                 for gi in range(groups):
                     dwm[gi] += rows[:, gi * og:(gi + 1) * og].T @ cols[:, gi * kg:(gi + 1) * kg]
             dw = dwm.reshape(groups, og, kh, kw, cg).transpose(0, 1, 4, 2, 3).reshape(w.shape)
-        if len(needs) > 2 and needs[2]:
-            db = gm.sum(axis=0)
+        if len(needs) > 2 and needs[2]:  # 1ᵀ·g, a GEMV: 8× a sum over axis 0's rows
+            db = np.ones(len(gm), gm.dtype) @ gm
         return dx, dw, db
 
 
