@@ -55,6 +55,11 @@ def unpad(dxp: np.ndarray, padding, axes=(2, 3)) -> np.ndarray:
 # cache when its GEMM reads it, and one buffer serves every block. (Keeping the whole
 # batch's patches for dW costs more than copying them again: 42 MB of fresh pages.)
 BLOCK_BYTES = 3 << 19
+# With more than one BLAS thread, blocks this many times larger: every GEMM call
+# hands work to the other threads and waits for them, and on a busy machine a thread
+# that is not running makes that wait a scheduler tick (32 calls of a 1152-row block
+# took 7× the time of 4 calls of 9216 rows with two threads at load 10).
+THREADED_BLOCKS = 4
 # Below this many channels per group, patches are copied one kernel position at a time:
 # a channel run too short for a copy loop, a strided row of pixels is long enough
 SHORT_RUN = 8
@@ -87,7 +92,8 @@ def blocks(xp: np.ndarray, kernel, stride, dilation, groups: int):
     n, h, w, c = xp.shape
     oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in
               zip((h, w), kernel, stride, dilation))
-    images = max(1, BLOCK_BYTES // max(oh * ow * kernel[0] * kernel[1] * c * xp.itemsize, 1))
+    images = max(1, BLOCK_BYTES * _threaded() // max(oh * ow * kernel[0] * kernel[1] * c
+                                                    * xp.itemsize, 1))
     buffer = np.empty(min(images, n) * oh * ow * kernel[0] * kernel[1] * c, xp.dtype)
     for start in range(0, n, images):
         yield start * oh * ow, im2col(xp[start:start + images], kernel, stride, dilation,
@@ -133,7 +139,7 @@ def input_gradient(gl: np.ndarray, w: np.ndarray, xp_shape, stride, dilation, gr
     gm = gl.reshape(-1, o)
     wk = np.ascontiguousarray(w.transpose(2, 3, 0, 1))  # (kh, kw, O, C/groups)
     dxp = np.empty((*xp_shape[:3], groups * cg), np.result_type(gl, w))
-    images = max(1, GRADIENT_ROWS // max(oh * ow, 1))
+    images = max(1, GRADIENT_ROWS * _threaded() // max(oh * ow, 1))
     product = np.empty((min(images, n) * oh * ow, groups * cg), dxp.dtype)
     for start in range(0, n, images):
         block = dxp[start:start + images]
@@ -189,6 +195,13 @@ class Conv2d(Function):
         if len(needs) > 2 and needs[2]:  # 1ᵀ·g, a GEMV: 8× a sum over axis 0's rows
             db = np.ones(len(gm), gm.dtype) @ gm
         return dx, dw, db
+
+
+def _threaded() -> int:
+    """THREADED_BLOCKS when NumPy's BLAS runs on more than one thread, else 1."""
+    from ..compile import blas  # (tensor.compile imports the ops: imported when first used)
+
+    return THREADED_BLOCKS if blas.threads() > 1 else 1
 
 
 def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:

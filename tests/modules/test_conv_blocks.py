@@ -2,7 +2,8 @@
 copied by kernel position (fewer than ``SHORT_RUN`` channels per group) or through a
 sliding window (more), and blocks of images (the patches' ``BLOCK_BYTES``, the input
 gradient's ``GRADIENT_ROWS``) shrunk so that a small batch spans one image per block,
-several, or a partial last block. Values and every gradient, float32 and float64."""
+several, or a partial last block. Values and every gradient, float32 and float64.
+With more than one BLAS thread the blocks are ``THREADED_BLOCKS`` times larger."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def test_conv2d_blocks_match_torch(case, dtype, monkeypatch):
     out = [conv.out_size(s, k, st, p, d) for s, k, st, p, d in
            zip(size, kernel, stride, padding, dilation)]
     c = cg * groups
-    # `images` images of patches (or of output rows) per block
+    # `images` images of patches (or of output rows) per block, whatever the BLAS threads
+    monkeypatch.setattr(conv, "_threaded", lambda: 1)
     monkeypatch.setattr(conv, "BLOCK_BYTES",
                         images * out[0] * out[1] * kernel[0] * kernel[1] * c
                         * np.dtype(dtype).itemsize)
@@ -62,3 +64,15 @@ def test_official_shapes_in_blocks_match_torch(channels, rng):
     w = rng.standard_normal((16, channels, 3, 3)).astype(np.float32)
     b = rng.standard_normal(16).astype(np.float32)
     check(run_both(lambda lib, *a: lib.nn.functional.conv2d(*a), [x, w, b]), np.float32)
+
+
+def test_blocks_grow_with_blas_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from tensor.compile import blas
+
+    if not blas.available:
+        pytest.skip("NumPy's OpenBLAS not found")
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        assert conv._threaded() == 1
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        assert conv._threaded() == conv.THREADED_BLOCKS
