@@ -243,12 +243,24 @@ class Adadelta(Optimizer):
                                  acc_delta=np.zeros_like(p.data))
                 state["step"] += 1
                 v, u = state["square_avg"], state["acc_delta"]
+                # the same arithmetic as written in the docstring, in place: two
+                # temporaries per parameter rather than eleven
+                square = np.multiply(g, g)
+                square *= 1 - rho
                 v *= rho
-                v += (1 - rho) * (g * g)
-                delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+                v += square  # v ← ρv + (1−ρ)g²
+                std = np.add(v, eps)
+                np.sqrt(std, out=std)
+                delta = np.add(u, eps)
+                np.sqrt(delta, out=delta)
+                delta /= std
+                delta *= g  # Δ = √(u + ε)/√(v + ε)·g
+                np.multiply(delta, delta, out=square)
+                square *= 1 - rho
                 u *= rho
-                u += (1 - rho) * (delta * delta)
-                p.data -= lr * delta
+                u += square  # u ← ρu + (1−ρ)Δ²
+                delta *= lr
+                p.data -= delta
 
 
 class AdamW(Adam):

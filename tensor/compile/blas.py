@@ -22,7 +22,7 @@ _NAMES = (("scipy_cblas_{}64_", ctypes.c_int64), ("cblas_{}64_", ctypes.c_int64)
 
 
 def _find():
-    """(sgemm, sgemv) of NumPy's BLAS, or (None, None)."""
+    """(sgemm, sgemv, get_num_threads) of NumPy's BLAS, or Nones."""
     folder = Path(np.__file__).resolve().parent.parent / "numpy.libs"
     candidates = sorted(folder.glob("*openblas*")) if folder.is_dir() else []
     for path in candidates:
@@ -38,12 +38,21 @@ def _find():
             gemm.argtypes = [enum, enum, enum, i, i, i, f, ptr, i, ptr, i, f, ptr, i]
             gemv.argtypes = [enum, enum, i, i, f, ptr, i, ptr, i, f, ptr, i]
             gemm.restype = gemv.restype = None
-            return gemm, gemv
-    return None, None
+            get = getattr(lib, name.replace("cblas_{}", "openblas_get_num_threads"), None)
+            if get is not None:
+                get.argtypes, get.restype = [], ctypes.c_int
+            return gemm, gemv, get
+    return None, None, None
 
 
-_sgemm, _sgemv = _find()
+_sgemm, _sgemv, _threads = _find()
 available = _sgemm is not None
+
+
+def threads() -> int:
+    """How many threads NumPy's OpenBLAS runs a GEMM on now (threadpoolctl changes
+    it); 1 when that can't be asked."""
+    return _threads() if _threads is not None else 1
 
 
 def sgemm(m: int, n: int, k: int, alpha: float, a: int, b: int, c: int) -> None:

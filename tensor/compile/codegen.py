@@ -6,7 +6,10 @@ what ``step.source`` shows a learner: the code autograd wrote.
 NumPy expressions (the exact expressions their ops compute, so a replay equals
 eager bit for bit); every other op is a call of its own forward and backward. A
 Linear whose plain-SGD update goes into its GEMM (``fuse.py``) gets that update
-under ``if fused:``, with the ordinary gradient code as its ``else``.
+under ``if fused:``, with the ordinary gradient code as its ``else``. A ReLU whose
+only reader is a max-pool of windows that do not overlap runs after the pool, on its
+output (a quarter of the data for 2×2): max(relu(x)) = relu(max(x)), and the
+gradient, g·1[y ≠ 0] routed to the window's first maximum, is the same number.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from ..dtypes import ONE, ZERO
 from ..function import unbroadcast
 from ..ops.linalg import Linear
 from ..ops.nn import CrossEntropy, target_positions
+from ..ops.pool import MaxPool2d
 from ..ops.unary import ReLU
 
 _new = object.__new__
@@ -90,6 +94,7 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict, aot: b
         return f"{w.ref(value, 'K')}.data"
 
     ops = []  # (event index, ctx name or None, event)
+    pools = _relu_before_pool(events, out)  # pool event index → its ReLU's event index
     for k, event in enumerate(events):
         kind = event[0]
         if kind == "call":
@@ -107,9 +112,11 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict, aot: b
                        f"{method.__qualname__}(), of the parameters not done in the GEMMs")
             else:
                 w.emit(f"{call}()", f"{method.__qualname__}()")
-        elif kind == "op":
+        elif kind == "op" and k in pools:
+            ops.append(_pool_then_relu(w, k, events[pools[k]], event, var, array))
+        elif kind == "op" and k + 1 not in pools:  # (a ReLU done after its pool)
             ops.append(_forward(w, k, event, var, array))
-        else:
+        elif kind == "backward":
             _backward(w, event, ops, var, array, fused, arg_slots, arg_names)
     if aot:
         start = len(w.lines)
@@ -152,6 +159,71 @@ def _forward(w: Writer, k, event, var, array):
     w.emit(f"{name} = {op}.forward({', '.join([ctx, *ins])}{kwargs})",
            _math(cls).split(";")[0].strip())
     return (k, ctx, event, ins)
+
+
+def _relu_before_pool(events, out) -> dict:
+    """{pool event index: ReLU event index} where a ReLU's output is read by nothing
+    but the max-pool right after it, whose windows do not overlap (stride ≥ span)."""
+    uses: dict[int, int] = {}
+
+    def count(ref) -> None:
+        if isinstance(ref, tuple) and len(ref) == 2 and ref[0] in ("slot", "cut"):
+            uses[ref[1]] = uses.get(ref[1], 0) + 1
+        elif isinstance(ref, tuple) and len(ref) == 2 and ref[0] in ("tuple", "list"):
+            for item in ref[1]:
+                count(item)
+        elif isinstance(ref, tuple) and len(ref) == 2 and ref[0] == "dict":
+            for item in ref[1].values():
+                count(item)
+
+    for event in events:
+        if event[0] == "op":
+            for ref in (*event[2], *event[3].values()):
+                count(ref)
+        elif event[0] == "backward":
+            count(("slot", event[1]))
+            count(event[2])
+    count(out)
+    pairs = {}
+    for k, (relu, pool) in enumerate(zip(events, events[1:])):
+        if relu[0] != "op" or relu[1] is not ReLU or pool[0] != "op" or pool[1] is not MaxPool2d:
+            continue
+        kw = {key: _plain(value) for key, value in pool[3].items()}
+        if (relu[2][0][0] != "slot" or pool[2] != [("slot", relu[6])] or uses[relu[6]] != 1
+                or set(kw) != {"kernel", "stride", "padding", "dilation"} or None in kw.values()):
+            continue
+        if all(s >= d * (k_ - 1) + 1 for k_, s, d in zip(kw["kernel"], kw["stride"],
+                                                          kw["dilation"])):
+            pairs[k + 1] = k
+    return pairs
+
+
+def _plain(value):
+    """A keyword argument's value made of numbers and tuples, or None."""
+    if value[0] == "value" and isinstance(value[1], int):
+        return value[1]
+    if value[0] == "tuple":
+        items = tuple(_plain(v) for v in value[1])
+        return None if None in items else items
+    return None
+
+
+def _pool_then_relu(w: Writer, k, relu, pool, var, array):
+    """The max-pool of the ReLU's input, then the ReLU; an op entry whose input is the
+    ReLU's (the backward masks g by the pooled ReLU before routing it)."""
+    _, _, refs, _, needs, shapes, _, _ = relu
+    _, cls, _, kw, _, _, out, out_shape = pool
+    x = array(refs[0])
+    ctx, pooled, name = w.name("ctx"), w.name("m"), w.name("A")
+    var[out] = name
+    op = w.op(cls)
+    kwargs = "".join(f", {key}={_value(w, v, var)}" for key, v in kw.items())
+    w.emit(f"{ctx} = new({op}); {ctx}.saved = (); {ctx}.needs_input_grad = {needs!r}")
+    w.emit(f"{pooled} = {op}.forward({ctx}, {x}{kwargs})",
+           f"max-pool of {x} before its ReLU: max(relu(x)) = relu(max(x))")
+    w.emit(f"{name} = np.maximum({pooled}, ZERO[{pooled}.dtype])", f"{name} = max({pooled}, 0)")
+    return (k, ("relu after pool", ctx), ("op", cls, refs, kw, needs, shapes, out, out_shape),
+            [x])
 
 
 def _cross_entropy(w: Writer, x: str, target: str, n: int, reduction: str, var, out):
@@ -223,7 +295,8 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, ao
             w.emit(f"{grads[target]} = {g}")
 
     g0 = grads[root] = f"d{var[root]}"
-    written_out = any(e[6] == root and isinstance(ctx, tuple) for _, ctx, e, _ in ops)
+    written_out = any(e[6] == root and isinstance(ctx, tuple) and ctx[0] == "cross_entropy"
+                      for _, ctx, e, _ in ops)
     if grad is None and written_out:  # a loss written out takes its gradient as 1
         grads[root] = "1.0"
         w.lines.append(f"    # backward() from {var[root]}: d{var[root]} = 1")
@@ -249,6 +322,13 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, ao
                 _indented(w, _linear_grads, give, refs, needs, ins, g)
             else:
                 _linear_grads(give, refs, needs, ins, g)
+        elif isinstance(ctx, tuple) and ctx[0] == "relu after pool":
+            masked = w.name("g")
+            w.emit(f"{masked} = {g} * ({var[out]} != ZERO[{var[out]}.dtype])",
+                   f"the ReLU's gradient, on the pooled {var[out]}")
+            if needs[0]:
+                w.lines.append(f"    # {_math(cls).split(';')[-1].strip()}")
+                give(refs[0], f"{w.op(cls)}.backward({ctx[1]}, {masked})", None, None, False)
         elif isinstance(ctx, tuple):  # cross-entropy, written out
             if needs[0]:
                 fresh = refs[0][0] == "slot" and refs[0][1] not in grads

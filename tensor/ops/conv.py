@@ -8,9 +8,10 @@ view of that memory, so that the next convolution reads it without a copy (NumPy
 elementwise ops keep their input's layout: a ReLU or a pool in between does too).
 
 Backward: the weight gradient is gᵀ·cols, the patches copied again. The input
-gradient is itself a convolution, a "full" one: of g, spread out by the stride and
-zero-padded by the kernel's span, with the kernel flipped and its in and out
-channels swapped. It runs through the same im2col + GEMM: no scatter-adds.
+gradient is a sum over kernel positions (i, j): g (N·OH·OW, O) @ W[:, :, i, j]
+(O, C) is what the pixels that position read get back, so each product is added to
+dx as one dense slab, shifted by (i, j). kh·kw GEMMs with no im2col, and none of the
+zeros a "full" convolution of a padded g would multiply.
 """
 
 from __future__ import annotations
@@ -49,11 +50,19 @@ def unpad(dxp: np.ndarray, padding, axes=(2, 3)) -> np.ndarray:
     return dxp[tuple(key)]
 
 
-# Rows of patches per block: 1.3 MB of float32 at the official example's second
-# convolution (two images), so that a block is still in the cache when its GEMM reads
-# it, and one buffer serves every block. (Keeping the whole batch's patches for dW
-# costs more than copying them again: 42 MB of fresh pages at batch 64.)
-BLOCK_ROWS = 1536
+# Bytes of patches per block: two images of the official example's second convolution
+# (1.3 MB of float32), its whole batch for the first, so that a block is still in the
+# cache when its GEMM reads it, and one buffer serves every block. (Keeping the whole
+# batch's patches for dW costs more than copying them again: 42 MB of fresh pages.)
+BLOCK_BYTES = 3 << 19
+# With more than one BLAS thread, blocks this many times larger: every GEMM call
+# hands work to the other threads and waits for them, and on a busy machine a thread
+# that is not running makes that wait a scheduler tick (32 calls of a 1152-row block
+# took 7× the time of 4 calls of 9216 rows with two threads at load 10).
+THREADED_BLOCKS = 4
+# Below this many channels per group, patches are copied one kernel position at a time:
+# a channel run too short for a copy loop, a strided row of pixels is long enough
+SHORT_RUN = 8
 
 
 def im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out: np.ndarray):
@@ -61,13 +70,20 @@ def im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out: np.ndarra
     and returned as (m·OH·OW, kh·kw·C): one row per output pixel, its columns by
     group, then kernel position, then channel (each group's columns side by side)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    m, c = xp.shape[0], xp.shape[3]
-    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    patches = sliding_window_view(xp, span, axis=(1, 2))[:, ::sh, ::sw, :, ::dh, ::dw]
-    oh, ow = patches.shape[1:3]  # (m, OH, OW, C, kh, kw), a view
-    patches = patches.reshape(m, oh, ow, groups, c // groups, kh, kw)
+    m, h, w, c = xp.shape
+    oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in zip((h, w), kernel, stride, dilation))
     cols = out[:m * oh * ow * kh * kw * c].reshape(m, oh, ow, groups, kh, kw, -1)
-    np.copyto(cols, patches.transpose(0, 1, 2, 3, 5, 6, 4))
+    if c // groups < SHORT_RUN:
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, :, :, :, i, j] = xp[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                                            j * dw:j * dw + sw * (ow - 1) + 1:sw].reshape(
+                                                m, oh, ow, groups, -1)
+    else:
+        span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+        patches = sliding_window_view(xp, span, axis=(1, 2))[:, ::sh, ::sw, :, ::dh, ::dw]
+        patches = patches.reshape(m, oh, ow, groups, c // groups, kh, kw)  # a view
+        np.copyto(cols, patches.transpose(0, 1, 2, 3, 5, 6, 4))
     return cols.reshape(m * oh * ow, -1)
 
 
@@ -76,17 +92,19 @@ def blocks(xp: np.ndarray, kernel, stride, dilation, groups: int):
     n, h, w, c = xp.shape
     oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in
               zip((h, w), kernel, stride, dilation))
-    images = max(1, BLOCK_ROWS // (oh * ow))
+    images = max(1, BLOCK_BYTES * _threaded() // max(oh * ow * kernel[0] * kernel[1] * c
+                                                    * xp.itemsize, 1))
     buffer = np.empty(min(images, n) * oh * ow * kernel[0] * kernel[1] * c, xp.dtype)
     for start in range(0, n, images):
         yield start * oh * ow, im2col(xp[start:start + images], kernel, stride, dilation,
                                       groups, buffer)
 
 
-def convolve(xp: np.ndarray, wm: np.ndarray, kernel, stride, dilation) -> np.ndarray:
+def convolve(xp: np.ndarray, wm: np.ndarray, kernel, stride, dilation, b=None) -> np.ndarray:
     """y (N, OH, OW, O) = the convolution of a padded channels-last input (N, H, W, C)
-    with ``wm`` (groups, O/groups, kh·kw·C/groups): per block of images its patches,
-    then per group one GEMM, cols (rows, K) @ Wᵀ (K, O/groups)."""
+    with ``wm`` (groups, O/groups, kh·kw·C/groups), plus ``b`` (O,): per block of images
+    its patches, then per group one GEMM, cols (rows, K) @ Wᵀ (K, O/groups), then the
+    bias while the block is still in the cache."""
     n, h, w, _ = xp.shape
     groups, og, kg = wm.shape
     oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in
@@ -96,26 +114,51 @@ def convolve(xp: np.ndarray, wm: np.ndarray, kernel, stride, dilation) -> np.nda
         rows = y[start:start + len(cols)]
         for gi in range(groups):
             np.matmul(cols[:, gi * kg:(gi + 1) * kg], wm[gi].T, out=rows[:, gi * og:(gi + 1) * og])
+        if b is not None:
+            rows += b
     return y.reshape(n, oh, ow, groups * og)
 
 
-def spread(g: np.ndarray, stride, before, after) -> np.ndarray:
-    """Channels-last g (N, OH, OW, O) with stride − 1 zeros between neighbours and
-    ``before``/``after`` zeros above/left and below/right (a negative count crops)."""
-    n, oh, ow, o = g.shape
-    (sh, sw), (bh, bw), (ah, aw) = stride, before, after
-    tall, wide = sh * (oh - 1) + 1, sw * (ow - 1) + 1
-    if stride == (1, 1) and min(bh, bw, ah, aw) >= 0:
-        return np.pad(g, ((0, 0), (bh, ah), (bw, aw), (0, 0)))
-    top, left = max(bh, 0), max(bw, 0)
-    out = np.zeros((n, top + tall + max(ah, 0), left + wide + max(aw, 0), o), g.dtype)
-    out[:, top:top + tall:sh, left:left + wide:sw] = g
-    return out[:, max(-bh, 0):out.shape[1] - max(-ah, 0), max(-bw, 0):out.shape[2] - max(-aw, 0)]
+# Output rows per block of the input gradient: its kh·kw products (rows, C) and the
+# block of dx they are added into stay in the cache (8 images of the official
+# example's second convolution).
+GRADIENT_ROWS = 4608
+
+
+def input_gradient(gl: np.ndarray, w: np.ndarray, xp_shape, stride, dilation, groups: int):
+    """dxp (N, H, W, C), the gradient of a padded channels-last input, from g (N, OH,
+    OW, O) channels last: per block of images and per kernel position (i, j), one GEMM
+    g (rows, O/groups) @ W[:, :, i, j] (O/groups, C/groups) per group, added to the
+    pixels that position read, dxp[n, s·h + d·i, s·w + d·j] += g[n, h, w]·W_ij. Each
+    sum is a dense slab of the block (a strided one when s > 1), not an index-add: no
+    col2im, and no GEMM over the zeros of a padded g."""
+    n, oh, ow, o = gl.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    _, cg, kh, kw = w.shape
+    og = o // groups
+    gm = gl.reshape(-1, o)
+    wk = np.ascontiguousarray(w.transpose(2, 3, 0, 1))  # (kh, kw, O, C/groups)
+    dxp = np.empty((*xp_shape[:3], groups * cg), np.result_type(gl, w))
+    images = max(1, GRADIENT_ROWS * _threaded() // max(oh * ow, 1))
+    product = np.empty((min(images, n) * oh * ow, groups * cg), dxp.dtype)
+    for start in range(0, n, images):
+        block = dxp[start:start + images]
+        block[...] = 0
+        rows = gm[start * oh * ow:(start + len(block)) * oh * ow]
+        part = product[:len(rows)]
+        for i in range(kh):
+            for j in range(kw):
+                for gi in range(groups):
+                    np.matmul(rows[:, gi * og:(gi + 1) * og], wk[i, j, gi * og:(gi + 1) * og],
+                              out=part[:, gi * cg:(gi + 1) * cg])
+                block[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                      j * dw:j * dw + sw * (ow - 1) + 1:sw] += part.reshape(len(block), oh, ow, -1)
+    return dxp
 
 
 class Conv2d(Function):
     """y[n,o] = Σ_c,i,j x[n,c,s·h+d·i,s·w+d·j]·W[o,c,i,j] + b[o], cols·Wᵀ per group;
-    dW = gᵀ·cols,  dx = the full convolution of g with W flipped,  db = Σ g"""
+    dW = gᵀ·cols,  dx[n,c,s·h+d·i,s·w+d·j] += Σ_o g[n,o,h,w]·W[o,c,i,j] (g·W_ij),  db = Σ g"""
 
     torch_name = "ConvolutionBackward0"
     broadcasts = False
@@ -124,9 +167,7 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         xp = pad(x.transpose(0, 2, 3, 1), padding, axes=(1, 2))  # (N, H, W, C)
-        y = convolve(xp, _weight_matrix(w, groups), w.shape[2:], stride, dilation)
-        if b is not None:
-            y += b
+        y = convolve(xp, _weight_matrix(w, groups), w.shape[2:], stride, dilation, b)
         ctx.save_for_backward(xp, w)
         ctx.geometry = (x.shape, stride, sides(padding), dilation, groups)
         return y.transpose(0, 3, 1, 2)  # (N, O, OH, OW), channels last in memory
@@ -140,18 +181,14 @@ class Conv2d(Function):
         x_shape, stride, padding, dilation, groups = ctx.geometry
         o, cg, kh, kw = w.shape
         og, kg = o // groups, kh * kw * cg
-        gl = g.transpose(0, 2, 3, 1)  # (N, OH, OW, O): free when g is channels last
+        gl = np.ascontiguousarray(g.transpose(0, 2, 3, 1))  # free when g is channels last
         gm = gl.reshape(-1, o)
         dx = dw = db = None
-        if needs[0]:  # the full convolution: W[o, c, i, j] flipped, (c, o) swapped
-            flipped = w.reshape(groups, og, cg, kh, kw)[:, :, :, ::-1, ::-1]
-            wt = flipped.transpose(0, 2, 3, 4, 1).reshape(groups, cg, kh * kw * og)
-            spans = [d * (k - 1) for k, d in zip((kh, kw), dilation)]
-            before = [span - p for span, (p, _) in zip(spans, padding)]
-            after = [size + p - s * (out - 1) - 1 for size, (p, _), s, out in
-                     zip(x_shape[2:], padding, stride, g.shape[2:])]
-            gp = spread(gl, stride, before, after)
-            dx = convolve(gp, wt, (kh, kw), (1, 1), dilation).transpose(0, 3, 1, 2)
+        if needs[0]:  # Σ over kernel positions of g·W_ij, each at its offset in dxp
+            dxp = input_gradient(gl, w, xp.shape, stride, dilation, groups)
+            if any(map(any, padding)):  # cropped, and contiguous again for the next op
+                dxp = np.ascontiguousarray(unpad(dxp, padding, axes=(1, 2)))
+            dx = dxp.transpose(0, 3, 1, 2)
         if needs[1]:  # Σ over blocks of images of gᵀ (O/groups, rows) @ cols (rows, K)
             dwm = np.zeros((groups, og, kg), g.dtype)
             for start, cols in blocks(xp, (kh, kw), stride, dilation, groups):
@@ -159,9 +196,16 @@ class Conv2d(Function):
                 for gi in range(groups):
                     dwm[gi] += rows[:, gi * og:(gi + 1) * og].T @ cols[:, gi * kg:(gi + 1) * kg]
             dw = dwm.reshape(groups, og, kh, kw, cg).transpose(0, 1, 4, 2, 3).reshape(w.shape)
-        if len(needs) > 2 and needs[2]:
-            db = gm.sum(axis=0)
+        if len(needs) > 2 and needs[2]:  # 1ᵀ·g, a GEMV: 8× a sum over axis 0's rows
+            db = np.ones(len(gm), gm.dtype) @ gm
         return dx, dw, db
+
+
+def _threaded() -> int:
+    """THREADED_BLOCKS when NumPy's BLAS runs on more than one thread, else 1."""
+    from ..compile import blas  # (tensor.compile imports the ops: imported when first used)
+
+    return THREADED_BLOCKS if blas.threads() > 1 else 1
 
 
 def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
