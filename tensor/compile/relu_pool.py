@@ -1,0 +1,57 @@
+"""Where the compiled step may run a ReLU after the max-pool that reads it: the
+ReLU's output is read by nothing else and the pool's windows do not overlap. Then
+max(relu(x)) = relu(max(x)) on a quarter of the data (for 2×2), and the gradient,
+g·1[y ≠ 0] routed to the window's first maximum, is the same number (codegen.py
+writes it)."""
+
+from __future__ import annotations
+
+from ..ops.pool import MaxPool2d
+from ..ops.unary import ReLU
+
+
+def relu_before_pool(events, out) -> dict:
+    """{pool event index: ReLU event index} where a ReLU's output is read by nothing
+    but the max-pool right after it, whose windows do not overlap (stride ≥ span)."""
+    uses: dict[int, int] = {}
+
+    def count(ref) -> None:
+        if isinstance(ref, tuple) and len(ref) == 2 and ref[0] in ("slot", "cut"):
+            uses[ref[1]] = uses.get(ref[1], 0) + 1
+        elif isinstance(ref, tuple) and len(ref) == 2 and ref[0] in ("tuple", "list"):
+            for item in ref[1]:
+                count(item)
+        elif isinstance(ref, tuple) and len(ref) == 2 and ref[0] == "dict":
+            for item in ref[1].values():
+                count(item)
+
+    for event in events:
+        if event[0] == "op":
+            for ref in (*event[2], *event[3].values()):
+                count(ref)
+        elif event[0] == "backward":
+            count(("slot", event[1]))
+            count(event[2])
+    count(out)
+    pairs = {}
+    for k, (relu, pool) in enumerate(zip(events, events[1:])):
+        if relu[0] != "op" or relu[1] is not ReLU or pool[0] != "op" or pool[1] is not MaxPool2d:
+            continue
+        kw = {key: _plain(value) for key, value in pool[3].items()}
+        if (relu[2][0][0] != "slot" or pool[2] != [("slot", relu[6])] or uses[relu[6]] != 1
+                or set(kw) != {"kernel", "stride", "padding", "dilation"} or None in kw.values()):
+            continue
+        if all(s >= d * (k_ - 1) + 1 for k_, s, d in zip(kw["kernel"], kw["stride"],
+                                                          kw["dilation"])):
+            pairs[k + 1] = k
+    return pairs
+
+
+def _plain(value):
+    """A keyword argument's value made of numbers and tuples, or None."""
+    if value[0] == "value" and isinstance(value[1], int):
+        return value[1]
+    if value[0] == "tuple":
+        items = tuple(_plain(v) for v in value[1])
+        return None if None in items else items
+    return None
