@@ -31,6 +31,8 @@ class StatisticsMethods:
     def _centred(self, op: str, dim, unbiased, correction):
         """(x − mean over ``dim``, the axes, N − correction): var's and std's parts."""
         self._float_input(op)
+        if isinstance(dim, (tuple, list)) and not dim:  # dim=() is every dim, as PyTorch's
+            dim = None
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
         axes = _axes(self, dim, op)
@@ -86,14 +88,16 @@ class StatisticsMethods:
         if self.data.dtype.kind != "f":  # integers and bools as the default float
             self = self.to(dtypes.PUBLIC[dtypes.DEFAULT_FLOAT])
         axes = _axes(self, dim, "logsumexp")
-        if not axes:
-            return self * 1
+        big = float(np.finfo(self.data.dtype).max)
+        if not axes:  # log exp x = x, with the gradient exp(x − x): NaN at NaN and ±inf
+            top = self.detach().clamp(-big, big)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return (self - top).exp().log() + top
         if any(self.shape[a] == 0 for a in axes):  # a sum of no terms: log 0 = −inf
             with np.errstate(divide="ignore"):
                 return self.exp().sum(axes, keepdim=keepdim).log()
         # the maximum is a constant (its gradient cancels); an infinite one is kept
         # finite, so that a row of −inf gives −inf, not NaN
-        big = float(np.finfo(self.data.dtype).max)
         top = self.detach().amax(axes, keepdim=True).clamp(-big, big)
         total = (self - top).exp().sum(axes, keepdim=True).log() + top
         return total if keepdim else total.squeeze(axes)

@@ -26,12 +26,17 @@ class AsStrided(Function):
 
     torch_name = "AsStridedBackward0"
     broadcasts = False
+    twice_differentiable = True
 
     @staticmethod
     def backward(ctx, g):
+        if not isinstance(g, np.ndarray):  # a Tensor under create_graph: the same sum,
+            zeros = function._make(np.zeros(ctx.base_shape, g.data.dtype), None)  # recorded
+            at = function._make(ctx.positions, None)
+            return zeros.reshape(-1).index_add(0, at, g.reshape(-1)).reshape(ctx.base_shape)
         dx = np.zeros(ctx.base_shape, g.dtype)
         # np.add.at, not assignment: an expanded view holds one element several times
-        np.add.at(dx.reshape(-1), ctx.positions, np.asarray(g).reshape(-1))
+        np.add.at(dx.reshape(-1), ctx.positions, g.reshape(-1))
         return dx
 
 
