@@ -33,6 +33,13 @@ DEVIATIONS = {
         lambda op, arrays, kw: op.startswith(("var", "std", "norm_inf")) and any(
             a.dtype.kind == "f" and not np.isfinite(a).all() for a in _arrays(arrays)),
     ),
+    "var and std with dim=()": (
+        "PyTorch's forward reduces every dim, but its backward reduces none: it divides by "
+        "1 − correction = 0 and gives ±inf or NaN (x.var(dim=()) of [1, 3] is 2, with "
+        "gradient [−inf, inf]). Here the gradient is that of the value computed, [−2, 2], "
+        "as with dim=None.",
+        lambda op, arrays, kw: op.startswith(("var", "std")) and kw.get("dim") == (),
+    ),
     "var and std where the squares or the sum leave the dtype's range": (
         "var is Σ(x − mean)²/(N − correction) here, in the input's dtype, so a sum or "
         "square beyond the dtype's largest value (3e38 in float32) gives inf or NaN, and "
