@@ -70,7 +70,7 @@ class StatisticsMethods:
             axes = None
         if p in ("fro", 2, 2.0):  # one op: its gradient at a zero vector is 0, as PyTorch's
             return VectorNorm.apply(self, axes=axes if axes is not None else (),
-                                    keepdim=keepdim)
+                                    keepdim=keepdim, whole=dim is None)
         a = self.abs()
         if p == math.inf:
             return a.amax(axes, keepdim=keepdim)

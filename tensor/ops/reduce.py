@@ -117,10 +117,10 @@ class VectorNorm(Function):
     torch_name = "LinalgVectorNormBackward0"
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim):
+    def forward(ctx, x, axes, keepdim, whole=False):
         y = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
-        if y.size == x.size:  # one element per result: |x|, which x² could underflow
-            y = np.abs(x).reshape(y.shape)
+        if whole and y.size == x.size:  # the norm of one number, as PyTorch's: |x|, which
+            y = np.abs(x).reshape(y.shape)  # x² could under- or overflow
         ctx.axes = axes
         if not keepdim:
             y = y.reshape([n for i, n in enumerate(y.shape) if i not in axes])

@@ -72,15 +72,17 @@ def deviation(name, arrays) -> bool:
     masks give 0); logit where x·(1 − x) squared underflows (torch's division backward
     computes −g·x/y², 0/0 there; this engine's −g·(x/y)/y stays finite)."""
     if name.startswith(("var", "std", "norm", "linalg_norm")):
-        # the norms and spreads are kinked where every element is equal (spread 0) or
+        # the norms and spreads are kinked where the elements of a slice are equal
+        # (a spread of 0: any repeated value may make one) or
         # the vector is 0, undefined with one element (a variance of N − 1 = 0 terms),
-        # and their squares leave the float range beyond ~1e150 (or vanish below)
+        # and their curvature leaves the float range for elements beyond ~1e100 or
+        # below ~1e-20 (1/‖x‖³ and the like)
         a = arrays[0]
         with np.errstate(all="ignore"):
             big = np.abs(a)
-            extreme = ((big > 1e100) | ((big > 0) & (big < 1e-100))).any()
-        return bool(a.size <= 1 or extreme or not np.isfinite(a).all()
-                    or (a == a.flat[0]).all() or (a == 0).any())
+            extreme = ((big > 1e100) | ((big > 0) & (big < 1e-20))).any()
+        return bool(a.size <= 1 or 1 in a.shape or extreme or np.unique(a).size < a.size
+                    or not np.isfinite(a).all() or (a == 0).any())
     if name.startswith("logit"):
         with np.errstate(all="ignore"):
             d = np.abs(arrays[0] * (1 - arrays[0]))
@@ -127,6 +129,8 @@ def test_unary_second_derivatives_match_torch(name, x):
 @given(data=st.data(), x=float64_arrays(), keep=st.booleans())
 def test_reduction_second_derivatives_match_torch(name, data, x, keep):
     dim = data.draw(dims(x.ndim))
+    if dim == () and name.startswith(("var", "std")):  # tests/deviations.py: PyTorch's
+        return  # backward of var(dim=()) divides by 1 − correction = 0
     assert_second_derivatives_match(name, lambda lib, t: REDUCE[name](lib, t, dim, keep), [x])
 
 
