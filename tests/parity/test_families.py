@@ -20,7 +20,7 @@ def _pair(x, grad=True):
     return (tensor.tensor(x, requires_grad=grad), torch.tensor(x, requires_grad=grad))
 
 
-def _same(a, b, rtol=1e-6):
+def assert_same(a, b, rtol=1e-6):
     if a is None or b is None:  # a gradient that neither side computed
         assert a is None and b is None, (a, b)
         return
@@ -48,12 +48,12 @@ def test_order_statistics_and_products_values_and_gradients(op, shape, dim, dtyp
     ours, theirs = _pair(x)
     a, b = op(tensor, ours, dim), op(torch, theirs, dim)
     a, b = (a[0], b[0]) if isinstance(a, tuple) else (a, b)
-    _same(a, b)
+    assert_same(a, b)
     if b.requires_grad:
         w = np.cos(np.arange(b.numel())).reshape(tuple(b.shape))
         (a * tensor.tensor(w, dtype=a.dtype)).sum().backward()
         (b * torch.tensor(w, dtype=b.dtype)).sum().backward()
-        _same(ours.grad, theirs.grad, rtol=1e-5)
+        assert_same(ours.grad, theirs.grad, rtol=1e-5)
 
 
 def test_named_tuples_and_mode():
@@ -62,9 +62,9 @@ def test_named_tuples_and_mode():
         args = (2, 1) if name in ("topk", "kthvalue") else (1,)
         a, b = getattr(tensor.tensor(x), name)(*args), getattr(torch.tensor(x), name)(*args)
         assert a._fields == ("values", "indices") and type(a).__name__ == type(b).__name__
-        _same(a.values, b.values)
+        assert_same(a.values, b.values)
     a, b = tensor.tensor(x).mode(1), torch.tensor(x).mode(1)
-    _same(a.indices, b.indices)
+    assert_same(a.indices, b.indices)
 
 
 @pytest.mark.parametrize("kw", [{}, {"return_inverse": True}, {"return_counts": True},
@@ -74,23 +74,23 @@ def test_unique_as_torch(kw):
     x = RNG.integers(0, 3, (6, 2))
     a, b = tensor.unique(tensor.tensor(x), **kw), torch.unique(torch.tensor(x), **kw)
     for u, v in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
-        _same(u, v)
-    _same(tensor.tensor(x).reshape(-1).unique_consecutive(return_counts=True)[1],
+        assert_same(u, v)
+    assert_same(tensor.tensor(x).reshape(-1).unique_consecutive(return_counts=True)[1],
           torch.tensor(x).reshape(-1).unique_consecutive(return_counts=True)[1])
 
 
 def test_histograms_and_bincount_as_torch():
     x = RNG.standard_normal(200).astype("float32")
     for kw in ({}, {"bins": 7}, {"bins": 5, "min": -1, "max": 1}):
-        _same(tensor.histc(tensor.tensor(x), **kw), torch.histc(torch.tensor(x), **kw))
+        assert_same(tensor.histc(tensor.tensor(x), **kw), torch.histc(torch.tensor(x), **kw))
     for kw in ({"bins": 6}, {"bins": 4, "range": (-1.0, 2.0), "density": True}):
         a, b = tensor.histogram(tensor.tensor(x), **kw), torch.histogram(torch.tensor(x), **kw)
-        _same(a.hist, b.hist, 1e-5)
-        _same(a.bin_edges, b.bin_edges, 1e-6)
+        assert_same(a.hist, b.hist, 1e-5)
+        assert_same(a.bin_edges, b.bin_edges, 1e-6)
     i = RNG.integers(0, 6, 30)
     w = RNG.random(30).astype("float32")
-    _same(tensor.bincount(tensor.tensor(i)), torch.bincount(torch.tensor(i)))
-    _same(tensor.tensor(i).bincount(tensor.tensor(w), minlength=9),
+    assert_same(tensor.bincount(tensor.tensor(i)), torch.bincount(torch.tensor(i)))
+    assert_same(tensor.tensor(i).bincount(tensor.tensor(w), minlength=9),
           torch.tensor(i).bincount(torch.tensor(w), minlength=9), 1e-6)
 
 
@@ -104,16 +104,16 @@ def test_index_writes_with_repeated_indices_on_every_dtype(dtype):
         a, b = tensor.tensor(base), torch.tensor(base)
         a.index_put_((tensor.tensor(idx),), tensor.tensor(src[3]), accumulate=accumulate)
         b.index_put_((torch.tensor(idx),), torch.tensor(src[3]), accumulate=accumulate)
-        _same(a, b)
+        assert_same(a, b)
     a, b = tensor.tensor(base), torch.tensor(base)
     if dtype != "bool":
         a[tensor.tensor(idx)] += 1  # repeats add once, as PyTorch's
         b[torch.tensor(idx)] += 1
-        _same(a, b)
-        _same(tensor.tensor(base).index_add_(0, tensor.tensor(idx), tensor.tensor(src)),
+        assert_same(a, b)
+        assert_same(tensor.tensor(base).index_add_(0, tensor.tensor(idx), tensor.tensor(src)),
               torch.tensor(base).index_add_(0, torch.tensor(idx), torch.tensor(src)))
         j = np.array([[0, 1, 2], [4, 1, 0]])
-        _same(tensor.tensor(base).scatter_add_(0, tensor.tensor(j), tensor.tensor(src)),
+        assert_same(tensor.tensor(base).scatter_add_(0, tensor.tensor(j), tensor.tensor(src)),
               torch.tensor(base).scatter_add_(0, torch.tensor(j), torch.tensor(src)))
 
 
@@ -130,7 +130,7 @@ def test_bigram_counts_as_makemore():
             for c1, c2 in zip(cs, cs[1:]):
                 n[stoi[c1], stoi[c2]] += 1
         counts.append(n)
-    _same(*counts)
+    assert_same(*counts)
     assert counts[0].dtype == tensor.int32 and int(counts[0].sum()) == int(counts[1].sum())
 
 
@@ -150,12 +150,12 @@ def test_out_of_place_index_writes_have_torchs_gradients(dtype):
     for op in ops:
         (a, ta), (b, tb) = _pair(x), _pair(s)
         y, ty = op(tensor, a, b), op(torch, ta, tb)
-        _same(y, ty)
+        assert_same(y, ty)
         w = np.cos(np.arange(ty.numel())).reshape(tuple(ty.shape)).astype(dtype)
         (y * tensor.tensor(w)).sum().backward()
         (ty * torch.tensor(w)).sum().backward()
-        _same(a.grad, ta.grad)
-        _same(b.grad, tb.grad)
+        assert_same(a.grad, ta.grad)
+        assert_same(b.grad, tb.grad)
 
 
 def test_comparisons_where_and_creation_as_torch():
@@ -166,7 +166,7 @@ def test_comparisons_where_and_creation_as_torch():
                       np.asarray(getattr(torch, lib_fn)(torch.tensor(a), torch.tensor(b))))
     c = RNG.random((3, 4)) > 0.5
     for u, v in zip(tensor.where(tensor.tensor(c)), torch.where(torch.tensor(c))):
-        _same(u, v)
+        assert_same(u, v)
     for args in [(0, 1, 0.1), (0.5, 10, 0.37), (5, 0, -0.3), (3,), (1, 2.5)]:
         np.testing.assert_allclose(tensor.arange(*args).numpy(), torch.arange(*args).numpy(),
                                    rtol=1e-6, atol=1e-6)
@@ -291,7 +291,7 @@ def test_in_place_forms_and_methods_as_torch(dtype):
              lambda lib, t: t.nonzero(), lambda lib, t: (t > 0.5).nonzero(as_tuple=True)[1]]
     for op in cases:
         a, b = op(tensor, tensor.tensor(x)), op(torch, torch.tensor(x))
-        _same(a, b)
+        assert_same(a, b)
     with pytest.raises(RuntimeError):  # in place on a leaf that requires grad, as torch
         tensor.tensor(x, requires_grad=True).cumsum_(0)
     with pytest.raises(RuntimeError):  # an integer tensor can't hold erf
@@ -307,9 +307,9 @@ def test_histogram_weights_and_edges_and_errors_as_torch():
         h2 = lib.histogram(lib.tensor(x), 3, weight=lib.tensor(w), density=True)
         if lib is tensor:
             ours = (h.hist, h2.hist, h2.bin_edges)
-    _same(ours[0], h.hist, 1e-12)
-    _same(ours[1], h2.hist, 1e-12)
-    _same(ours[2], h2.bin_edges, 1e-12)
+    assert_same(ours[0], h.hist, 1e-12)
+    assert_same(ours[1], h2.hist, 1e-12)
+    assert_same(ours[2], h2.bin_edges, 1e-12)
     for bad in (lambda lib: lib.histc(lib.tensor([1, 2])),
                 lambda lib: lib.bincount(lib.tensor([-1, 2])),
                 lambda lib: lib.bincount(lib.tensor([[1, 2]])),
