@@ -235,6 +235,8 @@ class Function:
         else:
             t.requires_grad = False
             t._ctx = None
+            if out.base is not None and grad_mode.enabled and inputs:
+                _remember_view(t, inputs[0])
         if recorder is not None:  # tensor.compile is recording this call (capture.py)
             recorder.op(cls, inputs, kwargs, t)
         return t
@@ -255,6 +257,14 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.backward_name()} object at {id(self):#x}>"
+
+
+def _remember_view(t, base) -> None:
+    """A view of a tensor without a graph keeps its base (``t._view_of``), as
+    PyTorch's views do: an in-place update may give the base a graph later, and then
+    the view must follow it (views.py). Not for results merely made from a view."""
+    if isinstance(base, Tensor) and storage(t.data) is storage(base.data):
+        t._view_of = base
 
 
 def _as_array(ctx, scalar) -> np.ndarray:

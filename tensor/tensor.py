@@ -32,6 +32,7 @@ class Tensor(TensorMethods, InplaceMethods, RandomMethods):
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor
     _hooks = None  # list of backward hooks
     _retains_grad = False
+    _view_of = None  # the base of a view taken while neither had a graph (function.py)
 
     def __init__(self, *args, dtype=None, requires_grad: bool = False):
         """``torch.Tensor([[1, 2]])`` (float32, the default dtype, even from ints) or

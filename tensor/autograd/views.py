@@ -46,7 +46,10 @@ def rebase(tensors) -> None:
     newest = newest_update
     for t in tensors:
         node = getattr(t, "_ctx", None)
-        if node is not None and node.seq < newest:
+        if node is not None:
+            if node.seq < newest:
+                _rebase(t)
+        elif getattr(t, "_view_of", None) is not None:  # a view taken without a graph
             _rebase(t)
 
 
@@ -57,7 +60,10 @@ newest_update = -1
 
 def _rebase(t) -> None:
     node = t._ctx
-    if node is None or node.parents is None or node.seq >= newest_update:
+    if node is None:
+        _rebase_plain(t)
+        return
+    if node.parents is None or node.seq >= newest_update:
         return
     base = node.parents[0]
     if not hasattr(base, "_ctx"):  # a custom Function's hub, a non-tensor input
@@ -66,6 +72,26 @@ def _rebase(t) -> None:
     if (base._ctx is None or base._ctx.seq <= node.seq
             or storage(t.data) is not storage(base.data)):
         return
+    _follow(t, base, node)
+
+
+def _rebase_plain(t) -> None:
+    """A view taken while neither it nor its base had a graph (``t._view_of``): once
+    an update gives the base a graph, the view follows it, as in PyTorch."""
+    base = t._view_of
+    if base is None:
+        return
+    _rebase(base)
+    if storage(t.data) is not storage(base.data):  # the base's array was replaced
+        del t._view_of
+    elif base._ctx is not None:
+        del t._view_of
+        _follow(t, base, None)
+
+
+def _follow(t, base, node) -> None:
+    """``t`` becomes the elements of ``base`` at its positions (an AsStrided node);
+    nodes recorded from ``t`` before keep its old ``node`` (``before``)."""
     before = function._make(t.data, node)
     before.requires_grad = t.requires_grad
     ctx = object.__new__(AsStrided)

@@ -50,7 +50,10 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        nx, ny = ctx.needs_input_grad
+        # only what a wanted gradient reads, as PyTorch saves: x·2 may then be
+        # followed by an in-place update of x
+        ctx.save_for_backward(x if ny else None, y if nx else None)
         return x * y
 
     @staticmethod

@@ -2,8 +2,10 @@
 before and after the update, against PyTorch. Programs are generated: a base
 computed from x, views of it (slices, reshapes, transposes, expands), consumers of
 the base and the views recorded before the update, one or two in-place updates,
-consumers after, and a loss over all of them. Each program must give PyTorch's
-gradient, or raise; never another gradient."""
+consumers after, and a loss over all of them. The base either has a graph when its
+views are taken, or gets its first one from the update (a view of a plain tensor
+must then follow its base too). Each program must give PyTorch's gradient, or
+raise; never another gradient."""
 
 from __future__ import annotations
 
@@ -37,13 +39,18 @@ USES = [
 ]
 
 
-def program(lib, seed: int):
+def program(lib, seed: int, plain_base: bool = False):
     """The program of ``seed`` run with ``lib`` (this framework or torch): x's
-    gradient, or the exception's type name."""
+    gradient, or the exception's type name. With ``plain_base``, the base and its
+    views have no graph until an update multiplies or adds x's graph in."""
     rng = np.random.default_rng(seed)
     x = lib.tensor(rng.standard_normal((3, 4)), requires_grad=True)
     c = lib.tensor(rng.standard_normal((3, 4)), requires_grad=bool(rng.integers(2)))
-    a = x * 2 + 0.5
+    if plain_base:
+        a = lib.tensor(rng.standard_normal((3, 4)))
+        c = x * 1.5
+    else:
+        a = x * 2 + 0.5
     views = [VIEWS[i][1](a) for i in rng.choice(len(VIEWS), rng.integers(1, 3), replace=False)]
     terms = []
     for v in [a, *views]:  # used before the update
@@ -59,18 +66,23 @@ def program(lib, seed: int):
         sum(t.sum() for t in terms).backward()
     except RuntimeError as exc:
         return type(exc).__name__, str(exc)
-    return x.grad.detach().numpy(), None if c.grad is None else c.grad.detach().numpy()
+    c_grad = None if not c.is_leaf or c.grad is None else c.grad.detach().numpy()
+    return None if x.grad is None else x.grad.detach().numpy(), c_grad
 
 
+@pytest.mark.parametrize("plain_base", [False, True], ids=["base-in-graph", "plain-base"])
 @pytest.mark.parametrize("seed", range(200))
-def test_gradients_after_inplace_updates_are_pytorchs_or_refused(seed):
-    theirs = program(torch, seed)
-    ours = program(tensor, seed)
+def test_gradients_after_inplace_updates_are_pytorchs_or_refused(seed, plain_base):
+    theirs = program(torch, seed, plain_base)
+    ours = program(tensor, seed, plain_base)
     if isinstance(theirs[0], str):  # torch refuses (a saved input changed): so must we
         assert isinstance(ours[0], str), f"torch raised {theirs[1]!r}; here no error"
         return
     if isinstance(ours[0], str):  # refused here, computed there: allowed, never silent
         assert "in-place" in ours[1] or "inplace" in ours[1], ours[1]
+        return
+    if theirs[0] is None:
+        assert ours[0] is None
         return
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12, atol=1e-12)
     if theirs[1] is None:
@@ -79,11 +91,32 @@ def test_gradients_after_inplace_updates_are_pytorchs_or_refused(seed):
         np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12, atol=1e-12)
 
 
-def test_the_programs_reach_the_cases_that_matter():
+@pytest.mark.parametrize("plain_base", [False, True])
+def test_the_programs_reach_the_cases_that_matter(plain_base):
     """The generator must produce programs that compute (not only refusals) in
     both, so that the comparison above is not empty."""
-    computed = sum(not isinstance(program(tensor, s)[0], str) for s in range(200))
+    computed = sum(program(tensor, s, plain_base)[0] is not None
+                   and not isinstance(program(tensor, s, plain_base)[0], str) for s in range(200))
     assert computed >= 70
+
+
+def test_a_view_of_a_plain_tensor_follows_its_base_once_an_update_gives_it_a_graph():
+    base = tensor.zeros(3)
+    v = base[:2]  # neither has a graph yet
+    w = tensor.ones(3, requires_grad=True)
+    base.mul_(w)
+    base.add_(w)  # base = base·w + w: its gradient reaches w
+    z = tensor.tensor([2.0, 3.0], requires_grad=True)
+    ((v * z).sum() + base.sum()).backward()
+    assert "AsStridedBackward0" in repr(v.grad_fn)
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 4.0, 1.0])  # torch's: 1 + z, 1
+
+
+def test_a_detached_tensor_does_not_follow_its_base():
+    base = tensor.zeros(3)
+    d = base.detach()  # shares the memory but is not a view, as in PyTorch
+    base.add_(tensor.ones(3, requires_grad=True))
+    assert not d.requires_grad and d.grad_fn is None
 
 
 def test_a_view_used_after_the_update_is_rebased_as_pytorchs():
