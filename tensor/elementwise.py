@@ -105,7 +105,8 @@ class ElementwiseMethods:
         if result.shape != self.shape:
             raise RuntimeError(f"lerp_: the result's shape {tuple(result.shape)} doesn't match "
                                f"the tensor's {tuple(self.shape)}")
-        return self._inplace("lerp_", lambda a, v: np.copyto(a, v), result.data)
+        return self._inplace("lerp_", lambda a, v: np.copyto(a, v), result.data,
+                             graph=lambda t: t.lerp(end, weight), operands=(end, weight))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """|self − other| ≤ atol + rtol·|other| elementwise (infinities equal only
@@ -142,23 +143,25 @@ class ElementwiseMethods:
         return where_op(condition, self, other)
 
     def sigmoid_(self):
-        return self._float_inplace("sigmoid_", lambda a: 1 / (1 + np.exp(-a)))
+        return self._float_inplace("sigmoid_", lambda a: 1 / (1 + np.exp(-a)),
+                                   lambda t: t.sigmoid())
 
     def erf_(self):
-        return self._float_inplace("erf_", lambda a: P.Erf.forward(_Ctx(), a))
+        return self._float_inplace("erf_", lambda a: P.Erf.forward(_Ctx(), a), lambda t: t.erf())
 
     def logit_(self, eps=None):
-        return self._float_inplace("logit_", lambda a: P.Logit.forward(_Ctx(), a, eps))
+        return self._float_inplace("logit_", lambda a: P.Logit.forward(_Ctx(), a, eps),
+                                   lambda t: t.logit(eps))
 
     def clip_(self, min=None, max=None):  # noqa: A002
         return self.clamp_(min, max)
 
-    def _float_inplace(self, op, fn):
+    def _float_inplace(self, op, fn, graph):
         if self.data.dtype.kind != "f":
             raise RuntimeError(f"{op}: result type Float can't be cast to the desired output "
                                f"type {self.dtype.name}")
         with np.errstate(all="ignore"):
-            return self._inplace(op, lambda a, _: np.copyto(a, fn(a)))
+            return self._inplace(op, lambda a, _: np.copyto(a, fn(a)), graph=graph)
 
 
 class _Ctx:

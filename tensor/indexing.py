@@ -60,7 +60,8 @@ class IndexingMethods:
     def index_put_(self, indices, values, accumulate=False):
         key = _index_tuple(indices, "index_put_")
         values = _as_source(self, values, "index_put_")
-        return self._inplace("index_put_", lambda a, v: I.put(a, key, v, accumulate), values)
+        return self._inplace("index_put_", lambda a, v: I.put(a, key, v, accumulate), values,
+                             graph=lambda t: t.index_put(indices, values, accumulate))
 
     def _index_add_args(self, dim, index, source, op):
         (d,) = normalize_dims(dim, self.ndim, op)
@@ -97,7 +98,9 @@ class IndexingMethods:
             I.add_along(a.reshape(1) if a.ndim == 0 else a, d, idx,
                         np.reshape(v, -1) if a.ndim == 0 else v)
 
-        return self._inplace("index_add_", write, _tensor(scaled.astype(self.data.dtype)))
+        return self._inplace("index_add_", write, _tensor(scaled.astype(self.data.dtype)),
+                             graph=lambda t: t.index_add(d, idx, source, alpha=alpha),
+                             operands=(source,))
 
     def _scatter_args(self, dim, index, src, op):
         (d,) = normalize_dims(dim, self.ndim, op)
@@ -120,7 +123,8 @@ class IndexingMethods:
     def scatter_add_(self, dim, index, src):
         d, index, src = self._scatter_args(dim, index, src, "scatter_add_")
         return self._inplace("scatter_add_",
-                             lambda a, v: I.scatter_into(a, d, index, v, add=True), src)
+                             lambda a, v: I.scatter_into(a, d, index, v, add=True), src,
+                             graph=lambda t: t.scatter_add(d, index, src))
 
     def scatter(self, dim, index, src=None, value=None):
         """A copy with src[i] (or value) written at index[i] along dim."""
@@ -145,4 +149,4 @@ class IndexingMethods:
             raise RuntimeError(f"masked_fill_: expected a bool mask, got {cond.dtype.name}")
         return self._inplace("masked_fill_", lambda a, v: np.copyto(
             a, np.asarray(v, a.dtype), where=np.broadcast_to(cond, a.shape)),
-            getattr(value, "data", value))
+            value, graph=lambda t: t.masked_fill(mask, value))

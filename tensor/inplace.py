@@ -39,14 +39,17 @@ class InplaceMethods:
             return dtypes.scalar_array(value, self.data.dtype, op)
         return value
 
-    def _inplace(self, op: str, fn, other=None, arithmetic: bool = False, graph=None):
+    def _inplace(self, op: str, fn, other=None, arithmetic: bool = False, graph=None,
+                 operands=()):
         """Apply ``fn(array, value)`` to this tensor's array. ``graph(old)``, where
         given, is the out-of-place op (on a tensor holding the old values) that
-        records the update when a gradient must flow through it."""
+        records the update when a gradient must flow through it: when this tensor,
+        ``other`` or one of ``operands`` (the op's other tensors) requires grad."""
         value = other.data if hasattr(other, "_ctx") else other  # a Tensor's array
         if arithmetic:
             value = self._inplace_operand(op, value, true_div=op == "div_")
-        if grad_mode.enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
+        if grad_mode.enabled and (self.requires_grad or getattr(other, "requires_grad", False)
+                                  or any(getattr(t, "requires_grad", False) for t in operands)):
             if self._ctx is None and self.requires_grad:
                 raise RuntimeError(
                     f"{op}: a leaf Variable that requires grad is being used in an in-place "

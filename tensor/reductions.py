@@ -201,9 +201,9 @@ class ReductionMethods:
     def cumsum_(self, dim, *, dtype=None):
         result = self.detach().cumsum(dim, dtype=dtype)
         return self._inplace("cumsum_", lambda a, v: np.copyto(a, v, casting="unsafe"),
-                             result.data)
+                             result.data, graph=lambda t: t.cumsum(dim, dtype=dtype))
 
     def cumprod_(self, dim, *, dtype=None):
         result = self.detach().cumprod(dim, dtype=dtype)
         return self._inplace("cumprod_", lambda a, v: np.copyto(a, v, casting="unsafe"),
-                             result.data)
+                             result.data, graph=lambda t: t.cumprod(dim, dtype=dtype))

@@ -108,6 +108,7 @@ class ShapeMethods:
         inverse of `gather`, with the same rules for ``index``."""
         if reduce is not None:
             raise NotImplementedError("scatter_: reduce= is not supported")
+        given = (dim, index, src, value)  # for the recorded form, on a graph tensor
         if value is not None:
             if src is not None:
                 raise TypeError("scatter_: give src or value, not both")
@@ -133,7 +134,9 @@ class ShapeMethods:
             index, values = index.reshape(1), np.reshape(values, 1)
         corner = tuple(slice(0, n) if i != d else slice(None) for i, n in enumerate(index.shape))
         return self._inplace("scatter_", lambda a, v: np.put_along_axis(
-            a.reshape(1) if a.ndim == 0 else a[corner], index, v, axis=d), values)
+            a.reshape(1) if a.ndim == 0 else a[corner], index, v, axis=d), values,
+            graph=lambda t: t.scatter(given[0], given[1], given[2], value=given[3]),
+            operands=(given[2],))
 
     def unbind(self, dim=0):
         """The slices along ``dim``, as a tuple (each one is ``x.select(dim, i)``)."""

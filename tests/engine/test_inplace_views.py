@@ -23,6 +23,10 @@ VIEWS = [
     ("transpose", lambda a: a.t()),
     ("view of a view", lambda a: a[1:][:, 1:3]),
     ("expand", lambda a: a[:1].expand(3, 4)),
+    ("unsqueeze", lambda a: a.unsqueeze(0)),
+    ("select", lambda a: a.select(1, 2)),
+    ("permute", lambda a: a.permute(1, 0)),
+    ("flatten", lambda a: a.flatten()),
 ]
 UPDATES = [
     ("mul_", lambda a, c: a.mul_(c)),
@@ -30,6 +34,11 @@ UPDATES = [
     ("setitem", lambda a, c: a.__setitem__((slice(0, 2), 1), c[0, 0])),
     ("relu_", lambda a, c: a.relu_()),
     ("div_", lambda a, c: a.div_(c.abs() + 1)),
+    ("sub_", lambda a, c: a.sub_(c, alpha=2)),
+    ("copy_", lambda a, c: a.copy_(c * 3)),
+    ("clamp_", lambda a, c: a.clamp_(-0.5, 0.5)),
+    ("masked_fill_", lambda a, c: a.masked_fill_(c > 0, 1.0)),
+    ("zero_", lambda a, c: a.zero_()),
 ]
 USES = [
     ("add", lambda v: v + 1),  # saves nothing: the old-node case
