@@ -18,10 +18,13 @@ def _tensor(array):
 
 def _bin_positions(x: np.ndarray, lo, hi, bins: int) -> np.ndarray:
     """The bin of each x in [lo, hi], ``bins`` equal bins: (x − lo)·bins / (hi − lo)
-    truncated, the right edge counted in the last bin (PyTorch's formula)."""
+    truncated, the right edge counted in the last bin (PyTorch's formula, in x's
+    precision: a float32 x rounds x − lo as PyTorch does)."""
+    dt = x.dtype.type
+    lo, hi = dt(lo), dt(hi)
     if hi - lo == 0:  # lo ± 1 lost to rounding (|x| ≥ 2⁵³): one bin takes all
         return np.zeros(x.shape, np.int64)
-    pos = ((x - lo) * bins / (hi - lo)).astype(np.int64)
+    pos = ((x - lo) * dt(bins) / (hi - lo)).astype(np.int64)
     return np.clip(pos, 0, bins - 1)
 
 
@@ -124,8 +127,9 @@ class CountingMethods:
             raise RuntimeError(f"histc: bins must be > 0, got {bins}")
         lo, hi = self._range("histc", min, max)
         x = self.data.reshape(-1)
-        x = x[(x >= lo) & (x <= hi)]
-        counts = np.bincount(_bin_positions(x.astype(np.float64), lo, hi, bins),
+        dt = x.dtype.type  # the bounds in the input's precision, as PyTorch compares
+        x = x[(x >= dt(lo)) & (x <= dt(hi))]
+        counts = np.bincount(_bin_positions(x, lo, hi, bins),
                              minlength=bins)
         return _tensor(counts.astype(self.data.dtype))
 
