@@ -43,7 +43,8 @@ def pytest_terminal_summary(terminalreporter):
     """One line naming the optional parts a green run skipped, and how to add them."""
     reasons = [str(getattr(r, "longrepr", ("", "", ""))[-1])
                for r in terminalreporter.stats.get("skipped", [])]
-    parts = [(sum("torch" in r for r in reasons), "need PyTorch (pip install torch==2.13.0)"),
+    parts = [(sum("import 'torch'" in r for r in reasons),  # pytest.importorskip's reason
+              "need PyTorch (pip install torch==2.13.0)"),
              (sum("dot" in r or "Graphviz" in r for r in reasons),
               "need Graphviz's dot (apt install graphviz)"),
              (sum("chromium" in r for r in reasons),
