@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes, function
+from .comparisons import ComparisonMethods
 from .counting import CountingMethods
 from .device import parse_to
 from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
-from .ops import binary, nograd, products, scalar, unary
-from .ops.linalg import MatMul
+from .matmul import ProductMethods
+from .ops import binary, nograd, scalar, unary
 from .pointwise import PointwiseMethods
 from .reductions import ReductionMethods
 from .shapes import ShapeMethods
@@ -32,7 +33,8 @@ def _is_tensor(x) -> bool:
 
 
 class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, StatisticsMethods,
-                    SortingMethods, CountingMethods, ElementwiseMethods, IndexingMethods):
+                    SortingMethods, CountingMethods, ElementwiseMethods, IndexingMethods,
+                    ProductMethods, ComparisonMethods):
     __slots__ = ()
 
     def element_size(self) -> int:
@@ -197,139 +199,6 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
         if self.data.dtype.kind == "b":
             raise RuntimeError(f"{op}: not supported for bool tensors")
         return self
-
-    def __matmul__(self, other):
-        return self.matmul(other)
-
-    def __rmatmul__(self, other):
-        return _tensor(np.asarray(other)).matmul(self)
-
-    def mm(self, other):
-        if self.data.ndim != 2 or getattr(other, "ndim", 0) != 2:
-            raise RuntimeError(f"mm: expected 2-D tensors, got shapes {tuple(self.shape)} and "
-                               f"{tuple(getattr(other, 'shape', ()))}")
-        return self.matmul(other)
-
-    # products of fixed ranks, checked as PyTorch checks them (no broadcasting, one dtype)
-    def dot(self, other):
-        if self.data.ndim != 1 or other.ndim != 1:
-            raise RuntimeError(f"dot: 1D tensors expected, but got {self.ndim}D and "
-                               f"{other.ndim}D tensors")
-        if self.data.shape != other.data.shape:
-            raise RuntimeError(f"dot: inconsistent tensor size, shapes {tuple(self.shape)} and "
-                               f"{tuple(other.shape)}")
-        return products.Dot.apply(*self._same_dtype(other, "dot"))
-
-    def mv(self, vec):
-        if self.data.ndim != 2 or vec.ndim != 1:
-            raise RuntimeError(f"mv: vector + matrix @ vector expected, got shapes "
-                               f"{tuple(self.shape)} and {tuple(vec.shape)}")
-        if self.data.shape[1] != vec.data.shape[0]:
-            raise RuntimeError(f"mv: size mismatch, mat {tuple(self.shape)}, vec "
-                               f"{tuple(vec.shape)}")
-        return products.Mv.apply(*self._same_dtype(vec, "mv"))
-
-    def bmm(self, mat2):
-        for name, t in (("batch1", self), ("batch2", mat2)):
-            if t.ndim != 3:
-                raise RuntimeError(f"bmm: {name} must be a 3D tensor, got shape "
-                                   f"{tuple(t.shape)}")
-        b, _, m = self.data.shape
-        if mat2.data.shape[:2] != (b, m):
-            raise RuntimeError(f"bmm: expected size for first two dimensions of batch2 tensor "
-                               f"to be: [{b}, {m}] but got: {list(mat2.shape[:2])}")
-        return products.Bmm.apply(*self._same_dtype(mat2, "bmm"))
-
-    def outer(self, vec2):
-        """x ⊗ y = x[:, None]·y[None, :], recorded as PyTorch does: a product."""
-        for name, t in (("self", self), ("vec2", vec2)):
-            if t.ndim != 1:
-                raise RuntimeError(f"outer: expected 1-D argument {name}, but got "
-                                   f"{t.ndim}-D")
-        return self.unsqueeze(1) * vec2
-
-    ger = outer
-
-    def _same_dtype(self, other, op):
-        if self.data.dtype != other.data.dtype:
-            raise RuntimeError(f"{op}: expected both tensors to have the same dtype, but found "
-                               f"{self.dtype} and {other.dtype}")
-        return self, other
-
-    def matmul(self, other):
-        if not _is_tensor(other):
-            other = _tensor(np.asarray(other))
-        if self.data.ndim == 0 or other.data.ndim == 0:
-            raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
-                               f"{tuple(self.shape)} and {tuple(other.shape)}")
-        if self.data.dtype != other.data.dtype:
-            raise RuntimeError(f"matmul: expected both operands to have the same dtype, got "
-                               f"{self.dtype.name} and {other.dtype.name}")
-        if self.data.dtype.kind == "b":
-            raise RuntimeError("matmul: not implemented for bool tensors")
-        return MatMul.apply(self, other)
-
-    # ----- comparisons (no gradient) --------------------------------------------------
-    def _compare(self, other, fn):
-        # in the promoted dtype, as PyTorch: float32 vs a 0-d float64 compares in float32
-        try:
-            a, b = self._operands(other, op=fn.__name__)
-        except TypeError:  # x == None is False, as in PyTorch, not an error
-            return NotImplemented
-        return nograd.Compare.apply(a, b, fn=fn)
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
-
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
-
-    def equal(self, other) -> bool:
-        """True when both have the same shape and the same elements (compared in the
-        promoted dtype; NaN equals nothing), as ``torch.equal``."""
-        if not _is_tensor(other):
-            raise TypeError(f"equal: argument 'other' must be Tensor, not {type(other).__name__}")
-        return self.data.shape == other.data.shape and bool((self == other).all())
-
-    # ----- logical/bitwise (no gradient; bool and integer tensors) ---------------------
-    def _bitwise(self, other, fn, op):
-        a, b = self._operands(other, op=op)
-        if a.data.dtype.kind == "f":
-            raise RuntimeError(f"{op}: not implemented for floating point tensors")
-        return nograd.Compare.apply(a, b, fn=fn)
-
-    def __and__(self, other):
-        return self._bitwise(other, np.bitwise_and, "bitwise_and")
-
-    def __or__(self, other):
-        return self._bitwise(other, np.bitwise_or, "bitwise_or")
-
-    def __xor__(self, other):
-        return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
-
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # all three commute
-
-    def __invert__(self):
-        if self.data.dtype.kind == "f":
-            raise RuntimeError("bitwise_not: not implemented for floating point tensors")
-        return _tensor(np.invert(self.data))
-
-    def logical_not(self):
-        return _tensor(np.logical_not(self.data))
 
     # ----- unary ----------------------------------------------------------------------
     def _float_op(self, fn):
