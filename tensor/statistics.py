@@ -69,8 +69,10 @@ class StatisticsMethods:
         if not self.ndim:  # a 0-d tensor's reductions take no dims
             axes = None
         if p in ("fro", 2, 2.0):  # one op: its gradient at a zero vector is 0, as PyTorch's
+            # a slice of one number has |x| as its norm in PyTorch, except along a dim
+            # of a 0-d tensor (where x² overflows there too)
             return VectorNorm.apply(self, axes=axes if axes is not None else (),
-                                    keepdim=keepdim, whole=dim is None)
+                                    keepdim=keepdim, whole=dim is None or self.ndim > 0)
         a = self.abs()
         if p == math.inf:
             return a.amax(axes, keepdim=keepdim)

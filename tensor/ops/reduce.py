@@ -119,7 +119,7 @@ class VectorNorm(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, whole=False):
         y = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
-        if whole and y.size == x.size:  # the norm of one number, as PyTorch's: |x|, which
+        if whole and y.size == x.size:  # each slice one number, as PyTorch's: |x|, whose
             y = np.abs(x).reshape(y.shape)  # x² could under- or overflow
         ctx.axes = axes
         if not keepdim:

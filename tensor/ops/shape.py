@@ -175,14 +175,22 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx, *xs, dim):
-        ctx.dim = dim
-        ctx.splits = np.cumsum([x.shape[dim] for x in xs])[:-1]
-        return np.concatenate(xs, axis=dim)
+        # PyTorch's legacy rule: a 1-d empty tensor joins anything, by being skipped
+        skip = [x.shape == (0,) for x in xs]
+        if all(skip):
+            skip = [False] * len(xs)
+        kept = [x for x, s in zip(xs, skip) if not s]
+        ctx.dim, ctx.skip = dim, skip
+        ctx.splits = np.cumsum([x.shape[dim] for x in kept])[:-1]
+        return np.concatenate(kept, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
-        parts = split(g, ctx.splits, ctx.dim)
-        return parts[0] if len(parts) == 1 else tuple(parts)  # one input: a bare gradient
+        parts = iter(split(g, ctx.splits, ctx.dim))
+        empty = np.zeros(0, (g.data if is_tensor(g) else g).dtype)
+        grads = [(constant(empty) if is_tensor(g) else empty) if s else next(parts)
+                 for s in ctx.skip]
+        return grads[0] if len(grads) == 1 else tuple(grads)  # one input: a bare gradient
 
     @classmethod
     def error(cls, arrays, exc):
