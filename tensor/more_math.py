@@ -13,6 +13,12 @@ from .dims import normalize_dims
 from .ops import movement as M
 
 
+def _value_for(value, *tensors):
+    """PyTorch casts addcmul's value to the integer result type of integer tensors."""
+    kinds = {getattr(t, "data", np.asarray(t)).dtype.kind for t in tensors}
+    return int(value) if kinds <= set("iub") else value
+
+
 def _creation():
     from . import creation  # creation.py imports tensor.py, which mixes this class in
 
@@ -34,6 +40,12 @@ class MoreMathMethods:
                                f"{idx.dtype.name}")
         idx = idx.reshape(-1)
         n = self.data.shape[d] if self.ndim else 1
+        if self.ndim == 0 and idx.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                               f"{idx.size} value(s)")
+        if n == 0 and idx.size and self.ndim > 1:  # (a vector's is an IndexError, below)
+            raise RuntimeError(f"index_select(): self indexing axis dim should be positive "
+                               f"(size 0 of dim {d} in shape {tuple(self.shape)})")
         if ((idx < 0) | (idx >= n)).any():
             raise IndexError(f"index_select(): index out of range in self (index "
                              f"{idx.tolist()}, size {n} of dim {d})")
@@ -93,7 +105,11 @@ class MoreMathMethods:
     # ----- fused products ----------------------------------------------------------------
     def _scaled_sum(self, op, product, beta, alpha):
         """beta·self + alpha·product, with self broadcast to the product's shape only."""
-        if np.broadcast_shapes(self.data.shape, product.data.shape) != product.data.shape:
+        try:
+            shape = np.broadcast_shapes(self.data.shape, product.data.shape)
+        except ValueError:
+            shape = None
+        if shape != product.data.shape:
             raise RuntimeError(f"{op}: the input of shape {tuple(self.shape)} cannot be "
                                f"broadcast to the product's shape {tuple(product.shape)}")
         if alpha != 1:
@@ -112,12 +128,14 @@ class MoreMathMethods:
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
         """beta·self + alpha·(batch1 @ batch2), batch by batch"""
         for name, m in (("batch1", batch1), ("batch2", batch2)):
-            if m.ndim != 3:
-                raise RuntimeError(f"baddbmm: {name} must be a 3D tensor, got {m.ndim}-D")
+            if m.ndim != 3:  # PyTorch reads a missing dim first: an IndexError
+                raise (IndexError if m.ndim < 3 else RuntimeError)(
+                    f"baddbmm: {name} must be a 3D tensor, got {m.ndim}-D")
         return self._scaled_sum("baddbmm", batch1.bmm(batch2), beta, alpha)
 
     def addcmul(self, tensor1, tensor2, *, value=1):
         """self + value·tensor1·tensor2"""
+        value = _value_for(value, self, tensor1, tensor2)
         return self + (tensor1 * value if value != 1 else tensor1) * tensor2
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
@@ -183,7 +201,7 @@ class MoreMathMethods:
     sgn_ = sign_
 
     def negative_(self):
-        return self.neg_()
+        return self._update("negative_", lambda t: -t)
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
         return self._update("nan_to_num_", lambda t: t.nan_to_num(nan, posinf, neginf))

@@ -145,6 +145,8 @@ class ReshapingMethods:
         for what, dims in (("source", src), ("destination", dst)):
             if len(set(dims)) != len(dims):
                 raise RuntimeError(f"movedim: repeated dim in `{what}` ({list(dims)})")
+        if self.ndim == 0:  # dims 0 and -1 both name the tensor itself
+            return S.Permute.apply(self, dims=())
         rest = iter(i for i in range(self.ndim) if i not in src)
         order = [None] * self.ndim
         for s, t in zip(src, dst):
@@ -228,11 +230,17 @@ class ReshapingMethods:
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
         """Each element (or slice along ``dim``) repeated ``repeats`` times in place."""
+        if dim is not None and self.ndim == 0:
+            raise IndexError(f"repeat_interleave: Dimension out of range (dim {dim} of a 0-d "
+                             f"tensor)")
         x = self.flatten() if dim is None else self
         (d,) = normalize_dims(0 if dim is None else dim, x.ndim, "repeat_interleave")
         n = x.data.shape[d] if x.ndim else 1
         reps = np.asarray(getattr(repeats, "data", repeats))
-        if reps.ndim > 1 or reps.dtype.kind not in "iu":
+        if reps.dtype.kind not in "iu":
+            raise NotImplementedError(f"repeat_interleave: repeats must be integers, not "
+                                      f"{reps.dtype.name}")
+        if reps.ndim > 1:
             raise RuntimeError("repeat_interleave: repeats must be an int or a 0-d or 1-d "
                                "integer tensor")
         if (reps < 0).any():
@@ -246,10 +254,16 @@ class ReshapingMethods:
 
     # ----- broadcasting ----------------------------------------------------------------
     def expand_as(self, other):
-        return self.expand(other.shape)
+        return self._expand_named("expand_as", tuple(other.shape))
 
     def broadcast_to(self, size):
-        return self.expand(tuple(size))
+        return self._expand_named("broadcast_to", tuple(size))
+
+    def _expand_named(self, op, shape):
+        try:
+            return self.expand(shape)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{op}: {exc}") from None
 
     # ----- the diagonal ------------------------------------------------------------------
     def diagonal(self, offset=0, dim1=0, dim2=1):
