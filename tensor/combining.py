@@ -57,6 +57,14 @@ def einsum(equation, *operands):
                                    f"which does not broadcast with previously seen size "
                                    f"{sizes[c]}")
             sizes[c] = sizes.get(c, 1) if n == 1 else n
+    summed = set("".join(subs)) - set(out)
+    if summed and xs[0].data.dtype.kind in "biu":  # as PyTorch: one operand's sum is
+        if len(xs) == 1:  # torch.sum's (to int64), a contraction is bmm's (none for bool)
+            xs = [xs[0].long()]
+        elif xs[0].data.dtype == bool and all(x.data.size for x in xs) and any(
+                sizes[c] > 1 for c in summed):
+            raise NotImplementedError(f"einsum(): {equation!r} sums products, which is not "
+                                      f"implemented for bool tensors")
     xs = [x if all(n == sizes[c] for c, n in zip(s, x.shape)) else
           x.expand(tuple(sizes[c] for c in s)) for s, x in zip(subs, xs)]
     return Einsum.apply(*xs, subs=subs, out=out)

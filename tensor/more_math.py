@@ -136,6 +136,8 @@ class MoreMathMethods:
     def addcmul(self, tensor1, tensor2, *, value=1):
         """self + value·tensor1·tensor2"""
         value = _value_for(value, self, tensor1, tensor2)
+        if all(getattr(t, "dtype", None) == dtypes.bool_ for t in (self, tensor1, tensor2)):
+            raise NotImplementedError("addcmul: not implemented for bool tensors")
         return self + (tensor1 * value if value != 1 else tensor1) * tensor2
 
     def addcdiv(self, tensor1, tensor2, *, value=1):

@@ -287,4 +287,6 @@ class ReshapingMethods:
         if self.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
                                f"{self.ndim}")
+        if self.data.dtype == bool:
+            raise NotImplementedError("trace: not implemented for bool tensors")
         return self.diagonal().sum()

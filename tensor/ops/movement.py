@@ -129,14 +129,17 @@ class DiagEmbed(DiagonalScatter):
 
 
 class Sign(Function):
-    """y = sign(x) (−1, 0 or 1);  dx = 0"""
+    """y = sign(x) (−1, 0 or 1; 0 for NaN, as PyTorch);  dx = 0"""
 
     twice_differentiable = True
     broadcasts = False
 
     @staticmethod
     def forward(ctx, x):
-        return x.copy() if x.dtype == bool else np.sign(x)
+        if x.dtype == bool:
+            return x.copy()
+        return np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype) if x.dtype.kind == "f" \
+            else np.sign(x)
 
     @staticmethod
     def backward(ctx, g):
