@@ -10,7 +10,7 @@ from .creation import _as_tensor
 from .function_forms import _function
 from .ops.einsum import Einsum, parse
 
-NAMES = ("contiguous", "split", "chunk", "tensor_split", "narrow", "movedim", "moveaxis",
+NAMES = ("split", "chunk", "tensor_split", "narrow", "movedim", "moveaxis",
          "swapaxes", "swapdims", "unflatten", "flip", "fliplr", "flipud", "roll", "tile",
          "repeat_interleave", "index_select", "masked_select", "broadcast_to", "diagonal",
          "diag", "trace", "sign", "sgn", "square", "neg", "negative", "clone", "addmm",

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, function
 from .dims import normalize_dims
 from .ops import movement as M
+from .ops.nograd import Full
+from .ops.shape import Cat
 
 
 def _value_for(value, *tensors):
     """PyTorch casts addcmul's value to the integer result type of integer tensors."""
     kinds = {getattr(t, "data", np.asarray(t)).dtype.kind for t in tensors}
     return int(value) if kinds <= set("iub") else value
-
-
-def _creation():
-    from . import creation  # creation.py imports tensor.py, which mixes this class in
-
-    return creation
 
 
 class MoreMathMethods:
@@ -71,8 +67,9 @@ class MoreMathMethods:
     def _new(self, fill, size, dtype, requires_grad):
         if len(size) == 1 and isinstance(size[0], (tuple, list)):
             size = tuple(size[0])
-        return _creation().full(size, fill, dtype=dtype or self.dtype,
-                                requires_grad=requires_grad)
+        dtype = dtypes.to_dtype(dtype, "new_full") if dtype is not None else self.data.dtype
+        t = Full.apply(shape=tuple(int(n) for n in size), fill_value=fill, dtype=dtype)
+        return t.requires_grad_(True) if requires_grad else t
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         return self._new(0, size, dtype, requires_grad)
@@ -87,8 +84,9 @@ class MoreMathMethods:
         return self._new(fill_value, (size,), dtype, requires_grad)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        data = data.detach().numpy() if hasattr(data, "_ctx") else data
-        return _creation().tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        array = dtypes.as_array(data, dtype if dtype is not None else self.data.dtype, copy=True)
+        t = function._make(array, None)
+        return t.requires_grad_(True) if requires_grad else t
 
     # ----- sign, square, negative ------------------------------------------------------
     def sign(self):
@@ -165,7 +163,11 @@ class MoreMathMethods:
         if any(t.ndim != self.ndim for t in parts):
             raise RuntimeError("diff expects prepend or append to be the same dimension as "
                                "input")
-        x = _creation().cat(parts, d) if len(parts) > 1 else self
+        dt = parts[0].data.dtype
+        for t in parts[1:]:  # PyTorch's promotion, as cat's
+            dt = dtypes.result_type(dt, t.data.dtype)
+        parts = [t if t.data.dtype == dt else t.to(dtypes.PUBLIC[dt]) for t in parts]
+        x = Cat.apply(*parts, dim=d) if len(parts) > 1 else self
         for _ in range(n):
             k = x.data.shape[d]
             if k == 0:

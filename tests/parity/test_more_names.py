@@ -111,6 +111,7 @@ OPS = {
     "diff:n2": lambda lib, x: lib.diff(x, n=2, dim=0),
     "diff:bool": lambda lib, x: (x > 0).diff(),
     "diff:ends": lambda lib, x: x.diff(prepend=x[..., :1] * 2, append=x),
+    "diff:promoted": lambda lib, x: x.diff(dim=0, append=(x[:1] > 0).double()),
     "einsum:transpose": lambda lib, x: lib.einsum("ij->ji", x),
     "einsum:rowdot": lambda lib, x: lib.einsum("ij,ij->i", x, x.flip(0)),
     "einsum:gram": lambda lib, x: lib.einsum("ij,kj->ik", x, x),
