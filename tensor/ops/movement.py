@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
-from .either import through, value, zeros_like
+from .either import expand, through, value, zeros_like
 from .shape import Index
 
 
@@ -119,6 +119,24 @@ class DiagonalScatter(Function):
     def backward(ctx, g):
         offset, dim1, dim2 = ctx.where
         return through(Diagonal, g, offset=offset, dim1=dim1, dim2=dim2)
+
+
+class Trace(Function):
+    """y = Σᵢ xᵢᵢ (integers summed in int64, as torch.sum);  dx = g on the diagonal"""
+
+    twice_differentiable = True
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return np.asarray(np.trace(x, dtype=np.int64 if x.dtype.kind in "iu" else x.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        n = min(ctx.shape)
+        return through(DiagonalScatter, expand(g, (n,)), shape=ctx.shape, offset=0, dim1=0,
+                       dim2=1)
 
 
 class DiagEmbed(DiagonalScatter):

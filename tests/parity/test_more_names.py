@@ -261,7 +261,7 @@ def test_writing_through_a_view_changes_the_base(name, shape):
     "split:int", "split:sizes", "chunk:3", "tensor_split:sections", "narrow:", "diagonal:",
     "movedim:", "swapaxes:", "unflatten:", "expand_as:", "broadcast_to:", "flip:", "roll:dim",
     "repeat:", "index_select:", "masked_select:", "sign:", "square:", "nan_to_num:", "diag:",
-    "diag:offset", "diff:", "contiguous", "negative:", "transposed_contiguous"])
+    "diag:offset", "diff:", "contiguous", "trace:", "negative:", "transposed_contiguous"])
 def test_grad_fn_names_as_torch(name):
     names = []
     for lib in (torch, tensor):
