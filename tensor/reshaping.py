@@ -49,7 +49,8 @@ class ReshapingMethods:
         return (start - storage(self.data).__array_interface__["data"][0]) // self.data.itemsize
 
     # ----- cutting into views ------------------------------------------------------------
-    def _pieces(self, op, bounds, d, fn=S.Index):
+    def _pieces(self, bounds, d, fn=S.Index):
+        """The views self[..., a:b] along dim d for each pair of neighbouring bounds."""
         lead = (slice(None),) * d
         return tuple(fn.apply(self, key=(*lead, slice(a, b))) for a, b in zip(bounds, bounds[1:]))
 
@@ -67,7 +68,7 @@ class ReshapingMethods:
                 raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
                                    f"(input tensor's size at dimension {d}), but got "
                                    f"split_sizes={sizes}")
-            return self._pieces("split", [0, *np.cumsum(sizes).tolist()], d, M.SplitWithSizes)
+            return self._pieces([0, *np.cumsum(sizes).tolist()], d, M.SplitWithSizes)
         size = int(split_size_or_sections)
         if size < 0:
             raise RuntimeError(f"split expects split_size be non-negative, but got "
@@ -76,7 +77,7 @@ class ReshapingMethods:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
                                f"dimension size of {n}")
         count = max(math.ceil(n / size), 1) if size else 1
-        return self._pieces("split", [min(i * size, n) for i in range(count)] + [n], d, M.Split)
+        return self._pieces([min(i * size, n) for i in range(count)] + [n], d, M.Split)
 
     def chunk(self, chunks, dim=0):
         if self.ndim == 0:
@@ -86,7 +87,7 @@ class ReshapingMethods:
         (d,) = normalize_dims(dim, self.ndim, "chunk")
         n = self.data.shape[d]
         if n == 0:  # PyTorch gives `chunks` empty pieces
-            return self._pieces("chunk", [0] * (chunks + 1), d, M.Split)
+            return self._pieces([0] * (chunks + 1), d, M.Split)
         return self.split(math.ceil(n / chunks), d)
 
     def tensor_split(self, indices_or_sections, dim=0):
@@ -105,16 +106,13 @@ class ReshapingMethods:
                                    f"tensor with {cut.ndim} dims")
             cut = cut.tolist()
         if isinstance(cut, (list, tuple)):
-            bounds = [0, *(int(i) for i in cut), n]
-            lead = (slice(None),) * d
-            return tuple(S.Index.apply(self, key=(*lead, slice(a, b)))
-                         for a, b in zip(bounds, bounds[1:]))
+            return self._pieces([0, *(int(i) for i in cut), n], d)
         sections = int(cut)
         if sections <= 0:
             raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
         q, r = divmod(n, sections)
         sizes = [q + 1] * r + [q] * (sections - r)
-        return self._pieces("tensor_split", [0, *np.cumsum(sizes).tolist()], d)
+        return self._pieces([0, *np.cumsum(sizes).tolist()], d)
 
     def narrow(self, dim, start, length):
         if self.ndim == 0:
@@ -132,7 +130,7 @@ class ReshapingMethods:
         if start + length > n:
             raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds "
                                f"dimension size ({n}).")
-        return self._pieces("narrow", [start, start + length], d)[0]
+        return self._pieces([start, start + length], d)[0]
 
     # ----- reordering ------------------------------------------------------------------
     def movedim(self, source, destination):
