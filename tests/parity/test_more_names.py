@@ -286,3 +286,38 @@ def test_a_view_follows_its_base_updated_in_place_with_a_graph(name):
         (view * lib.tensor(w)).sum().backward()
         grads.append(_numpy(p.grad))
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+EINSUMS = [
+    ("ij,jk->ik", [(3, 4), (4, 2)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+    ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]), ("ij,ij->ij", [(3, 1), (3, 4)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("iii->i", [(3, 3, 3)]), ("iij->ji", [(2, 2, 3)]),
+    ("ij,k->ikj", [(2, 3), (4,)]), ("...ij,...jk", [(2, 3, 4), (4, 5)]), ("i,i", [(5,)]),
+    ("ij->", [(0, 3)]), ("ba,ab->", [(3, 2), (2, 3)]), ("i j , j ->i", [(2, 3), (3,)]),
+    ("ij,jk->ik", [(3, 4), (5, 2)]), ("ii->i", [(2, 3)]), ("ij,jk->ik", [(3, 4)]),
+    ("i->ii", [(3,)]), ("ij->k", [(2, 2)]), ("...i,...i->...", [(1, 3), (4, 1, 3)]),
+]
+
+
+@pytest.mark.parametrize("equation,shapes", EINSUMS, ids=[e for e, _ in EINSUMS])
+def test_einsum_values_gradients_and_second_derivatives(equation, shapes):
+    rng = np.random.default_rng(len(equation) + sum(map(len, shapes)))
+    arrays = [rng.standard_normal(s) for s in shapes]
+    results = []
+    for lib in (torch, tensor):
+        xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        try:
+            out = lib.einsum(equation, *xs)
+        except RuntimeError as exc:
+            results.append(exc)
+            continue
+        w = lib.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)))
+        first = lib.autograd.grad((out * w).tanh().sum(), xs, create_graph=True)
+        second = lib.autograd.grad(sum((g * g).sum() for g in first), xs)
+        results.append([_numpy(out)] + [_numpy(g) for g in (*first, *second)])
+    theirs, ours = results
+    if isinstance(theirs, Exception):
+        assert isinstance(ours, RuntimeError) and "einsum" in str(ours), ours
+        return
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
