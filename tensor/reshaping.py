@@ -40,8 +40,11 @@ class ReshapingMethods:
         steps = tuple(s // self.data.itemsize for s in self.data.strides)
         if dim is None:
             return steps
+        if self.ndim == 0:
+            raise IndexError(f"stride: Dimension specified as {dim} but tensor has no "
+                             f"dimensions")
         (d,) = normalize_dims(dim, self.ndim, "stride")
-        return steps[d] if self.ndim else 1
+        return steps[d]
 
     def storage_offset(self) -> int:
         """Where this view starts in its storage, in elements."""

@@ -30,6 +30,10 @@ def _d0(x):
 # name -> fn(lib, x); the op's name is the text before the first ":"
 OPS = {
     "contiguous": lambda lib, x: x.contiguous(),
+    "stride:": lambda lib, x: lib.tensor(x.stride(-1) + 10 * x.storage_offset()),
+    # (a size-1 dim's stride is never stepped along; NumPy and PyTorch differ there)
+    "stride:all": lambda lib, x: lib.tensor([s for s, n in zip(x.stride(), x.shape) if n > 1]
+                                            + [x.is_contiguous()]),
     "transposed_contiguous": lambda lib, x: x.transpose(0, -1).contiguous(),
     "split:int": lambda lib, x: x.split(2),
     "split:dim": lambda lib, x: lib.split(x, 1, dim=-1),
