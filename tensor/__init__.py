@@ -77,6 +77,8 @@ from .legacy import (  # noqa: F401  (in __all__ through _LEGACY_NAMES)
     BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor)
 from .legacy import NAMES as _LEGACY_NAMES
 from ._imports import install as _install_bridge_finder
+from .combining import *  # noqa: F403  torch.split, torch.einsum, … (combining.__all__)
+from .combining import __all__ as _COMBINING_NAMES
 
 _install_bridge_finder()
 
@@ -103,7 +105,7 @@ __all__ = [
     "randint_like", "seed", "set_rng_state",
     "empty", "empty_like", "get_default_device", "get_default_dtype", "set_default_device",
     "set_default_dtype", "return_types",
-    *_LEGACY_NAMES,
+    *_LEGACY_NAMES, *_COMBINING_NAMES,
 ]
 
 

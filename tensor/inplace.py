@@ -163,8 +163,8 @@ class InplaceMethods:
     def abs_(self):
         return self._unary_("abs")
 
-    def neg_(self):
-        return self._unary_("neg")
+    def neg_(self):  # integers too (more_math.py's _update), as PyTorch
+        return self._update("neg_", lambda t: -t)
 
     def __iadd__(self, other):
         return self.add_(other)

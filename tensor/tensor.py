@@ -13,11 +13,13 @@ from .function import _new
 from .inplace import InplaceMethods
 from .legacy import legacy_array
 from .methods import TensorMethods
+from .more_math import MoreMathMethods
 from .printing import Size, tensor_repr
 from .random.methods import RandomMethods
+from .reshaping import ReshapingMethods
 
 
-class Tensor(TensorMethods, InplaceMethods, RandomMethods):
+class Tensor(TensorMethods, InplaceMethods, RandomMethods, ReshapingMethods, MoreMathMethods):
     """An n-dimensional array with reverse-mode autodiff and PyTorch's semantics.
 
     ``data`` is the underlying ``numpy.ndarray`` (a documented deviation from

@@ -191,3 +191,44 @@ MATRIX.update({
     "inplace_setitem": _setitem,
     "inplace_copy": lambda x, lib: (x * 1).copy_(x[0].tanh()),
 })
+
+
+# the names after the basics (tests/parity/test_more_names.py has the full sweep): each
+# multiplied by a function of x, so that their second derivatives are not all 0
+MATRIX.update({
+    "split_qk": lambda x, lib: (lambda q, k: q * k.exp())(*x.split(2, dim=1)),
+    "split_sizes": lambda x, lib: lib.split(x, [1, 2], 0)[1] * x[:2].sin(),
+    "chunk_contiguous": lambda x, lib: x.T.chunk(3)[0].contiguous() * x[:, :2].T,
+    "tensor_split": lambda x, lib: x.tensor_split(3, dim=1)[0] * x.sum(),
+    "narrow_neg": lambda x, lib: lib.narrow(x, -1, -3, 2) ** 2,
+    "movedim": lambda x, lib: x.reshape(3, 2, 2).movedim(0, -1) * x.sum(),
+    "swapaxes_unflatten": lambda x, lib: x.swapaxes(0, 1).unflatten(0, (2, -1)) * x.sum(0).exp(
+        ).reshape(2, 2, 1),
+    "flip_roll": lambda x, lib: x.flip(0, 1) * lib.roll(x, (1, -2), (0, 1)),
+    "fliplr_flipud": lambda x, lib: x.fliplr() * x.flipud().tanh(),
+    "roll_flat": lambda x, lib: x.roll(5) * x,
+    "repeat_tile": lambda x, lib: x.repeat(2, 1, 2) * lib.tile(x, (2, 1, 2)).exp(),
+    "repeat_interleave": lambda x, lib: x.repeat_interleave(lib.tensor([1, 0, 2]), dim=0) ** 2,
+    "index_select": lambda x, lib: x.index_select(1, lib.tensor([3, 0, 3])) * x[:, :3],
+    "masked_select": lambda x, lib: x.masked_select(x.detach() > 0) ** 3,
+    "expand_as_broadcast": lambda x, lib: x[:1].expand_as(x) * lib.broadcast_to(x[:, :1], (3, 4)),
+    "broadcast_tensors": lambda x, lib: lib.mul(*lib.broadcast_tensors(x[0], x[:, 1:2])),
+    "diagonal_trace": lambda x, lib: x.diagonal(1) * x.trace() + lib.diagonal(x, -1).sum(),
+    "diag": lambda x, lib: lib.diag(x[0], 1) * lib.diag(x).sum() ** 2,
+    "square_neg_sign": lambda x, lib: x.square() * lib.negative(x) + x.sign() * x,
+    "addmm": lambda x, lib: lib.addmm(x[:, :1], x, x.T, beta=0.5, alpha=2).tanh(),
+    "baddbmm": lambda x, lib: lib.baddbmm(x[:, 0], x[None], x.T[None], alpha=-1) ** 2,
+    "addcmul_addcdiv": lambda x, lib: lib.addcmul(x, x, x.exp(), value=0.5).addcdiv(
+        x, x * x + 1, value=2),
+    "inplace_addcmul": lambda x, lib: (x * 1).addcmul_(x, x.sin(), value=3).addcdiv_(x, x.exp()),
+    "inplace_pow_square": lambda x, lib: (x * 1).pow_(3).square_(),
+    "nan_to_num": lambda x, lib: lib.nan_to_num(x.log(), nan=0.5) * x,
+    "diff": lambda x, lib: x.diff() * x.diff(n=2, dim=0, prepend=x[:1]).sum(),
+    "einsum_attention": lambda x, lib: lib.einsum(
+        "ij,kj->ik", x, x.exp()).softmax(-1) @ x,
+    "einsum_batched": lambda x, lib: lib.einsum(
+        "bij,bjk->bik", x.reshape(3, 2, 2), x.reshape(3, 2, 2).exp()),
+    "einsum_diagonal": lambda x, lib: lib.einsum("ii->i", x[:, :3]) * lib.einsum("ii", x[:, 1:]),
+    "einsum_implicit": lambda x, lib: lib.einsum("ij,j", x, x[0]) ** 2 + lib.einsum(
+        "...j->...", x.exp()),
+})

@@ -13,6 +13,8 @@ output (``relu_pool.py`` says where, and why the numbers are the same).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import autograd, function
@@ -217,6 +219,8 @@ def _value(w: Writer, value, var) -> str:
         return v
     if kind == "tuple":
         return "(" + "".join(f"{_value(w, x, var)}, " for x in v) + ")"
+    if isinstance(v, float) and not math.isfinite(v):
+        return f"float({str(v)!r})"  # repr gives the bare names inf and nan
     if v is None or isinstance(v, (bool, int, float, str)):
         return repr(v)
     return w.ref(v, "V")

@@ -509,6 +509,8 @@ from op_table import BINARY, BINARY_PAIRS, MATRIX, UNARY, sample  # noqa: E402
 MADE_INSIDE = {"index_mask", "gather", "index_array_repeats", "index_pairs"}
 # in-place updates of tensors in the graph (out += b) are not replayed: they run eagerly
 MADE_INSIDE |= {name for name in MATRIX if name.startswith("inplace_")}
+# index_select, repeat_interleave and masked_select index with an array, as gather
+MADE_INSIDE |= {"index_select", "repeat_interleave", "masked_select"}
 
 CASES = ([(f"unary:{name}", fn, [((3, 4), kind)]) for name, (fn, kind) in UNARY.items()]
          + [(f"matrix:{name}", fn, [((3, 4), "nonzero")]) for name, fn in MATRIX.items()]

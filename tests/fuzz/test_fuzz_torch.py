@@ -227,6 +227,37 @@ UNARY = {
     "nelement": lambda lib, x: lib.tensor(x.nelement()),
 }
 
+# the names after the basics (tests/parity/test_more_names.py has the sweep by layout)
+UNARY.update({
+    "split_last": lambda lib, x: x.split(2, dim=-1)[-1],
+    "chunk": lambda lib, x: lib.chunk(x, 3)[0],
+    "tensor_split": lambda lib, x: x.tensor_split(3, -1)[-1],
+    "narrow": lambda lib, x: x.narrow(-1, 1, 1),
+    "movedim": lambda lib, x: x.movedim(0, -1),
+    "swapaxes": lambda lib, x: lib.swapaxes(x, 0, -1),
+    "unflatten": lambda lib, x: x.unflatten(-1, (1, -1)),
+    "flip": lambda lib, x: x.flip(-1),
+    "roll": lambda lib, x: x.roll(2, -1),
+    "roll_flat": lambda lib, x: lib.roll(x, -1),
+    "repeat": lambda lib, x: x.repeat(2, *([1] * x.ndim)),
+    "tile": lambda lib, x: x.tile(2),
+    "repeat_interleave": lambda lib, x: x.repeat_interleave(2, dim=-1),
+    "index_select": lambda lib, x: x.index_select(-1, lib.tensor([0, 0])),
+    "masked_select": lambda lib, x: x.masked_select(x > 0),
+    "diagonal": lambda lib, x: x.diagonal(0, 0, -1),
+    "diag": lambda lib, x: lib.diag(x, 1),
+    "trace": lambda lib, x: x.trace(),
+    "sign": lambda lib, x: x.sign(),
+    "square": lambda lib, x: lib.square(x),
+    "nan_to_num": lambda lib, x: x.nan_to_num(posinf=1e3),
+    "diff": lambda lib, x: x.diff(),
+    "einsum_sum": lambda lib, x: lib.einsum("...->", x),
+    "einsum_rows": lambda lib, x: lib.einsum("i...,i...->...", x, x),
+    "addcmul": lambda lib, x: lib.addcmul(x, x, x, value=2),
+    "addcdiv": lambda lib, x: x.addcdiv(x, x * x + 1),
+    "square_inplace": lambda lib, x: (x * 1).square_(),
+})
+
 REDUCE = {  # take dim (and keepdim)
     "all_dim": lambda lib, x, dim, keep: x.all(dim=dim, keepdim=keep),
     "any_dim": lambda lib, x, dim, keep: lib.any(x, dim=dim, keepdim=keep),
