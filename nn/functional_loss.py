@@ -1,0 +1,117 @@
+"""Losses of ``nn.functional`` beyond cross_entropy/nll/mse/bce-with-logits, each
+composed from tensor ops (so they differentiate twice and compile as any op)."""
+
+from __future__ import annotations
+
+import warnings
+
+import tensor
+from tensor import Tensor
+
+from .functional import _reduce
+
+
+def _check(reduction: str, extra=()) -> None:
+    if reduction not in ("mean", "sum", "none", *extra):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _pair(input: Tensor, target, op: str):
+    """input and target as tensors of one dtype; a broadcasting target warns, as PyTorch."""
+    if not isinstance(target, Tensor):
+        target = tensor.tensor(target, dtype=input.dtype)
+    if input.dtype != target.dtype:
+        input, target = input._operands(target, op=op)
+    if input.shape != target.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due "
+                      "to broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=3)
+    return input, target
+
+
+def l1_loss(input: Tensor, target, size_average=None, reduce=None,
+            reduction: str = "mean") -> Tensor:
+    """Mean of |input − target|."""
+    _check(reduction)
+    input, target = _pair(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Mean of d²/(2β) where |d| < β, else |d| − β/2 (d = input − target)."""
+    _check(reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    input, target = _pair(input, target, "smooth_l1_loss")
+    d = input - target
+    a = d.abs()
+    return _reduce(tensor.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0,
+               weight=None) -> Tensor:
+    """Mean of d²/2 where |d| < δ, else δ·(|d| − δ/2) (d = input − target)."""
+    _check(reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    input, target = _pair(input, target, "huber_loss")
+    d = input - target
+    a = d.abs()
+    losses = tensor.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    return _reduce(losses if weight is None else losses * weight, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    """Mean of −[y·log x + (1 − y)·log(1 − x)], each log clamped at −100 (PyTorch's
+    guard against log 0 = −inf)."""
+    _check(reduction)
+    if not isinstance(target, Tensor):
+        target = tensor.tensor(target, dtype=input.dtype)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the "
+                         f"input size ({input.shape}) is deprecated. Please ensure they have "
+                         "the same size.")
+    x = input.data
+    if x.size and not ((x >= 0) & (x <= 1)).all():  # NaN fails too, as in PyTorch
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    target = target.to(input.dtype)
+    log_x = input.log().clamp(min=-100.0)
+    log_1mx = (1.0 - input).log().clamp(min=-100.0)
+    losses = -(target * log_x + (1.0 - target) * log_1mx)
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def kl_div(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """Σ target·(log target − input), input holding log-probabilities (0·log 0 = 0);
+    ``log_target``: Σ e^target·(target − input). ``batchmean`` divides the sum by
+    the batch size (the KL divergence); ``mean`` by every element, as PyTorch."""
+    _check(reduction, ("batchmean",))
+    if not isinstance(target, Tensor):
+        target = tensor.tensor(target, dtype=input.dtype)
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        # log of 1 where target is 0: where()'s dropped branch stays finite
+        safe_log = tensor.where(positive, target, 1.0).log()
+        losses = tensor.where(positive, target * safe_log, 0.0) - target * input
+    if reduction == "batchmean":
+        return losses.sum() / (input.shape[0] if input.ndim else 1)
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and "
+                      "the support size.'batchmean' divides only by the batch size, and "
+                      "aligns with the KL div math definition.'mean' will be changed to "
+                      "behave the same as 'batchmean' in the next major release.",
+                      UserWarning, stacklevel=2)
+    return _reduce(losses, reduction)
+
+
+__all__ = ["binary_cross_entropy", "huber_loss", "kl_div", "l1_loss", "smooth_l1_loss"]
