@@ -36,6 +36,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                 "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
                 "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
                 "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+        batched = input.ndim == k + 2  # (N, C, …): only N may be 0
+        if mode != "circular" and 0 in input.shape[1 if batched else 0:]:
+            raise RuntimeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly "
+                               "0 batch size and other non-zero dimensions for input, but got: "
+                               f"{list(input.shape)}")
     out = input
     for i in range(len(pad) // 2):
         dim = input.ndim - 1 - i

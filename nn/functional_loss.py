@@ -7,6 +7,7 @@ import warnings
 
 import tensor
 from tensor import Tensor
+from tensor.ops.nn import BinaryCrossEntropy
 
 from .functional import _reduce
 
@@ -68,7 +69,8 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
 def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """Mean of −[y·log x + (1 − y)·log(1 − x)], each log clamped at −100 (PyTorch's
-    guard against log 0 = −inf)."""
+    guard against log 0 = −inf), as one op: a saturated sigmoid (x = 1) still has
+    PyTorch's finite gradient, where the composed logs' would be NaN."""
     _check(reduction)
     if not isinstance(target, Tensor):
         target = tensor.tensor(target, dtype=input.dtype)
@@ -80,11 +82,9 @@ def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None, 
     if x.size and not ((x >= 0) & (x <= 1)).all():  # NaN fails too, as in PyTorch
         raise RuntimeError("all elements of input should be between 0 and 1")
     target = target.to(input.dtype)
-    log_x = input.log().clamp(min=-100.0)
-    log_1mx = (1.0 - input).log().clamp(min=-100.0)
-    losses = -(target * log_x + (1.0 - target) * log_1mx)
-    if weight is not None:
-        losses = losses * weight
+    if weight is None:
+        return BinaryCrossEntropy.apply(input, target, reduction=reduction)
+    losses = BinaryCrossEntropy.apply(input, target, reduction="none") * weight
     return _reduce(losses, reduction)
 
 
