@@ -110,11 +110,15 @@ class ModuleList(_Container):
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        values = list(self._items.values())
-        values.insert(index, _module(module))
-        self._renumber(values)
+        """Shifts the names from ``index`` up by one, as PyTorch's loop does (so a
+        negative index into a non-empty list raises its KeyError too)."""
+        _module(module)
+        for i in range(len(self._items), index, -1):
+            self._items[str(i)] = self._items[str(i - 1)]
+        self._items[str(index)] = module
+        self._changed()
 
-    def pop(self, key=-1) -> Module:
+    def pop(self, key) -> Module:
         module = self[key]
         del self[key]
         return module
@@ -189,9 +193,12 @@ class ModuleDict(_Container):
         else:
             pairs = []
             for j, pair in enumerate(modules):
-                if not hasattr(pair, "__len__") or len(pair) != 2:
-                    raise ValueError(f"ModuleDict update sequence element #{j} should be an "
-                                     "iterable of length 2")
+                if not hasattr(pair, "__len__"):
+                    raise TypeError("ModuleDict update sequence element #" + str(j)
+                                    + " should be Iterable; is" + type(pair).__name__)
+                if len(pair) != 2:
+                    raise ValueError(f"ModuleDict update sequence element #{j} has length "
+                                     f"{len(pair)}; 2 is required")
                 pairs.append(pair)
         for key, module in pairs:
             self[key] = module
@@ -249,13 +256,15 @@ class ParameterList(_Container):
             if isinstance(v, Tensor):
                 size = "x".join(str(s) for s in v.shape)
                 kind = "Parameter containing" if isinstance(v, Parameter) else "Tensor"
-                lines.append(f"({name}): {kind}: [{v.dtype} of size {size}]")
+                lines.append(f"  ({name}): {kind}: [{v.dtype} of size {size}]")
             else:
-                lines.append(f"({name}): Object of type: {type(v).__name__}")
+                lines.append(f"  ({name}): Object of type: {type(v).__name__}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        body = self.extra_repr()
-        if not body:
-            return "ParameterList()"
-        return "ParameterList(\n" + "\n".join("    " + line for line in body.split("\n")) + "\n)"
+        """As PyTorch's Module.__repr__ prints an extra_repr: one line inline, more
+        lines indented."""
+        lines = self.extra_repr().split("\n") if self._items else []
+        if len(lines) <= 1:
+            return f"ParameterList({''.join(lines)})"
+        return "ParameterList(\n" + "\n".join("  " + line for line in lines) + "\n)"
