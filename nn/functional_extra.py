@@ -138,14 +138,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if attn_mask is not None:
         if not isinstance(attn_mask, Tensor):
             attn_mask = tensor.tensor(attn_mask)
-        if attn_mask.dtype == tensor.bool:
-            scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
+        if attn_mask.dtype == tensor.bool:  # where(), not masked_fill: compile records it
+            scores = tensor.where(attn_mask, scores, tensor.full_like(scores, float("-inf")))
         else:
             scores = scores + attn_mask
-    dead = (scores == float("-inf")).all(-1, keepdim=True)
+    dead = scores.detach().amax(-1, keepdim=True) == float("-inf")  # every key masked
     # a dead row is softmaxed as zeros, then zeroed: no NaN in its value or gradient
-    weights = tensor.where(dead, 0.0, scores).softmax(-1)
-    weights = tensor.where(dead, 0.0, weights)
+    zeros = tensor.zeros_like(scores)  # not a Python 0.0: compile records a tensor's make
+    weights = tensor.where(dead, zeros, scores).softmax(-1)
+    weights = tensor.where(dead, zeros, weights)
     if dropout_p > 0.0:
         from .functional import dropout  # nn.functional re-exports this module
 

@@ -99,10 +99,10 @@ def kl_div(input: Tensor, target, size_average=None, reduce=None, reduction: str
     if log_target:
         losses = target.exp() * (target - input)
     else:
-        positive = target > 0
-        # log of 1 where target is 0: where()'s dropped branch stays finite
-        safe_log = tensor.where(positive, target, 1.0).log()
-        losses = tensor.where(positive, target * safe_log, 0.0) - target * input
+        # xlogy(target, target): log 1 where target is 0, so 0·log 0 gives 0 and no
+        # inf reaches where()'s dropped branch (a negative target still gives NaN)
+        safe_log = tensor.where(target == 0, tensor.ones_like(target), target).log()
+        losses = target * safe_log - target * input
     if reduction == "batchmean":
         return losses.sum() / (input.shape[0] if input.ndim else 1)
     if reduction == "mean":

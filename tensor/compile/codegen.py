@@ -217,9 +217,10 @@ def _value(w: Writer, value, var) -> str:
         return v
     if kind == "tuple":
         return "(" + "".join(f"{_value(w, x, var)}, " for x in v) + ")"
-    if v is None or isinstance(v, (bool, int, float, str)):
+    if v is None or isinstance(v, (bool, int, str)) or (isinstance(v, float) and v == v
+                                                        and abs(v) != float("inf")):
         return repr(v)
-    return w.ref(v, "V")
+    return w.ref(v, "V")  # also inf and nan, whose repr is no Python literal
 
 
 def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, aot=False):
