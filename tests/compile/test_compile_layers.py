@@ -1,0 +1,116 @@
+"""tensor.compile with the layers of nn/normalization.py, nn/activation.py and the
+containers: a step through LayerNorm + GELU + BatchNorm1d trained compiled and eager
+from identical state gives equal parameters, running statistics and losses.
+BatchNorm's running statistics move in place inside the step, which a replay would
+not repeat: such a step runs eagerly with one warning, never silently different.
+The eval function (no update) is replayed, and reads the running statistics as they
+are at each call."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import numpy as np
+import pytest
+
+import nn
+import nn.functional as F
+import tensor
+
+
+def _model(batchnorm=True, seed=0):
+    tensor.manual_seed(seed)
+    blocks = nn.ModuleList([nn.Linear(6, 8, dtype=np.float64), nn.LayerNorm(8, dtype=np.float64),
+                            nn.GELU()])
+    if batchnorm:
+        blocks.append(nn.BatchNorm1d(8, dtype=np.float64))
+    blocks.extend([nn.SiLU(), nn.Linear(8, 3, dtype=np.float64)])
+    return nn.Sequential(*blocks)
+
+
+def _batches(n=6, seed=1):
+    rng = np.random.default_rng(seed)
+    return [(tensor.tensor(rng.standard_normal((5, 6)) * 2 + i),
+             tensor.tensor(rng.integers(0, 3, 5))) for i in range(n)]
+
+
+def _train(model, compile_it):
+    opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def step(x, y):
+        model.train()
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = tensor.compile(step) if compile_it else step
+    losses = [run(x, y).item() for x, y in _batches()]
+    return losses, run
+
+
+def _evaluate(model, compile_it):
+    def evaluate(x):
+        model.eval()
+        with tensor.no_grad():
+            return model(x)
+
+    return tensor.compile(evaluate) if compile_it else evaluate
+
+
+@pytest.mark.parametrize("batchnorm", [True, False])
+def test_compiled_training_equals_eager(batchnorm):
+    eager, compiled = _model(batchnorm), _model(batchnorm)
+    assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in
+               zip(eager.state_dict().values(), compiled.state_dict().values()))
+    want, _ = _train(eager, compile_it=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got, run = _train(compiled, compile_it=True)
+    assert got == want
+    for (name, a), b in zip(eager.state_dict().items(), compiled.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+    if batchnorm:  # refused, loudly and once: the running statistics change in place
+        assert run.eager_reason is not None and "in place" in run.eager_reason
+        assert sum("runs eagerly" in str(w.message) for w in caught) == 1
+        assert compiled[3].num_batches_tracked.item() == 6
+    else:  # LayerNorm, GELU, SiLU in a ModuleList's Sequential: replayed
+        assert run.eager_reason is None and not caught
+    # eval: replayed, reading the running statistics current at each call
+    evaluate, evaluate_eager = _evaluate(compiled, True), _evaluate(eager, False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x, _ in _batches(n=3, seed=5):
+            np.testing.assert_array_equal(evaluate(x).numpy(), evaluate_eager(x).numpy())
+        if batchnorm:
+            for m in (compiled, eager):
+                with tensor.no_grad():
+                    m[3].running_mean.add_(0.5)
+            x = _batches(n=1, seed=9)[0][0]
+            np.testing.assert_array_equal(evaluate(x).numpy(), evaluate_eager(x).numpy())
+    assert evaluate.eager_reason is None
+
+
+def test_a_compiled_step_keeps_the_model_copyable_and_loadable():
+    model = _model()
+    _train(model, compile_it=False)
+    twin = copy.deepcopy(model)
+    fresh = _model(seed=3)
+    fresh.load_state_dict(twin.state_dict())
+    x = _batches(n=1, seed=4)[0][0]
+    np.testing.assert_array_equal(_evaluate(fresh, False)(x).numpy(),
+                                  _evaluate(model, False)(x).numpy())
+
+
+def test_infinite_constants_replay():
+    """A comparison with ±inf (attention's "every key masked" test) replays: the
+    constant is no Python literal in the written code."""
+    def f(x):
+        return ((x == float("-inf")).float() + (x < float("inf")).float() * 2).sum()
+
+    compiled = tensor.compile(f, fullgraph=True)
+    for values in ([1.0, float("-inf"), float("inf")], [float("-inf")] * 3):
+        x = tensor.tensor(values)
+        assert compiled(x).item() == f(x).item()
