@@ -36,6 +36,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                 "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
                 "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
                 "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+        if mode in ("reflect", "replicate") and input.dtype == tensor.bool:
+            raise NotImplementedError(f"pad: {mode} mode is not implemented for bool")
         batched = input.ndim == k + 2  # (N, C, …): only N may be 0
         if mode != "circular" and 0 in input.shape[1 if batched else 0:]:
             raise RuntimeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly "
@@ -46,6 +48,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         dim = input.ndim - 1 - i
         left, right = pad[2 * i], pad[2 * i + 1]
         n = input.shape[dim]
+        if mode == "constant" and max(-left, 0) + max(-right, 0) > n:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if mode != "constant" and min(left, right) < 0:
+            raise NotImplementedError(f"pad: negative padding ({left}, {right}) is supported "
+                                      "in constant mode only")
         if n + left + right < 0:
             raise RuntimeError(f"The input size {n}, plus negative padding {left} and {right} "
                                "resulted in a negative output size, which is invalid. Check "

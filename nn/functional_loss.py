@@ -31,10 +31,18 @@ def _pair(input: Tensor, target, op: str):
     return input, target
 
 
+def _floating(input: Tensor, op: str) -> None:
+    if not input.is_floating_point():  # PyTorch has no integer kernel for these
+        raise NotImplementedError(f"{op}: not implemented for {input.dtype.name}")
+
+
 def l1_loss(input: Tensor, target, size_average=None, reduce=None,
             reduction: str = "mean") -> Tensor:
     """Mean of |input − target|."""
     _check(reduction)
+    if input.dtype == tensor.bool or getattr(target, "dtype", None) == tensor.bool:
+        # PyTorch's l1_loss subtracts in Python, where bool − anything raises
+        raise RuntimeError("l1_loss: subtraction with a bool tensor is not supported")
     input, target = _pair(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
 
@@ -48,6 +56,7 @@ def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None,
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
     input, target = _pair(input, target, "smooth_l1_loss")
+    _floating(input, "smooth_l1_loss")  # after promotion: an int input, a float target run
     d = input - target
     a = d.abs()
     return _reduce(tensor.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
@@ -59,6 +68,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     _check(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _floating(input, "huber_loss")  # before promotion, as PyTorch (it can't cast back)
     input, target = _pair(input, target, "huber_loss")
     d = input - target
     a = d.abs()
@@ -81,6 +91,9 @@ def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None, 
     x = input.data
     if x.size and not ((x >= 0) & (x <= 1)).all():  # NaN fails too, as in PyTorch
         raise RuntimeError("all elements of input should be between 0 and 1")
+    t = target.data
+    if t.size and not ((t >= 0) & (t <= 1)).all():
+        raise RuntimeError("all elements of target should be between 0 and 1")
     target = target.to(input.dtype)
     if weight is None:
         return BinaryCrossEntropy.apply(input, target, reduction=reduction)

@@ -211,3 +211,12 @@ def test_bce_loss_weight_is_a_buffer():
     x = np.array([[0.2, 0.9, 0.5]], np.float32)
     np.testing.assert_allclose(ours(tensor.tensor(x), tensor.ones(1, 3)).item(),
                                theirs(torch.tensor(x), torch.ones(1, 3)).item(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.Identity(), lambda m: m.Identity(3, unused=4),
+    lambda m: m.MSELoss(reduction="sum"), lambda m: m.CrossEntropyLoss(reduction="none"),
+    lambda m: m.BCEWithLogitsLoss(reduction="sum"), lambda m: m.NLLLoss(reduction="sum"),
+])
+def test_reprs_of_identity_and_losses(make):
+    assert repr(make(nn)) == repr(make(TN))
