@@ -114,3 +114,28 @@ def test_infinite_constants_replay():
     for values in ([1.0, float("-inf"), float("inf")], [float("-inf")] * 3):
         x = tensor.tensor(values)
         assert compiled(x).item() == f(x).item()
+
+
+def test_a_module_list_changed_in_place_records_again():
+    """append/insert/del on a ModuleList bump its version: a compiled forward
+    through it records a new plan instead of replaying the old layers."""
+    tensor.manual_seed(0)
+    blocks = nn.ModuleList([nn.Linear(4, 4, dtype=np.float64), nn.GELU()])
+
+    def forward(x):
+        for block in blocks:
+            x = block(x)
+        return x
+
+    compiled = tensor.compile(forward)
+    x = tensor.tensor(np.random.default_rng(0).standard_normal((3, 4)))
+    changes = [lambda: None, lambda: blocks.append(nn.LayerNorm(4, dtype=np.float64)),
+               lambda: blocks.insert(0, nn.SiLU()), lambda: blocks.__delitem__(1),
+               lambda: blocks.__setitem__(0, nn.ELU())]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for change in changes:
+            change()
+            for _ in range(2):
+                np.testing.assert_array_equal(compiled(x).detach().numpy(),
+                                              forward(x).detach().numpy())
