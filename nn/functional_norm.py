@@ -9,6 +9,18 @@ import tensor
 from tensor import Tensor
 
 
+def _same_dtypes(op: str, input: Tensor, *others) -> None:
+    """PyTorch's CPU kernels refuse mixed dtypes (a float64 batch into float32
+    weights) rather than promote; integer inputs have no kernel."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f"{op}: not implemented for {input.dtype.name}")
+    if any(t is not None and t.dtype != input.dtype for t in others):
+        dtypes = ", ".join(t.dtype.name for t in (input, *others) if t is not None)
+        raise RuntimeError(f"{op}: mixed dtype (CPU): all inputs must share same datatype "
+                           f"(got {dtypes}); convert the model or the input with .float() "
+                           "or .double()")
+
+
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """(x − mean) / √(var + eps) · weight + bias over the last len(normalized_shape)
@@ -19,6 +31,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         listed = ", ".join(str(s) for s in shape)
         raise RuntimeError(f"Given normalized_shape=[{listed}], expected input with shape "
                            f"[*, {listed}], but got input of size{list(input.shape)}")
+    _same_dtypes("layer_norm", input, weight, bias)
     dims = tuple(range(-k, 0))
     mean = input.mean(dims, keepdim=True)
     var = input.var(dims, keepdim=True, correction=0)
@@ -45,6 +58,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                     ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    _same_dtypes("batch_norm", input, running_mean, running_var, weight, bias)
     dims = (0, *range(2, input.ndim))
     per_channel = (1, channels) + (1,) * (input.ndim - 2)
     count = math.prod(input.shape) // max(channels, 1)

@@ -156,6 +156,17 @@ ERRORS = [
 ]
 
 
+@pytest.mark.parametrize("make", [lambda m: m.LayerNorm(3), lambda m: m.BatchNorm1d(3),
+                                  lambda m: m.BatchNorm1d(3).eval()])
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_mixed_or_integer_dtypes_raise_as_torch(make, dtype):
+    x = np.zeros((2, 3), dtype)
+    with pytest.raises(Exception) as want:
+        make(TN)(torch.tensor(x))
+    with pytest.raises(type(want.value)):
+        make(nn)(tensor.tensor(x))
+
+
 @pytest.mark.parametrize("case", range(len(ERRORS)))
 def test_errors_as_torch(case):
     make, shape = ERRORS[case]
