@@ -139,3 +139,25 @@ def test_a_module_list_changed_in_place_records_again():
             for _ in range(2):
                 np.testing.assert_array_equal(compiled(x).detach().numpy(),
                                               forward(x).detach().numpy())
+
+
+def test_a_compiled_module_with_batchnorm_runs_eagerly_in_training():
+    tensor.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 8, dtype=np.float64), nn.BatchNorm1d(8, dtype=np.float64),
+                          nn.GELU())
+    twin = copy.deepcopy(model)
+    compiled = tensor.compile(model)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            x = tensor.tensor(rng.standard_normal((5, 6)))
+            got, want = compiled(x), twin(x)
+            got.sum().backward()
+            want.sum().backward()
+            np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    assert sum("runs eagerly" in str(w.message) for w in caught) == 1
+    for (name, a), b in zip(model.state_dict().items(), twin.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+    for (name, p), q in zip(model.named_parameters(), twin.parameters()):
+        np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy(), err_msg=name)
