@@ -25,6 +25,13 @@ class _Container(Module):
             if isinstance(v, (Module, Parameter)):
                 yield name, v
 
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, Module):  # a child set as an attribute joins the others, as
+            self._items[name] = value  # in PyTorch's one _modules dict (len, repr count it)
+            self._changed()
+        else:
+            super().__setattr__(name, value)
+
     def _changed(self) -> None:
         object.__setattr__(self, "version", self.version + 1)
 
@@ -42,7 +49,7 @@ class _Container(Module):
                                   '"forward" function')
 
 
-def _module(value, op: str = "") -> Module:
+def _module(value) -> Module:
     if not isinstance(value, Module):
         raise TypeError(f"{type(value).__name__} is not a Module subclass")
     return value

@@ -42,6 +42,7 @@ LIST_PROGRAMS = [
     lambda c, m: c.append(3),
     lambda c, m: c.extend(3),
     lambda c, m: c(1),
+    lambda c, m: (setattr(c, "extra", m.Linear(1, 1)), c)[1],
 ]
 
 
