@@ -9,6 +9,7 @@ import numpy as np
 
 import tensor
 from tensor import Tensor
+from tensor.ops.nn import Dropout
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -154,8 +155,6 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     zeros = tensor.zeros_like(scores)  # not a Python 0.0: compile records a tensor's make
     weights = tensor.where(dead, zeros, scores).softmax(-1)
     weights = tensor.where(dead, zeros, weights)
-    if dropout_p > 0.0:
-        from .functional import dropout  # nn.functional re-exports this module
-
-        weights = dropout(weights, dropout_p)
+    if dropout_p > 0.0:  # F.dropout's op (nn.functional imports this file)
+        weights = weights * 0.0 if dropout_p >= 1.0 else Dropout.apply(weights, p=dropout_p)
     return weights @ value
