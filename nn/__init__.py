@@ -1,6 +1,8 @@
 """nn: modules, losses, optimizers and weight files on top of `tensor`."""
 
 from . import functional, init, optim, utils
+from .activation import ELU, GELU, LeakyReLU, SiLU, Softplus, Unflatten
+from .container import ModuleDict, ModuleList, ParameterList
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .embedding import Embedding
 from .layers import (
@@ -19,7 +21,9 @@ from .layers import (
     Softmax,
     Tanh,
 )
+from .loss import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .serialization import load, save
 
 __all__ = [
@@ -28,4 +32,7 @@ __all__ = [
     "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
     "functional", "init", "load", "optim", "save", "utils",
     "Embedding",
+    "BCELoss", "BatchNorm1d", "BatchNorm2d", "ELU", "GELU", "HuberLoss", "KLDivLoss", "L1Loss",
+    "LayerNorm", "LeakyReLU", "ModuleDict", "ModuleList", "ParameterList", "SiLU",
+    "SmoothL1Loss", "Softplus", "Unflatten",
 ]

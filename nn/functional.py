@@ -172,3 +172,21 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
     return _embedding(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq,
                       sparse)
+
+
+# The layers a learner meets after the basics (transformers, normalisation, more
+# losses), one file per concern; re-exported so that nn.functional names them all.
+from .functional_activation import elu, gelu, leaky_relu, silu, softplus  # noqa: E402,F401
+from .functional_extra import (  # noqa: E402,F401
+    cosine_similarity,
+    pad,
+    scaled_dot_product_attention,
+)
+from .functional_loss import (  # noqa: E402,F401
+    binary_cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    smooth_l1_loss,
+)
+from .functional_norm import batch_norm, layer_norm, normalize  # noqa: E402,F401

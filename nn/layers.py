@@ -85,6 +85,9 @@ class Tanh(Module):
 
 
 class Identity(Module):
+    def __init__(self, *args, **kwargs):  # PyTorch's takes and ignores any arguments
+        pass
+
     def forward(self, x: Tensor) -> Tensor:
         return x
 
@@ -205,8 +208,7 @@ class _Loss(Module):
         F._check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction}"
+    # no extra_repr: PyTorch's losses print as MSELoss() whatever their reduction
 
 
 class CrossEntropyLoss(_Loss):

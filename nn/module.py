@@ -127,15 +127,59 @@ class Module:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
+    # ----- buffers: tensors a module keeps that are state, not parameters ---------------
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Keep ``tensor`` as attribute ``name``, listed by ``buffers()`` and (when
+        persistent) saved in the state_dict after the parameters, as PyTorch."""
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string. Got {type(name).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"buffer name can't contain \".\" or be empty, got {name!r}")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                            f"'{name}' (torch Tensor or None required)")
+        if "_buffer_names" not in self.__dict__:  # subclasses need not call __init__
+            object.__setattr__(self, "_buffer_names", {})
+        self._buffer_names[name] = persistent
+        setattr(self, name, tensor)
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True):
+        seen = set()
+        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                if recurse else [(prefix, self)])
+        for mod_prefix, mod in mods:
+            for name in mod.__dict__.get("_buffer_names", ()):
+                b = mod.__dict__.get(name)
+                if b is not None and (id(b) not in seen or not remove_duplicate):
+                    seen.add(id(b))
+                    yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
+
+    def buffers(self, recurse: bool = True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def _state(self):
+        """(name, tensor) of every parameter and persistent buffer, module by module
+        (each module's parameters, then its buffers), shared ones under each name."""
+        for prefix, mod in self.named_modules(remove_duplicate=False):
+            dot = prefix + "." if prefix else ""
+            for name, p in mod._members():
+                if isinstance(p, Parameter):
+                    yield dot + name, p
+            for name, persistent in mod.__dict__.get("_buffer_names", {}).items():
+                b = mod.__dict__.get(name)
+                if persistent and b is not None:
+                    yield dot + name, b
+
     # ----- state ------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict:
         """Name → Tensor sharing the parameter's data (detached), as PyTorch."""
         # every name of a shared (tied) parameter, as PyTorch: state dicts load across
-        return OrderedDict((name, p.detach()) for name, p in
-                           self.named_parameters(remove_duplicate=False))
+        return OrderedDict((name, p.detach()) for name, p in self._state())
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
-        own = dict(self.named_parameters(remove_duplicate=False))
+        own = dict(self._state())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
@@ -197,7 +241,7 @@ class Module:
         if dtype is None:
             return self
         dtype = dtypes.to_dtype(dtype, "Module.to")
-        for p in self.parameters():
+        for p in (*self.parameters(), *self.buffers()):
             if p.data.dtype.kind != "f":
                 continue
             p.data = p.data.astype(dtype)

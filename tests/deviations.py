@@ -25,6 +25,29 @@ def _base_vanishes_when_cast(base=None, exponent=None, *rest) -> bool:
 
 
 DEVIATIONS = {
+    "layer_norm where a square leaves the float range": (
+        "layer_norm is composed here as (x − mean)/√(var + eps) with var = mean((x − mean)²), "
+        "so [1e30] in float32 normalises to 0; PyTorch's kernel forms squares of x itself "
+        "and gives NaN once x² overflows (beyond ~1.8e19 in float32, ~1.3e154 in float64).",
+        lambda op, arrays, kw: op.startswith("F_layer_norm") and any(
+            a.dtype.kind == "f" and a.size and not (
+                np.abs(a[np.isfinite(a)]).max(initial=0) ** 2 < np.finfo(a.dtype).max)
+            for a in _arrays(arrays)),
+    ),
+    "elu's gradient at NaN": (
+        "PyTorch's scalar elu backward gives a NaN input the identity's gradient 1, its "
+        "vectorised one (tensors of 8 or more elements) NaN. Here it is 1 at any size.",
+        lambda op, arrays, kw: op.startswith("F_elu") and any(
+            a.dtype.kind == "f" and np.isnan(a).any() for a in _arrays(arrays)),
+    ),
+    "gelu of ±inf and of values whose double overflows, in float32": (
+        "PyTorch's vectorised float32 gelu gives NaN at +inf and inf at 3e38 (x·(1 + erf) "
+        "overflows before the halving); here x·0.5·(1 + erf(x/√2)) gives inf and 3e38, as "
+        "PyTorch's own float64 kernel does.",
+        lambda op, arrays, kw: op.startswith("F_gelu") and any(
+            a.dtype == np.float32 and (np.isinf(a) | (np.abs(a) > 1.7e38)).any()
+            for a in _arrays(arrays)),
+    ),
     "var, std and the inf-norm's gradients at an infinite or NaN input": (
         "They are composed here from mean, subtraction, squares, the 2-norm and amax; "
         "with an infinite or NaN element their gradients are NaN where PyTorch's own "

@@ -232,3 +232,55 @@ MATRIX.update({
     "einsum_implicit": lambda x, lib: lib.einsum("ij,j", x, x[0]) ** 2 + lib.einsum(
         "...j->...", x.exp()),
 })
+
+
+# nn.functional's activations, normalisations, losses, pad and attention (composed
+# from the ops above, or fused: binary_cross_entropy), through `lib`'s functional
+def _F(lib):
+    import importlib
+
+    return importlib.import_module("torch.nn.functional" if lib.__name__ == "torch"
+                                   else "nn.functional")
+
+
+UNARY.update({
+    "F_gelu": (lambda x, lib: _F(lib).gelu(x), "any"),
+    "F_gelu_tanh": (lambda x, lib: _F(lib).gelu(x, approximate="tanh"), "any"),
+    "F_silu": (lambda x, lib: _F(lib).silu(x), "any"),
+    "F_leaky_relu": (lambda x, lib: _F(lib).leaky_relu(x, 0.2), "nonzero"),
+    "F_elu": (lambda x, lib: _F(lib).elu(x, alpha=0.7), "nonzero"),
+    "F_softplus": (lambda x, lib: _F(lib).softplus(x, beta=2.0, threshold=3.0), "nonzero"),
+    "F_l1_loss": (lambda x, lib: _F(lib).l1_loss(x, lib.zeros_like(x) + 0.05), "nonzero"),
+    "F_smooth_l1_loss": (lambda x, lib: _F(lib).smooth_l1_loss(
+        x, lib.zeros_like(x), beta=0.5, reduction="sum"), "nonzero"),
+    "F_huber_loss": (lambda x, lib: _F(lib).huber_loss(x, lib.zeros_like(x), delta=0.5,
+                                                       reduction="none"), "nonzero"),
+    "F_binary_cross_entropy": (lambda x, lib: _F(lib).binary_cross_entropy(
+        x.sigmoid(), lib.zeros_like(x) + 0.3), "any"),
+    "F_binary_cross_entropy_target": (lambda x, lib: _F(lib).binary_cross_entropy(
+        lib.zeros_like(x) + 0.4, x.sigmoid(), reduction="sum"), "any"),
+})
+
+MATRIX.update({
+    "F_layer_norm": lambda x, lib: _F(lib).layer_norm(x, (4,)),
+    "F_layer_norm_affine": lambda x, lib: _F(lib).layer_norm(x, [3, 4], x.exp(), x * 2),
+    "F_batch_norm": lambda x, lib: _F(lib).batch_norm(x, None, None, training=True),
+    "F_batch_norm_affine": lambda x, lib: _F(lib).batch_norm(
+        x.reshape(3, 2, 2), None, None, x[0, :2].exp(), x[1, 2:], training=True, eps=1e-3),
+    "F_normalize": lambda x, lib: _F(lib).normalize(x, dim=1),
+    "F_cosine_similarity": lambda x, lib: _F(lib).cosine_similarity(x, x.exp(), dim=1),
+    "F_pad": lambda x, lib: _F(lib).pad(x, (1, 2, 0, 1), value=0.5),
+    "F_pad_crop": lambda x, lib: _F(lib).pad(x, (-1, 1)),
+    "F_pad_reflect": lambda x, lib: _F(lib).pad(x, (2, 1), mode="reflect"),
+    "F_pad_replicate": lambda x, lib: _F(lib).pad(x.unsqueeze(0), (1, 2, 2, 0),
+                                                  mode="replicate"),
+    "F_pad_circular": lambda x, lib: _F(lib).pad(x, (3, 1), mode="circular"),
+    "F_kl_div": lambda x, lib: _F(lib).kl_div(x.log_softmax(1), x.softmax(0),
+                                              reduction="batchmean"),
+    "F_kl_div_log_target": lambda x, lib: _F(lib).kl_div(x.log_softmax(1), x.log_softmax(0),
+                                                         reduction="sum", log_target=True),
+    "F_sdpa_causal": lambda x, lib: _F(lib).scaled_dot_product_attention(
+        x.reshape(1, 3, 4), x.exp().reshape(1, 3, 4), x.reshape(1, 3, 4), is_causal=True),
+    "F_sdpa_mask": lambda x, lib: _F(lib).scaled_dot_product_attention(
+        x[:2], x, x * 2, attn_mask=x[:2, :3] > 0),
+})

@@ -11,7 +11,7 @@ from ..dtypes import ONE
 from ..function import Function
 from ..random import default_generator
 from ..random.sampling import bernoulli_scalar
-from .either import astype, constant, exp, is_tensor, softplus
+from .either import astype, constant, exp, is_tensor, log, softplus, value
 
 # The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
 _sum = np.add.reduce
@@ -263,3 +263,38 @@ class NllLoss(Function):
     @classmethod
     def error(cls, arrays, exc):
         return exc if isinstance(exc, IndexError) else super().error(arrays, exc)
+
+
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's EPSILON, a float even for doubles
+
+
+class BinaryCrossEntropy(Function):
+    """ℓ = −[y·max(log x, −100) + (1 − y)·max(log(1 − x), −100)], reduced;
+    dx = g·(x − y)/max(x·(1 − x), ε),  dy = g·(log(1 − x) − log x) (unclamped, as PyTorch)"""
+
+    twice_differentiable = True
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x, y, reduction="mean"):
+        ctx.save_for_backward(x, y)
+        ctx.reduction = reduction
+        with np.errstate(divide="ignore"):
+            log_x, log_1mx = np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
+        return _reduce((-(y * log_x + (1 - y) * log_1mx)).astype(x.dtype, copy=False),
+                       reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        g = _scale(g, x.shape, ctx.reduction)
+        xv = value(x)
+        dx = dy = None
+        if ctx.needs_input_grad[0]:
+            denom = x * (1 - x)
+            tiny = (value(denom) < _BCE_EPS).astype(xv.dtype)
+            dx = astype(g * (x - y) / (denom * (1 - tiny) + _BCE_EPS * tiny), xv.dtype)
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                dy = astype(g * (log(1 - x) - log(x)), xv.dtype)
+        return dx, dy

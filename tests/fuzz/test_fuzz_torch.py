@@ -258,6 +258,35 @@ UNARY.update({
     "square_inplace": lambda lib, x: (x * 1).square_(),
 })
 
+
+def _F(lib):
+    """nn.functional on either side."""
+    import importlib
+
+    return importlib.import_module("torch.nn.functional" if lib is torch else "nn.functional")
+
+
+UNARY.update({  # nn.functional's elementwise and last-dim functions
+    "F_gelu": lambda lib, x: _F(lib).gelu(x),
+    "F_gelu_tanh": lambda lib, x: _F(lib).gelu(x, approximate="tanh"),
+    "F_silu": lambda lib, x: _F(lib).silu(x),
+    "F_leaky_relu": lambda lib, x: _F(lib).leaky_relu(x, 0.1),
+    "F_elu": lambda lib, x: _F(lib).elu(x),
+    "F_softplus": lambda lib, x: _F(lib).softplus(x),
+    "F_softplus_beta": lambda lib, x: _F(lib).softplus(x, beta=0.5, threshold=4.0),
+    "F_layer_norm": lambda lib, x: _F(lib).layer_norm(x, x.shape[-1:]),
+    "F_normalize": lambda lib, x: _F(lib).normalize(x, dim=-1),
+    "F_pad": lambda lib, x: _F(lib).pad(x, (1, 2)),
+    "F_pad_crop": lambda lib, x: _F(lib).pad(x, (-1, 1), value=2.5),
+    "F_pad_replicate": lambda lib, x: _F(lib).pad(x, (2, 1), mode="replicate"),
+    "F_pad_reflect": lambda lib, x: _F(lib).pad(x, (1, 1), mode="reflect"),
+    "F_l1_loss": lambda lib, x: _F(lib).l1_loss(x, x.detach() * 0.5 + 1),
+    "F_smooth_l1_loss": lambda lib, x: _F(lib).smooth_l1_loss(x, x.detach() * 0 + 0.5,
+                                                              reduction="none"),
+    "F_huber_loss": lambda lib, x: _F(lib).huber_loss(x, x.detach() * 0 + 0.5, delta=2.0),
+    "F_bce": lambda lib, x: _F(lib).binary_cross_entropy(x.sigmoid(), x.detach() * 0 + 0.25),
+})
+
 REDUCE = {  # take dim (and keepdim)
     "all_dim": lambda lib, x, dim, keep: x.all(dim=dim, keepdim=keep),
     "any_dim": lambda lib, x, dim, keep: lib.any(x, dim=dim, keepdim=keep),
