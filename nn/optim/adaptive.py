@@ -184,7 +184,8 @@ class NAdam(Optimizer):
                 bias2 = 1 - b2 ** t
                 mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
                 mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-                state["mu_product"] = np.float32(state["mu_product"] * np.float32(mu))
+                product = state["mu_product"]  # float32, or the parameter's once reloaded
+                state["mu_product"] = product.dtype.type(product * product.dtype.type(mu))
                 mu_product = float(state["mu_product"])
                 _lerp(state["exp_avg"], g, 1 - b1)
                 v = state["exp_avg_sq"]

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import copy
+import functools
 
 import numpy as np
 
 from tensor.compile.capture import replayable
 
 from ._rounding import addcmul_, fma, lerp_
+
+
+def _marks_stepped(step):
+    """Note that step() ran: a scheduler stepped before it warns, as PyTorch's does."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        self._opt_called = True
+        return step(self, *args, **kwargs)
+
+    return wrapper
 
 
 class Optimizer:
@@ -19,6 +31,8 @@ class Optimizer:
         for name in ("step", "zero_grad"):
             if name in cls.__dict__:
                 setattr(cls, name, replayable(cls.__dict__[name]))
+        if "step" in cls.__dict__:  # outside: a compiled step that is fused is marked too
+            cls.step = _marks_stepped(cls.__dict__["step"])
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
@@ -109,10 +123,18 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict["state"].items():
             p = params[int(i)]
-            self.state[id(p)] = {k: (np.array(v, dtype=p.dtype) if np.ndim(v) else v)
-                                 for k, v in s.items()}
+            self.state[id(p)] = {k: _as_param_dtype(k, v, p.dtype) for k, v in s.items()}
         for own, saved in zip(self.param_groups, groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
+
+
+def _as_param_dtype(key: str, value, dtype):
+    """PyTorch's load_state_dict policy: every floating state value but ``step`` takes
+    the parameter's dtype (NAdam's float32 mu_product of a float64 parameter comes back
+    float64, and the run continues in float64, as PyTorch's does)."""
+    if key == "step" or not isinstance(value, (np.ndarray, np.floating, float)):
+        return value
+    return np.array(value, dtype=dtype) if np.ndim(value) else dtype.type(value)
 
 
 def _check(what: str, value, ok: bool) -> None:
