@@ -87,7 +87,7 @@ def _hparams(name: str, rng, group: bool = False) -> dict:
             kw["initial_accumulator_value"] = u(0, 0.5)
     if name == "Adadelta" and coin():
         kw["rho"] = u(0.5, 0.99)
-    if coin(0.3):
+    if coin(0.3) and name != "SGD":
         kw["eps"] = float(rng.choice([1e-10, 1e-8, 1e-6, 1e-3]))
     if not group and coin(0.3):
         kw["foreach"] = False
@@ -181,7 +181,7 @@ def generate(seed: int) -> dict:
             lr_by_hand=float(rng.uniform(0.3, 1.5)) if rng.random() < 0.1 else None,
             zero_to_zeros=bool(rng.random() < 0.15),
             round_trip=bool(rng.random() < 0.12),
-            add_group=bool(rng.random() < 0.06),
+            add_group=bool(rng.random() < (0.02 if schedules else 0.08)),
             metric=float(rng.choice([1.0, 0.9, 0.99995, 1.2, 0.5])),
         ))
     return dict(seed=seed, name=name, dtype=str(rng.choice(["float32", "float64"])),
