@@ -9,7 +9,7 @@ import numpy as np
 
 from tensor.compile.capture import replayable
 
-from ._rounding import addcmul_, fma, lerp_
+from ._rounding import addcmul_, fma, fma_, lerp_
 
 
 def _marks_stepped(step):
@@ -208,9 +208,12 @@ class SGD(Optimizer):
                         buf = state["momentum_buffer"] = g.copy()
                     else:  # buf.mul_(momentum).add_(grad, alpha=1 − dampening)
                         buf *= momentum
-                        buf[...] = fma(1 - group["dampening"], g, buf)
+                        if group["dampening"]:
+                            fma_(1 - group["dampening"], g, buf)
+                        else:  # alpha 1: the same sum, without the wide temporary
+                            buf += g
                     g = fma(momentum, buf, g) if group["nesterov"] else buf
-                p.data[...] = fma(-lr, g, p.data)  # param.add_(grad, alpha=−lr)
+                fma_(-lr, g, p.data)  # param.add_(grad, alpha=−lr)
 
 
 class Adam(Optimizer):
@@ -296,15 +299,26 @@ class Adadelta(Optimizer):
                                  acc_delta=np.zeros_like(p.data))
                 state["step"] += 1
                 v, u = state["square_avg"], state["acc_delta"]
+                # the same arithmetic as written in the docstring, in place: two
+                # temporaries per parameter rather than eleven (unfused: PyTorch's
+                # addcmul_ rounds once, which a wide temporary would cost five times
+                # the update to follow; its sqrt differs in the last bit anyway)
+                square = np.multiply(g, g)
+                square *= 1 - rho
                 v *= rho
-                addcmul_(v, 1 - rho, g, g)  # v ← ρv + (1−ρ)g²
-                std = np.sqrt(v + eps)
-                delta = np.sqrt(u + eps)
+                v += square  # v ← ρv + (1−ρ)g²
+                std = np.add(v, eps)
+                np.sqrt(std, out=std)
+                delta = np.add(u, eps)
+                np.sqrt(delta, out=delta)
                 delta /= std
                 delta *= g  # Δ = √(u + ε)/√(v + ε)·g
+                np.multiply(delta, delta, out=square)
+                square *= 1 - rho
                 u *= rho
-                addcmul_(u, 1 - rho, delta, delta)  # u ← ρu + (1−ρ)Δ²
-                p.data[...] = fma(-lr, delta, p.data)  # param.add_(delta, alpha=−lr)
+                u += square  # u ← ρu + (1−ρ)Δ²
+                delta *= lr
+                p.data -= delta
 
 
 class AdamW(Adam):
