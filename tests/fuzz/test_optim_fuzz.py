@@ -32,7 +32,7 @@ torch = pytest.importorskip("torch")
 CI_CASES = 480
 BLOCKS = 8
 # float64: both run the same operations in the same order, differing only where PyTorch
-# fuses a multiply-add (emulated here in long double) or its vectorised sqrt rounds
+# fuses a multiply-add (rounded twice here in float64) or its vectorised sqrt rounds
 # differently: the last bit, a few times over 15 steps: rtol 1e-9 (atol 1e-12 for an
 # element passing through 0).
 # float32: the same last-bit differences, 2⁻²⁴ ≈ 6e-8 of each value, but adaptive steps
@@ -40,9 +40,12 @@ BLOCKS = 8
 # rounding in the tensor's largest values lands, through momentum and sign changes, on
 # its small ones: measured up to 6e-6 absolute on a tensor whose largest element is 6
 # (RMSprop, momentum, eps 1e-10), with PyTorch's own float32 run as far from the float64
-# one. So rtol 2e-5 and atol 1e-5 × the tensor's largest |value|: 100 ulp of the largest
-# element, far below what a wrong formula, order or missed step moves (≥ 1e-3).
-TOLERANCE = {"float64": (1e-9, 1e-12), "float32": (2e-5, 1e-5)}
+# one; centered RMSprop with weight decay is worse conditioned still (√(v − ḡ²) cancels,
+# and ḡ carries the weights' last bits): 1.3e-5 on a tensor of largest element 0.55
+# (seed 2744). So rtol 2e-5 and atol 3e-5 × the tensor's largest |value|: a few hundred
+# ulp of the largest element, still far below what a wrong formula, order or missed step
+# moves (≥ 1e-3).
+TOLERANCE = {"float64": (1e-9, 1e-12), "float32": (2e-5, 3e-5)}
 
 NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam", "Adadelta"]
 CYCLES = {"SGD", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam"}  # momentum or betas
