@@ -328,8 +328,8 @@ def run_case(seed: int, verbose: bool = False) -> None:
         for key in a:
             if verbose:
                 print(i, key, a[key].ravel()[:3], b[key].ravel()[:3])
-            scale = float(np.max(np.abs(b[key]), initial=0.0)) if case["dtype"] == "float32" \
-                else 1.0
+            finite = np.abs(b[key][np.isfinite(b[key])])  # a run may diverge to inf
+            scale = float(np.max(finite, initial=0.0)) if case["dtype"] == "float32" else 1.0
             np.testing.assert_allclose(a[key], b[key], rtol=rtol, atol=atol * max(scale, 1e-3),
                                        err_msg=f"step {i}, {key}; {where}")
 
