@@ -8,31 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._rounding import addcmul_ as _addcmul
+from ._rounding import fma
+from ._rounding import lerp_ as _lerp
 from .optimizer import Optimizer, _check, _check_adam
-
-
-def fma(a, b, c: np.ndarray) -> np.ndarray:
-    """a·b + c rounded once, as PyTorch's CPU kernels for addcmul, add(alpha=) and lerp
-    compute it (a fused multiply-add): in a wider float, then rounded to c's dtype.
-    A number a is first rounded to c's dtype, as PyTorch's scalar arguments are."""
-    wide = np.float64 if c.dtype == np.float32 else np.longdouble
-    a = np.asarray(a, c.dtype)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return (a.astype(wide) * np.asarray(b).astype(wide) + c.astype(wide)).astype(c.dtype)
-
-
-def _lerp(a: np.ndarray, b: np.ndarray, w: float) -> None:
-    """a ← a + w·(b − a) in place, as PyTorch's lerp_ rounds it (from the nearer end)."""
-    w = a.dtype.type(w)
-    if abs(w) < 0.5:
-        a[...] = fma(w, b - a, a)
-    else:
-        a[...] = fma(-(b - a), 1 - w, b)
-
-
-def _addcmul(a: np.ndarray, value: float, b: np.ndarray, c: np.ndarray) -> None:
-    """a ← a + value·b·c in place (PyTorch's addcmul_: value·b rounded, then fused)."""
-    a[...] = fma(np.asarray(value, a.dtype) * b, c, a)
 
 
 def _gradient(p, group) -> np.ndarray:
@@ -43,8 +22,9 @@ def _gradient(p, group) -> np.ndarray:
 
 
 def _flags(maximize, foreach, capturable, differentiable, **more) -> dict:
-    """The options PyTorch's constructors also take; accepted, kept in param_groups
-    (a NumPy step has no foreach/capturable/differentiable variants)."""
+    """The options PyTorch's constructors also take, kept in param_groups; foreach and
+    fused change no result here, differentiable and capturable are refused (by
+    Optimizer.add_param_group, for every optimizer alike)."""
     return dict(maximize=maximize, foreach=foreach, capturable=capturable,
                 differentiable=differentiable, **more)
 
@@ -204,7 +184,8 @@ class NAdam(Optimizer):
                 bias2 = 1 - b2 ** t
                 mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
                 mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-                state["mu_product"] = np.float32(state["mu_product"] * np.float32(mu))
+                product = state["mu_product"]  # float32, or the parameter's once reloaded
+                state["mu_product"] = product.dtype.type(product * product.dtype.type(mu))
                 mu_product = float(state["mu_product"])
                 _lerp(state["exp_avg"], g, 1 - b1)
                 v = state["exp_avg_sq"]

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import copy
+import functools
 
 import numpy as np
 
 from tensor.compile.capture import replayable
+
+from ._rounding import addcmul_, fma, fma_, lerp_
+
+
+def _marks_stepped(step):
+    """Note that step() ran: a scheduler stepped before it warns, as PyTorch's does."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        self._opt_called = True
+        return step(self, *args, **kwargs)
+
+    return wrapper
 
 
 class Optimizer:
@@ -17,6 +31,8 @@ class Optimizer:
         for name in ("step", "zero_grad"):
             if name in cls.__dict__:
                 setattr(cls, name, replayable(cls.__dict__[name]))
+        if "step" in cls.__dict__:  # outside: a compiled step that is fused is marked too
+            cls.step = _marks_stepped(cls.__dict__["step"])
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
@@ -46,6 +62,15 @@ class Optimizer:
                 raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf Tensor")
         for k, v in self.defaults.items():
             group.setdefault(k, v)
+        for flag in ("differentiable", "capturable"):
+            # the step updates NumPy arrays outside autograd and has no graph-capture
+            # variant: honouring neither, refuse rather than silently ignore
+            if group.get(flag):
+                raise NotImplementedError(f"{type(self).__name__}: {flag}=True is not "
+                                          "supported here (the step updates NumPy arrays)")
+        if group.get("fused") and group.get("foreach"):
+            raise RuntimeError(f"{type(self).__name__}: `fused` and `foreach` cannot be "
+                               "`True` together.")
         self.param_groups.append(group)
 
     @replayable
@@ -98,10 +123,18 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict["state"].items():
             p = params[int(i)]
-            self.state[id(p)] = {k: (np.array(v, dtype=p.dtype) if np.ndim(v) else v)
-                                 for k, v in s.items()}
+            self.state[id(p)] = {k: _as_param_dtype(k, v, p.dtype) for k, v in s.items()}
         for own, saved in zip(self.param_groups, groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
+
+
+def _as_param_dtype(key: str, value, dtype):
+    """PyTorch's load_state_dict policy: every floating state value but ``step`` takes
+    the parameter's dtype (NAdam's float32 mu_product of a float64 parameter comes back
+    float64, and the run continues in float64, as PyTorch's does)."""
+    if key == "step" or not isinstance(value, (np.ndarray, np.floating, float)):
+        return value
+    return np.array(value, dtype=dtype) if np.ndim(value) else dtype.type(value)
 
 
 def _check(what: str, value, ok: bool) -> None:
@@ -121,22 +154,27 @@ def _check_adam(lr, betas, eps, weight_decay) -> None:
 
 class SGD(Optimizer):
     """p ← p − lr·v, with v the gradient plus weight decay, momentum and nesterov
-    exactly as ``torch.optim.SGD``."""
+    exactly as ``torch.optim.SGD`` (maximize: p ← p + lr·v, gradient ascent)."""
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False):
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None):
         _check("learning rate", lr, lr >= 0)
         _check("momentum value", momentum, momentum >= 0)
         _check("weight_decay value", weight_decay, weight_decay >= 0)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
     def plain_sgd(self) -> bool:
         """Whether step() is exactly p ← p − lr·∇p now (tensor.compile then folds it
-        into the weight-gradient GEMM)."""
-        return all(not (g["momentum"] or g["weight_decay"]) for g in self.param_groups)
+        into the weight-gradient GEMM): not with momentum, decay or maximize."""
+        return all(not (g["momentum"] or g["weight_decay"] or g["maximize"])
+                   for g in self.param_groups)
 
     def step(self) -> None:
         for group in self.param_groups:
@@ -152,49 +190,57 @@ class SGD(Optimizer):
                         if data.dtype is not dtype:
                             dtype = data.dtype
                             step = np.asarray(lr, dtype)
-                        data -= step * p.grad.data
+                        if group["maximize"]:
+                            data += step * p.grad.data
+                        else:
+                            data -= step * p.grad.data
                 continue
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad.data
+                g = -p.grad.data if group["maximize"] else p.grad.data
                 if wd:
-                    g = g + wd * p.data
+                    g = fma(wd, p.data, g)  # grad.add(param, alpha=wd)
                 if momentum:
                     state = self.state.setdefault(id(p), {})
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = state["momentum_buffer"] = g.copy()
-                    else:
+                    else:  # buf.mul_(momentum).add_(grad, alpha=1 − dampening)
                         buf *= momentum
-                        buf += (1 - group["dampening"]) * g
-                    g = g + momentum * buf if group["nesterov"] else buf
-                p.data -= lr * g
+                        if group["dampening"]:
+                            fma_(1 - group["dampening"], g, buf)
+                        else:  # alpha 1: the same sum, without the wide temporary
+                            buf += g
+                    g = fma(momentum, buf, g) if group["nesterov"] else buf
+                fma_(-lr, g, p.data)  # param.add_(grad, alpha=−lr)
 
 
 class Adam(Optimizer):
     """Adam with bias correction, as ``torch.optim.Adam`` (weight decay as L2 on the
-    gradient); ``AdamW`` decays the weights directly instead."""
-
-    decoupled = False
+    gradient, or, with decoupled_weight_decay, on the weights directly: AdamW)."""
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False):
+                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False):
         _check_adam(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad))
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, foreach=foreach,
+                                      capturable=capturable, differentiable=differentiable,
+                                      fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def step(self) -> None:
+        # PyTorch's single-tensor loop, op for op (lerp_, mul_/addcmul_, addcdiv_)
         for group in self.param_groups:
             lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad.data
-                if wd and self.decoupled:
-                    p.data *= 1 - lr * wd
-                elif wd:
-                    g = g + wd * p.data
+                g = -p.grad.data if group["maximize"] else p.grad.data
                 state = self.state.setdefault(id(p), {})
                 if not state:
                     state.update(step=0, exp_avg=np.zeros_like(p.data),
@@ -202,18 +248,24 @@ class Adam(Optimizer):
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = np.zeros_like(p.data)
                 state["step"] += 1
+                if wd and group["decoupled_weight_decay"]:
+                    p.data *= 1 - lr * wd
+                elif wd:
+                    g = fma(wd, p.data, g)  # grad.add(param, alpha=wd)
                 m, v = state["exp_avg"], state["exp_avg_sq"]
-                m *= b1
-                m += (1 - b1) * g
+                lerp_(m, g, 1 - b1)
                 v *= b2
-                v += (1 - b2) * (g * g)
+                addcmul_(v, 1 - b2, g, g)
                 if group["amsgrad"]:
+                    if "max_exp_avg_sq" not in state:  # amsgrad switched on mid-run
+                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
                     np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
                     v = state["max_exp_avg_sq"]
-                bias1 = 1 - b1 ** state["step"]
-                bias2 = 1 - b2 ** state["step"]
-                denom = np.sqrt(v) / np.sqrt(bias2) + eps
-                p.data -= (lr / bias1) * m / denom
+                t = state["step"]
+                step_size = lr / (1 - b1 ** t)
+                denom = np.sqrt(v) / (1 - b2 ** t) ** 0.5
+                denom += eps
+                p.data += -step_size * m / denom  # addcdiv_(m, denom, value=−step_size)
 
 
 class Adadelta(Optimizer):
@@ -221,12 +273,16 @@ class Adadelta(Optimizer):
     Δ = √(u + ε)/√(v + ε)·g, u ← ρu + (1−ρ)Δ², p ← p − lr·Δ."""
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0):
+                 weight_decay: float = 0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False):
         _check("learning rate", lr, lr >= 0)
         _check("rho value", rho, 0 <= rho <= 1)
         _check("epsilon value", eps, eps >= 0)
         _check("weight_decay value", weight_decay, weight_decay >= 0)
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                                      foreach=foreach, capturable=capturable,
+                                      maximize=maximize, differentiable=differentiable))
 
     def step(self) -> None:
         for group in self.param_groups:
@@ -234,9 +290,9 @@ class Adadelta(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad.data
+                g = -p.grad.data if group["maximize"] else p.grad.data
                 if wd:
-                    g = g + wd * p.data
+                    g = fma(wd, p.data, g)  # grad.add(param, alpha=wd)
                 state = self.state.setdefault(id(p), {})
                 if not state:
                     state.update(step=0, square_avg=np.zeros_like(p.data),
@@ -244,7 +300,9 @@ class Adadelta(Optimizer):
                 state["step"] += 1
                 v, u = state["square_avg"], state["acc_delta"]
                 # the same arithmetic as written in the docstring, in place: two
-                # temporaries per parameter rather than eleven
+                # temporaries per parameter rather than eleven (unfused: PyTorch's
+                # addcmul_ rounds once, which a wide temporary would cost five times
+                # the update to follow; its sqrt differs in the last bit anyway)
                 square = np.multiply(g, g)
                 square *= 1 - rho
                 v *= rho
@@ -264,10 +322,15 @@ class Adadelta(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay: p ← p·(1 − lr·λ) before the Adam step."""
-
-    decoupled = True
+    """Adam with decoupled weight decay: p ← p·(1 − lr·λ) before the Adam step
+    (PyTorch's: ``Adam(decoupled_weight_decay=True)``)."""
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None,
+                 capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

@@ -79,6 +79,34 @@ def test_fused_sgd_update_and_its_fallback_equal_eager(with_blas, monkeypatch):
     assert (fuse.LazyGrad in kinds) == with_blas
 
 
+def test_compiled_sgd_with_maximize_ascends_as_eager():
+    """maximize=True is not plain SGD: plain_sgd() says so, and a compiled step climbs
+    the loss as eager's does instead of folding a descent into the GEMM."""
+    from test_compile import _model
+
+    runs = []
+    for compile_it in (False, True):
+        model = _model(np.float32, dropout=False)
+        opt = nn.optim.SGD(model.parameters(), lr=0.05, maximize=True)
+        assert not opt.plain_sgd()
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        fn = tensor.compile(step) if compile_it else step
+        losses = [fn(x, y).item() for x, y in _batches(np.float32, n=12)]
+        runs.append((losses, [p.detach().numpy().copy() for p in model.parameters()]))
+    (eager_losses, eager_params), (losses, params) = runs
+    np.testing.assert_allclose(losses, eager_losses, rtol=1e-5)
+    for a, b in zip(eager_params, params):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    assert eager_losses[-1] > eager_losses[0]  # it climbed
+
+
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(k=st.integers(1, 40), m=st.integers(1, 30), n=st.integers(1, 30),
        alpha=st.floats(-2, 2, allow_nan=False, width=32), seed=st.integers(0, 2**16))
