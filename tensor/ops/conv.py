@@ -11,7 +11,10 @@ Backward: the weight gradient is gᵀ·cols, the patches copied again. The input
 gradient is a sum over kernel positions (i, j): g (N·OH·OW, O) @ W[:, :, i, j]
 (O, C) is what the pixels that position read get back, so each product is added to
 dx as one dense slab, shifted by (i, j). kh·kw GEMMs with no im2col, and none of the
-zeros a "full" convolution of a padded g would multiply.
+zeros a "full" convolution of a padded g would multiply. With stride 1 (float32, NumPy's
+BLAS found) the slab is a shift of whole rows: g laid on the input's grid (zeros where
+no output is), row r of its product lands on row r + i·W + j of dx, and the GEMM adds
+it there itself (``blas.sgemm_add``), with no temporary and no separate add.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import blas
 from ..function import Function
 
 
@@ -125,6 +129,40 @@ def convolve(xp: np.ndarray, wm: np.ndarray, kernel, stride, dilation, b=None) -
 GRADIENT_ROWS = 4608
 
 
+def input_gradient_shifted(gl: np.ndarray, w: np.ndarray, xp_shape, dilation, groups: int):
+    """dxp (N, H, W, C) as `input_gradient` computes it, for stride 1 and float32: per
+    block of images, g copied onto the input's grid, gg[n, h, w] = g[n, h, w] where an
+    output is, 0 elsewhere (set once); then dxp's rows, flat, are a sum of shifted
+    products, dxp[r + d·i·W + d·j] += gg[r]·W_ij, each GEMM adding into rows of dxp
+    (``blas.sgemm_add``). The zero rows add +0: the same sums, in the same order, as
+    the slabs of `input_gradient`."""
+    n, oh, ow, o = gl.shape
+    _, h, wd, _ = xp_shape
+    (dh, dw), (_, cg, kh, kw) = dilation, w.shape
+    og, c = o // groups, groups * cg
+    wk = np.ascontiguousarray(w.transpose(2, 3, 0, 1))  # (kh, kw, O, C/groups)
+    reach = dh * (kh - 1) * wd + dw * (kw - 1)  # rows the last shift writes past an image
+    dxp = np.empty((n * h * wd + reach, c), np.float32)
+    images = min(n, max(1, GRADIENT_ROWS * _threaded() // max(oh * ow, 1)))
+    grid = np.zeros((images, h, wd, o), np.float32)
+    f = 4  # bytes per float32
+    for start in range(0, n, images):
+        m = min(images, n - start)
+        grid[:m, :oh, :ow] = gl[start:start + m]
+        rows = dxp[start * h * wd:(start + m) * h * wd + reach]
+        rows[:m * h * wd] = 0  # (the next block's rows get this block's +0 first)
+        rows[m * h * wd:] = 0
+        g_at, dx_at = blas.address(grid), blas.address(rows)
+        for i in range(kh):
+            for j in range(kw):
+                shift = (dh * i * wd + dw * j) * c * f
+                for gi in range(groups):
+                    blas.sgemm_add(m * h * wd, cg, og, g_at + gi * og * f, o,
+                                   blas.address(wk[i, j, gi * og:]), cg,
+                                   dx_at + shift + gi * cg * f, c)
+    return dxp[:n * h * wd].reshape(n, h, wd, c)
+
+
 def input_gradient(gl: np.ndarray, w: np.ndarray, xp_shape, stride, dilation, groups: int):
     """dxp (N, H, W, C), the gradient of a padded channels-last input, from g (N, OH,
     OW, O) channels last: per block of images and per kernel position (i, j), one GEMM
@@ -185,7 +223,11 @@ class Conv2d(Function):
         gm = gl.reshape(-1, o)
         dx = dw = db = None
         if needs[0]:  # Σ over kernel positions of g·W_ij, each at its offset in dxp
-            dxp = input_gradient(gl, w, xp.shape, stride, dilation, groups)
+            if (tuple(stride) == (1, 1) and blas.available and gl.size and w.size
+                    and gl.dtype == w.dtype == np.float32):
+                dxp = input_gradient_shifted(gl, w, xp.shape, dilation, groups)
+            else:
+                dxp = input_gradient(gl, w, xp.shape, stride, dilation, groups)
             if any(map(any, padding)):  # cropped, and contiguous again for the next op
                 dxp = np.ascontiguousarray(unpad(dxp, padding, axes=(1, 2)))
             dx = dxp.transpose(0, 3, 1, 2)
@@ -203,8 +245,6 @@ class Conv2d(Function):
 
 def _threaded() -> int:
     """THREADED_BLOCKS when NumPy's BLAS runs on more than one thread, else 1."""
-    from ..compile import blas  # (tensor.compile imports the ops: imported when first used)
-
     return THREADED_BLOCKS if blas.threads() > 1 else 1
 
 
