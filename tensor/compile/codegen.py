@@ -21,7 +21,7 @@ from ..function import unbroadcast
 from ..ops.linalg import Linear
 from ..ops.nn import CrossEntropy, target_positions
 from ..ops.unary import ReLU
-from .relu_pool import relu_before_pool
+from .relu_pool import relu_before_pool, relu_line
 
 _new = object.__new__
 
@@ -112,7 +112,7 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict, aot: b
             else:
                 w.emit(f"{call}()", f"{method.__qualname__}()")
         elif kind == "op" and k in pools:
-            ops.append(_pool_then_relu(w, k, events[pools[k]], event, var, array))
+            ops.append(_pool_then_relu(w, k, events[pools[k]], event, var, array, events))
         elif kind == "op" and k + 1 not in pools:  # (a ReLU done after its pool)
             ops.append(_forward(w, k, event, var, array))
         elif kind == "backward":
@@ -160,7 +160,7 @@ def _forward(w: Writer, k, event, var, array):
     return (k, ctx, event, ins)
 
 
-def _pool_then_relu(w: Writer, k, relu, pool, var, array):
+def _pool_then_relu(w: Writer, k, relu, pool, var, array, events):
     """The max-pool of the ReLU's input, then the ReLU; an op entry whose input is the
     ReLU's (the backward masks g by the pooled ReLU before routing it)."""
     _, _, refs, _, needs, shapes, _, _ = relu
@@ -173,7 +173,7 @@ def _pool_then_relu(w: Writer, k, relu, pool, var, array):
     w.emit(f"{ctx} = new({op}); {ctx}.saved = (); {ctx}.needs_input_grad = {needs!r}")
     w.emit(f"{pooled} = {op}.forward({ctx}, {x}{kwargs})",
            f"max-pool of {x} before its ReLU: max(relu(x)) = relu(max(x))")
-    w.emit(f"{name} = np.maximum({pooled}, ZERO[{pooled}.dtype])", f"{name} = max({pooled}, 0)")
+    w.emit(relu_line(pooled, name, events, out), f"{name} = max({pooled}, 0)")
     return (k, ("relu after pool", ctx), ("op", cls, refs, kw, needs, shapes, out, out_shape),
             [x])
 
