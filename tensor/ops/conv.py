@@ -108,14 +108,26 @@ def convolve(xp: np.ndarray, wm: np.ndarray, kernel, stride, dilation, b=None) -
     """y (N, OH, OW, O) = the convolution of a padded channels-last input (N, H, W, C)
     with ``wm`` (groups, O/groups, kh·kw·C/groups), plus ``b`` (O,): per block of images
     its patches, then per group one GEMM, cols (rows, K) @ Wᵀ (K, O/groups), then the
-    bias while the block is still in the cache."""
+    bias while the block is still in the cache. In float32 with NumPy's BLAS the block
+    holds b first and the GEMM adds cols·Wᵀ to it (``blas.sgemm_add``): the same sum,
+    round(round(cols·Wᵀ) + b), one pass over the block fewer."""
     n, h, w, _ = xp.shape
     groups, og, kg = wm.shape
     oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in
               zip((h, w), kernel, stride, dilation))
     y = np.empty((n * oh * ow, groups * og), np.result_type(xp, wm))
+    add = (b is not None and blas.available and og and kg
+           and xp.dtype == wm.dtype == b.dtype == np.float32)
+    wt = np.ascontiguousarray(wm.transpose(0, 2, 1)) if add else None  # (groups, K, O/groups)
     for start, cols in blocks(xp, kernel, stride, dilation, groups):
         rows = y[start:start + len(cols)]
+        if add:
+            rows[...] = b
+            for gi in range(groups):
+                blas.sgemm_add(len(cols), og, kg, blas.address(cols) + 4 * gi * kg, groups * kg,
+                               blas.address(wt[gi]), og, blas.address(rows) + 4 * gi * og,
+                               groups * og)
+            continue
         for gi in range(groups):
             np.matmul(cols[:, gi * kg:(gi + 1) * kg], wm[gi].T, out=rows[:, gi * og:(gi + 1) * og])
         if b is not None:
