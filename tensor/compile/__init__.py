@@ -5,7 +5,7 @@ Read in this order: ``plan.py`` (`compile`, the guards, when a plan runs) with
 through the engine's one hook, ``function.recorder``), ``observe.py`` (what else
 the call read and wrote), ``bytecode.py`` (what the function's code says),
 ``codegen.py`` (a recording as Python source), ``module.py`` (``compile(model)``),
-``fuse.py`` and ``blas.py`` (plain SGD's update inside the weight-gradient GEMM),
+``fuse.py`` (plain SGD's update inside the weight-gradient GEMM, through ``tensor/blas.py``),
 ``memory.py`` (freed memory kept for the next step).
 """
 

@@ -23,7 +23,8 @@ from ..function import unbroadcast
 from ..ops.linalg import Linear
 from ..ops.nn import CrossEntropy, target_positions
 from ..ops.unary import ReLU
-from .relu_pool import relu_before_pool
+from .parallel import REPLACEMENTS
+from .relu_pool import relu_before_pool, relu_line
 
 _new = object.__new__
 
@@ -53,7 +54,9 @@ class Writer:
         return key
 
     def op(self, cls) -> str:
-        """An op class in the namespace, under its own name."""
+        """An op class in the namespace, under its own name: its replacement's, for an
+        op with one (``parallel.py``)."""
+        cls = REPLACEMENTS.get(cls, cls)
         if self.env.setdefault(cls.__name__, cls) is not cls:
             return self.ref(cls, cls.__name__)
         return cls.__name__
@@ -114,7 +117,7 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict, aot: b
             else:
                 w.emit(f"{call}()", f"{method.__qualname__}()")
         elif kind == "op" and k in pools:
-            ops.append(_pool_then_relu(w, k, events[pools[k]], event, var, array))
+            ops.append(_pool_then_relu(w, k, events[pools[k]], event, var, array, events))
         elif kind == "op" and k + 1 not in pools:  # (a ReLU done after its pool)
             ops.append(_forward(w, k, event, var, array))
         elif kind == "backward":
@@ -162,7 +165,7 @@ def _forward(w: Writer, k, event, var, array):
     return (k, ctx, event, ins)
 
 
-def _pool_then_relu(w: Writer, k, relu, pool, var, array):
+def _pool_then_relu(w: Writer, k, relu, pool, var, array, events):
     """The max-pool of the ReLU's input, then the ReLU; an op entry whose input is the
     ReLU's (the backward masks g by the pooled ReLU before routing it)."""
     _, _, refs, _, needs, shapes, _, _ = relu
@@ -175,7 +178,7 @@ def _pool_then_relu(w: Writer, k, relu, pool, var, array):
     w.emit(f"{ctx} = new({op}); {ctx}.saved = (); {ctx}.needs_input_grad = {needs!r}")
     w.emit(f"{pooled} = {op}.forward({ctx}, {x}{kwargs})",
            f"max-pool of {x} before its ReLU: max(relu(x)) = relu(max(x))")
-    w.emit(f"{name} = np.maximum({pooled}, ZERO[{pooled}.dtype])", f"{name} = max({pooled}, 0)")
+    w.emit(relu_line(pooled, name, events, out), f"{name} = max({pooled}, 0)")
     return (k, ("relu after pool", ctx), ("op", cls, refs, kw, needs, shapes, out, out_shape),
             [x])
 

@@ -18,9 +18,9 @@ from itertools import chain, repeat
 
 import numpy as np
 
+from .. import blas
 from ..ops.linalg import Linear
 from ..tensor import Tensor
-from . import blas
 
 _DATA = Tensor.__dict__["data"]  # the slot that holds a tensor's array
 _sum = np.add.reduce  # what Linear.backward sums the bias gradient with

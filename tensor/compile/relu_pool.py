@@ -6,8 +6,11 @@ writes it)."""
 
 from __future__ import annotations
 
-from ..ops.pool import MaxPool2d
+from ..ops.conv import Conv2d
+from ..ops.pool import AvgPool2d, MaxPool2d
 from ..ops.unary import ReLU
+
+_SPATIAL = (Conv2d, MaxPool2d, AvgPool2d)  # they read channels-last memory faster
 
 
 def relu_before_pool(events, out) -> dict:
@@ -55,3 +58,11 @@ def _plain(value):
         items = tuple(_plain(v) for v in value[1])
         return None if None in items else items
     return None
+
+
+def relu_line(pooled: str, name: str, events, slot: int) -> str:
+    """The ReLU of the pooled array as code: in a new C-ordered array unless a spatial
+    op reads its output ``slot``."""
+    spatial = any(e[0] == "op" and e[1] in _SPATIAL and ("slot", slot) in e[2] for e in events)
+    order = "" if spatial else f", out=np.empty({pooled}.shape, {pooled}.dtype)"
+    return f"{name} = np.maximum({pooled}, ZERO[{pooled}.dtype]{order})"

@@ -11,7 +11,10 @@ Backward: the weight gradient is gᵀ·cols, the patches copied again. The input
 gradient is a sum over kernel positions (i, j): g (N·OH·OW, O) @ W[:, :, i, j]
 (O, C) is what the pixels that position read get back, so each product is added to
 dx as one dense slab, shifted by (i, j). kh·kw GEMMs with no im2col, and none of the
-zeros a "full" convolution of a padded g would multiply.
+zeros a "full" convolution of a padded g would multiply. With stride 1 (float32, NumPy's
+BLAS found) the slab is a shift of whole rows: g laid on the input's grid (zeros where
+no output is), row r of its product lands on row r + i·W + j of dx, and the GEMM adds
+it there itself (``blas.sgemm_add``), with no temporary and no separate add.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import blas
 from ..function import Function
 
 
@@ -87,31 +91,54 @@ def im2col(xp: np.ndarray, kernel, stride, dilation, groups: int, out: np.ndarra
     return cols.reshape(m * oh * ow, -1)
 
 
-def blocks(xp: np.ndarray, kernel, stride, dilation, groups: int):
-    """(first row, patches) of each block of images of ``xp``, one buffer for all."""
+def patch_images(xp_shape, kernel, stride, dilation, itemsize: int) -> int:
+    """Images per block of patches: BLOCK_BYTES of them (× THREADED_BLOCKS)."""
+    _, h, w, c = xp_shape
+    oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in
+              zip((h, w), kernel, stride, dilation))
+    return max(1, BLOCK_BYTES * _threaded() // max(oh * ow * kernel[0] * kernel[1] * c
+                                                  * itemsize, 1))
+
+
+def blocks(xp: np.ndarray, kernel, stride, dilation, groups: int, images=None):
+    """(first row, patches) of each block of ``images`` images of ``xp`` (by default
+    `patch_images`), one buffer for all."""
     n, h, w, c = xp.shape
     oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in
               zip((h, w), kernel, stride, dilation))
-    images = max(1, BLOCK_BYTES * _threaded() // max(oh * ow * kernel[0] * kernel[1] * c
-                                                    * xp.itemsize, 1))
+    images = images or patch_images(xp.shape, kernel, stride, dilation, xp.itemsize)
     buffer = np.empty(min(images, n) * oh * ow * kernel[0] * kernel[1] * c, xp.dtype)
     for start in range(0, n, images):
         yield start * oh * ow, im2col(xp[start:start + images], kernel, stride, dilation,
                                       groups, buffer)
 
 
-def convolve(xp: np.ndarray, wm: np.ndarray, kernel, stride, dilation, b=None) -> np.ndarray:
+def convolve(xp: np.ndarray, wm: np.ndarray, kernel, stride, dilation, b=None, out=None,
+             images=None) -> np.ndarray:
     """y (N, OH, OW, O) = the convolution of a padded channels-last input (N, H, W, C)
     with ``wm`` (groups, O/groups, kh·kw·C/groups), plus ``b`` (O,): per block of images
     its patches, then per group one GEMM, cols (rows, K) @ Wᵀ (K, O/groups), then the
-    bias while the block is still in the cache."""
+    bias while the block is still in the cache. In float32 with NumPy's BLAS the block
+    holds b first and the GEMM adds cols·Wᵀ to it (``blas.sgemm_add``): the same sum,
+    round(round(cols·Wᵀ) + b), one pass over the block fewer. ``out``: the (N·OH·OW,
+    O) rows to write y into; ``images``: per block (see `blocks`)."""
     n, h, w, _ = xp.shape
     groups, og, kg = wm.shape
     oh, ow = (out_size(size, k, s, 0, d) for size, k, s, d in
               zip((h, w), kernel, stride, dilation))
-    y = np.empty((n * oh * ow, groups * og), np.result_type(xp, wm))
-    for start, cols in blocks(xp, kernel, stride, dilation, groups):
+    y = np.empty((n * oh * ow, groups * og), np.result_type(xp, wm)) if out is None else out
+    add = (b is not None and blas.available and og and kg
+           and xp.dtype == wm.dtype == b.dtype == np.float32)
+    wt = np.ascontiguousarray(wm.transpose(0, 2, 1)) if add else None  # (groups, K, O/groups)
+    for start, cols in blocks(xp, kernel, stride, dilation, groups, images):
         rows = y[start:start + len(cols)]
+        if add:
+            rows[...] = b
+            for gi in range(groups):
+                blas.sgemm_add(len(cols), og, kg, blas.address(cols) + 4 * gi * kg, groups * kg,
+                               blas.address(wt[gi]), og, blas.address(rows) + 4 * gi * og,
+                               groups * og)
+            continue
         for gi in range(groups):
             np.matmul(cols[:, gi * kg:(gi + 1) * kg], wm[gi].T, out=rows[:, gi * og:(gi + 1) * og])
         if b is not None:
@@ -123,6 +150,55 @@ def convolve(xp: np.ndarray, wm: np.ndarray, kernel, stride, dilation, b=None) -
 # block of dx they are added into stay in the cache (8 images of the official
 # example's second convolution).
 GRADIENT_ROWS = 4608
+
+
+def input_gradient_shifted(gl: np.ndarray, w: np.ndarray, xp_shape, dilation, groups: int,
+                           out=None, images=None):
+    """dxp (N, H, W, C) as `input_gradient` computes it, for stride 1 and float32: per
+    block of images, g copied onto the input's grid, gg[n, h, w] = g[n, h, w] where an
+    output is, 0 elsewhere (set once); then dxp's rows, flat, are a sum of shifted
+    products, dxp[r + d·i·W + d·j] += gg[r]·W_ij, each GEMM adding into rows of dxp
+    (``blas.sgemm_add``) up to the block's last output, so that no row past the block
+    is written. The zero rows add +0: the same sums, in the same order, as the slabs
+    of `input_gradient`. ``out``: the (N·H·W, C) rows to write dxp into."""
+    n, oh, ow, o = gl.shape
+    _, h, wd, _ = xp_shape
+    (dh, dw), (_, cg, kh, kw) = dilation, w.shape
+    og, c = o // groups, groups * cg
+    wk = np.ascontiguousarray(w.transpose(2, 3, 0, 1))  # (kh, kw, O, C/groups)
+    dxp = np.empty((n * h * wd, c), np.float32) if out is None else out
+    images = min(n, images or max(1, GRADIENT_ROWS * _threaded() // max(oh * ow, 1)))
+    grid = np.zeros((images, h, wd, o), np.float32)
+    f = 4  # bytes per float32
+    for start in range(0, n, images):
+        m = min(images, n - start)
+        grid[:m, :oh, :ow] = gl[start:start + m]
+        rows = dxp[start * h * wd:(start + m) * h * wd]
+        rows[...] = 0
+        last = (m - 1) * h * wd + (oh - 1) * wd + ow  # rows of gg up to its last output
+        g_at, dx_at = blas.address(grid), blas.address(rows)
+        for i in range(kh):
+            for j in range(kw):
+                shift = (dh * i * wd + dw * j) * c * f
+                for gi in range(groups):
+                    blas.sgemm_add(last, cg, og, g_at + gi * og * f, o,
+                                   blas.address(wk[i, j, gi * og:]), cg,
+                                   dx_at + shift + gi * cg * f, c)
+    return dxp.reshape(n, h, wd, c)
+
+
+def weight_products(xp: np.ndarray, gm: np.ndarray, kernel, stride, dilation, groups: int,
+                    images=None):
+    """gᵀ (O/groups, rows) @ cols (rows, K) of each block of images, per group: the
+    terms of dW, (groups, O/groups, K) each, in the blocks' order."""
+    o, kg = gm.shape[1], kernel[0] * kernel[1] * xp.shape[3] // groups
+    og = o // groups
+    for start, cols in blocks(xp, kernel, stride, dilation, groups, images):
+        rows, product = gm[start:start + len(cols)], np.empty((groups, og, kg), gm.dtype)
+        for gi in range(groups):
+            np.matmul(rows[:, gi * og:(gi + 1) * og].T, cols[:, gi * kg:(gi + 1) * kg],
+                      out=product[gi])
+        yield product
 
 
 def input_gradient(gl: np.ndarray, w: np.ndarray, xp_shape, stride, dilation, groups: int):
@@ -178,33 +254,48 @@ class Conv2d(Function):
             from .conv_grad import conv2d_backward
             return conv2d_backward(ctx, g)
         (xp, w), needs = ctx.saved, ctx.needs_input_grad
-        x_shape, stride, padding, dilation, groups = ctx.geometry
-        o, cg, kh, kw = w.shape
-        og, kg = o // groups, kh * kw * cg
+        _, stride, _, dilation, groups = ctx.geometry
         gl = np.ascontiguousarray(g.transpose(0, 2, 3, 1))  # free when g is channels last
-        gm = gl.reshape(-1, o)
-        dx = dw = db = None
+        dxp = products = None
         if needs[0]:  # Σ over kernel positions of g·W_ij, each at its offset in dxp
-            dxp = input_gradient(gl, w, xp.shape, stride, dilation, groups)
-            if any(map(any, padding)):  # cropped, and contiguous again for the next op
-                dxp = np.ascontiguousarray(unpad(dxp, padding, axes=(1, 2)))
-            dx = dxp.transpose(0, 3, 1, 2)
+            dxp = (input_gradient_shifted(gl, w, xp.shape, dilation, groups)
+                   if shifts(gl, w, stride) else
+                   input_gradient(gl, w, xp.shape, stride, dilation, groups))
         if needs[1]:  # Σ over blocks of images of gᵀ (O/groups, rows) @ cols (rows, K)
-            dwm = np.zeros((groups, og, kg), g.dtype)
-            for start, cols in blocks(xp, (kh, kw), stride, dilation, groups):
-                rows = gm[start:start + len(cols)]
-                for gi in range(groups):
-                    dwm[gi] += rows[:, gi * og:(gi + 1) * og].T @ cols[:, gi * kg:(gi + 1) * kg]
-            dw = dwm.reshape(groups, og, kh, kw, cg).transpose(0, 1, 4, 2, 3).reshape(w.shape)
-        if len(needs) > 2 and needs[2]:  # 1ᵀ·g, a GEMV: 8× a sum over axis 0's rows
-            db = np.ones(len(gm), gm.dtype) @ gm
-        return dx, dw, db
+            products = weight_products(xp, gl.reshape(-1, w.shape[0]), w.shape[2:], stride,
+                                       dilation, groups)
+        return gradients(ctx, gl, dxp, products)
+
+
+def shifts(gl: np.ndarray, w: np.ndarray, stride) -> bool:
+    """Whether the input gradient's GEMMs may add into shifted rows (stride 1, float32)."""
+    return (tuple(stride) == (1, 1) and blas.available and gl.size > 0 and w.size > 0
+            and gl.dtype == w.dtype == np.float32)
+
+
+def gradients(ctx, gl: np.ndarray, dxp, products):
+    """(dx, dW, db) of a Conv2d node from g (N, OH, OW, O), the padded input's gradient
+    and the weight gradient's block products (None where not needed)."""
+    w, (_, _, padding, _, groups), needs = ctx.saved[1], ctx.geometry, ctx.needs_input_grad
+    o, cg, kh, kw = w.shape
+    dx = dw = db = None
+    if dxp is not None:
+        if any(map(any, padding)):  # cropped, and contiguous again for the next op
+            dxp = np.ascontiguousarray(unpad(dxp, padding, axes=(1, 2)))
+        dx = dxp.transpose(0, 3, 1, 2)
+    if products is not None:
+        dwm = np.zeros((groups, o // groups, kh * kw * cg), gl.dtype)
+        for product in products:
+            dwm += product
+        dw = dwm.reshape(groups, o // groups, kh, kw, cg).transpose(0, 1, 4, 2, 3).reshape(w.shape)
+    if len(needs) > 2 and needs[2]:  # 1ᵀ·g, a GEMV: 8× a sum over axis 0's rows
+        gm = gl.reshape(-1, o)
+        db = np.ones(len(gm), gm.dtype) @ gm
+    return dx, dw, db
 
 
 def _threaded() -> int:
     """THREADED_BLOCKS when NumPy's BLAS runs on more than one thread, else 1."""
-    from ..compile import blas  # (tensor.compile imports the ops: imported when first used)
-
     return THREADED_BLOCKS if blas.threads() > 1 else 1
 
 

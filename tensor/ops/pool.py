@@ -6,6 +6,7 @@ memory layout (a convolution's output is channels last)."""
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from ..function import Function
 from .conv import out_size, pad, unpad
@@ -75,15 +76,25 @@ class MaxPool2d(Function):
         # dx in x's memory layout (axes by decreasing stride): channels last stays so
         order = np.argsort(strides, kind="stable")[::-1]
         layout = np.empty([shape[i] for i in order], g.dtype).transpose(np.argsort(order))
-        once = _covers(x_shape, kernel, stride, padding, dilation, at.shape[2:])
-        dxp = layout if once else np.zeros_like(layout)
         g = _like(g, at)  # in the layout of the windows it is written through
+        if _covers(x_shape, kernel, stride, padding, dilation, at.shape[2:]):
+            return _tiled(layout, g, at, kernel)
+        dxp = np.zeros_like(layout)
         for k, d in enumerate(windows(dxp, kernel, stride, dilation, at.shape[2:])):
-            if once:
-                np.multiply(g, at == k, out=d)
-            else:
-                d += g * (at == k)
+            d += g * (at == k)
         return unpad(dxp, padding)
+
+
+def _tiled(dx: np.ndarray, g: np.ndarray, at: np.ndarray, kernel) -> np.ndarray:
+    """dx where the windows tile it (each element read once): dx[n, c, kh·h + i, kw·w + j]
+    = g[n, c, h, w]·[at = kw·i + j], one pass over dx seen as (N, C, OH, kh, OW, kw)."""
+    (n, c, oh, ow), (kh, kw), (s0, s1, s2, s3) = at.shape, kernel, dx.strides
+    tiles = as_strided(dx, (n, c, oh, kh, ow, kw), (s0, s1, s2 * kh, s2, s3 * kw, s3))
+    hit = np.empty_like(tiles, bool)  # in dx's memory order, as every operand below
+    np.equal(at[:, :, :, None, :, None],
+             np.arange(kh * kw, dtype=at.dtype).reshape(kh, 1, kw), out=hit)
+    np.multiply(g[:, :, :, None, :, None], hit, out=tiles)
+    return dx
 
 
 def _like(a: np.ndarray, b: np.ndarray) -> np.ndarray:

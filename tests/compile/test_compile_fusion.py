@@ -58,7 +58,8 @@ def test_written_out_cross_entropy_names_a_bad_target():
 def test_fused_sgd_update_and_its_fallback_equal_eager(with_blas, monkeypatch):
     """Plain SGD folds into the weight-gradient GEMM when NumPy's BLAS symbol is found,
     and takes the ordinary path when it is not; .grad reads as eager's either way."""
-    from tensor.compile import blas, fuse
+    from tensor import blas
+    from tensor.compile import fuse
 
     if with_blas and not blas.available:
         pytest.skip("NumPy's cblas_sgemm was not found here")
@@ -111,7 +112,7 @@ def test_compiled_sgd_with_maximize_ascends_as_eager():
 @given(k=st.integers(1, 40), m=st.integers(1, 30), n=st.integers(1, 30),
        alpha=st.floats(-2, 2, allow_nan=False, width=32), seed=st.integers(0, 2**16))
 def test_sgemm_and_sgemv_match_numpy(k, m, n, alpha, seed):
-    from tensor.compile import blas
+    from tensor import blas
 
     if not blas.available:
         pytest.skip("NumPy's cblas_sgemm/sgemv were not found here")
@@ -209,7 +210,7 @@ def test_a_fused_step_takes_the_ordinary_path_when_it_may_not():
 
 
 def _has_blas():
-    from tensor.compile import blas
+    from tensor import blas
     return blas.available
 
 

@@ -80,3 +80,32 @@ def test_relu_stays_before_the_pool_when_its_output_is_read_again(second_reader,
         grads.append(wt.grad.numpy())
     assert all(_same(grads[0], g) for g in grads[1:])
     assert (MOVED in compiled.source) == (not second_reader)
+
+
+@pytest.mark.parametrize("then_conv", [False, True])
+def test_pooled_relu_in_c_order_unless_a_convolution_reads_it(then_conv, rng):
+    """After a convolution (channels last) → ReLU → max-pool, the pooled ReLU is written
+    in C order for a dropout and flatten, and left channels last for a convolution;
+    values and gradients equal eager's bit for bit either way."""
+    w1 = rng.standard_normal((8, 3, 3, 3)).astype(np.float32)
+    w2 = rng.standard_normal((4, 8, 3, 3)).astype(np.float32)
+
+    def f(x, a, b):
+        y = F.max_pool2d(F.relu(F.conv2d(x, a)), 2)
+        y = F.conv2d(y, b) if then_conv else F.dropout(y, 0.25).flatten(1)
+        loss = (y * y).sum()
+        loss.backward()
+        return y
+
+    compiled = tensor.compile(f, fullgraph=True)
+    for call in range(3):
+        x = rng.standard_normal((3, 3, 14, 14)).astype(np.float32)
+        runs = []
+        for fn in (f, compiled):
+            a, b = tensor.tensor(w1, requires_grad=True), tensor.tensor(w2, requires_grad=True)
+            tensor.manual_seed(call)  # the same dropout mask in both
+            y = fn(tensor.tensor(x), a, b)
+            runs.append((y.detach().numpy(), a.grad.numpy(), b.grad.numpy() if then_conv else 0))
+        assert all(_same(np.asarray(p), np.asarray(q)) for p, q in zip(*runs))
+    assert MOVED in compiled.source
+    assert ("out=np.empty" in compiled.source) == (not then_conv)

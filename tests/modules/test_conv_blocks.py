@@ -68,7 +68,7 @@ def test_official_shapes_in_blocks_match_torch(channels, rng):
 
 def test_blocks_grow_with_blas_threads():
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    from tensor.compile import blas
+    from tensor import blas
 
     if not blas.available:
         pytest.skip("NumPy's OpenBLAS not found")
@@ -76,3 +76,57 @@ def test_blocks_grow_with_blas_threads():
         assert conv._threaded() == 1
     with threadpoolctl.threadpool_limits(2, user_api="blas"):
         assert conv._threaded() == conv.THREADED_BLOCKS
+
+
+def shifted_cases():
+    """(n, c per group, o per group, groups, size, kernel, padding, dilation, block
+    images): stride 1, where the input gradient's GEMMs add into shifted rows."""
+    rng = np.random.default_rng(7)
+    cases = []
+    for _ in range(24):
+        kernel = tuple(int(v) for v in rng.integers(1, 4, 2))
+        dilation = tuple(int(v) for v in rng.integers(1, 3, 2))
+        padding = tuple(int(v) for v in rng.integers(0, 3, 2))
+        span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+        size = tuple(max(1, s - 2 * p) + int(rng.integers(0, 6)) for s, p in zip(span, padding))
+        cases.append((int(rng.integers(1, 6)), int(rng.integers(1, 6)), int(rng.integers(1, 6)),
+                      int(rng.choice([1, 1, 2, 3])), size, kernel, padding, dilation,
+                      int(rng.integers(1, 4))))
+    return cases
+
+
+@pytest.mark.parametrize("with_blas", [True, False])
+@pytest.mark.parametrize("case", shifted_cases())
+def test_stride_one_input_gradient_matches_torch(case, with_blas, monkeypatch):
+    """float32 with stride 1: the GEMMs that add into rows of dx (NumPy's BLAS), or,
+    without it, the slabs added by NumPy; both against PyTorch."""
+    from tensor import blas
+
+    if with_blas and not blas.available:
+        pytest.skip("NumPy's OpenBLAS not found")
+    if not with_blas:
+        monkeypatch.setattr(blas, "available", False)
+    n, cg, og, groups, size, kernel, padding, dilation, images = case
+    out = [conv.out_size(s, k, 1, p, d) for s, k, p, d in zip(size, kernel, padding, dilation)]
+    monkeypatch.setattr(conv, "_threaded", lambda: 1)
+    monkeypatch.setattr(conv, "GRADIENT_ROWS", images * out[0] * out[1])
+    rng = np.random.default_rng(abs(hash(case)) % 2**32)
+    x = rng.standard_normal((n, cg * groups, *size)).astype(np.float32)
+    w = rng.standard_normal((og * groups, cg, *kernel)).astype(np.float32)
+    kw = dict(padding=padding, dilation=dilation, groups=groups)
+    check(run_both(lambda lib, *a: lib.nn.functional.conv2d(*a, **kw), [x, w]), np.float32)
+
+
+def test_shifted_input_gradient_is_the_slabs_sum(rng):
+    """At the official example's second convolution the rows added by the GEMMs are the
+    slabs' sums bit for bit: the same products added in the same order."""
+    from tensor import blas
+
+    if not blas.available:
+        pytest.skip("NumPy's OpenBLAS not found")
+    g = rng.standard_normal((5, 10, 10, 64)).astype(np.float32)
+    g[rng.random(g.shape) < 0.75] = 0  # as after a max-pool
+    w = rng.standard_normal((64, 32, 3, 3)).astype(np.float32)
+    slabs = conv.input_gradient(g, w, (5, 12, 12, 32), (1, 1), (1, 1), 1)
+    shifted = conv.input_gradient_shifted(g, w, (5, 12, 12, 32), (1, 1), 1)
+    assert np.array_equal(slabs, shifted)

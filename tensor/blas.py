@@ -1,10 +1,14 @@
 """``sgemm`` and ``sgemv`` of the BLAS library NumPy itself loaded, called by ctypes:
-C ← α·AᵀB + C and y ← α·Aᵀx + y, for the plan's fused SGD update (``fuse.py``).
+the forms NumPy's ``@`` has no way to ask for, products added into memory that already
+holds values. C ← A·B + C for a strided C (the convolution's input gradient,
+``ops/conv.py``), C ← α·AᵀB + C and y ← α·Aᵀx + y (the compiled step's fused SGD
+update, ``compile/fuse.py``).
 
 Only ever NumPy's own OpenBLAS: SciPy brings a second OpenBLAS with a second thread
 pool, and the two fight over the cores (an epoch went from 0.5 s to 15 s with 2
 threads). When the symbols can't be found, `available` is False and the plan
-computes gradients with ``@`` and lets the optimizer update.
+computes gradients with ``@`` and lets the optimizer update, and the convolution adds
+products with NumPy.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ _NAMES = (("scipy_cblas_{}64_", ctypes.c_int64), ("cblas_{}64_", ctypes.c_int64)
 
 
 def _find():
-    """(sgemm, sgemv, get_num_threads) of NumPy's BLAS, or Nones."""
+    """(sgemm, sgemv, get_num_threads, set_num_threads) of NumPy's BLAS, or Nones."""
     folder = Path(np.__file__).resolve().parent.parent / "numpy.libs"
     candidates = sorted(folder.glob("*openblas*")) if folder.is_dir() else []
     for path in candidates:
@@ -39,13 +43,16 @@ def _find():
             gemv.argtypes = [enum, enum, i, i, f, ptr, i, ptr, i, f, ptr, i]
             gemm.restype = gemv.restype = None
             get = getattr(lib, name.replace("cblas_{}", "openblas_get_num_threads"), None)
+            put = getattr(lib, name.replace("cblas_{}", "openblas_set_num_threads"), None)
             if get is not None:
                 get.argtypes, get.restype = [], ctypes.c_int
-            return gemm, gemv, get
-    return None, None, None
+            if put is not None:
+                put.argtypes, put.restype = [ctypes.c_int], None
+            return gemm, gemv, get, put
+    return None, None, None, None
 
 
-_sgemm, _sgemv, _threads = _find()
+_sgemm, _sgemv, _threads, _set_threads = _find()
 available = _sgemm is not None
 
 
@@ -55,10 +62,28 @@ def threads() -> int:
     return _threads() if _threads is not None else 1
 
 
+def set_threads(n: int) -> bool:
+    """Run NumPy's OpenBLAS on ``n`` threads from now on (the whole process's setting,
+    as threadpoolctl's); whether it could be set."""
+    if _set_threads is None or _threads is None:
+        return False
+    _set_threads(n)
+    return True
+
+
 def sgemm(m: int, n: int, k: int, alpha: float, a: int, b: int, c: int) -> None:
     """C ← α·Aᵀ·B + C for the C-contiguous float32 matrices at these addresses: A
     (k×m), B (k×n), C (m×n). The checks (and that `available`) are the caller's."""
     _sgemm(_ROW_MAJOR, _TRANS, _NO_TRANS, m, n, k, alpha, a, m, b, n, 1.0, c, n)
+
+
+def sgemm_add(m: int, n: int, k: int, a: int, lda: int, b: int, ldb: int, c: int,
+              ldc: int) -> None:
+    """C ← A·B + C for the row-major float32 matrices at these addresses: A (m×k, rows
+    lda apart), B (k×n, rows ldb apart), C (m×n, rows ldc apart). The product of each
+    element is rounded, then added to C: what ``C += A @ B`` computes, without the
+    temporary. The checks are the caller's."""
+    _sgemm(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, m, n, k, 1.0, a, lda, b, ldb, 1.0, c, ldc)
 
 
 def sgemv(k: int, n: int, alpha: float, a: int, x: int, y: int) -> None:
