@@ -26,7 +26,7 @@ _NAMES = (("scipy_cblas_{}64_", ctypes.c_int64), ("cblas_{}64_", ctypes.c_int64)
 
 
 def _find():
-    """(sgemm, sgemv, get_num_threads, set_num_threads) of NumPy's BLAS, or Nones."""
+    """(sgemm, sgemv, get_num_threads) of NumPy's BLAS, or Nones."""
     folder = Path(np.__file__).resolve().parent.parent / "numpy.libs"
     candidates = sorted(folder.glob("*openblas*")) if folder.is_dir() else []
     for path in candidates:
@@ -43,16 +43,13 @@ def _find():
             gemv.argtypes = [enum, enum, i, i, f, ptr, i, ptr, i, f, ptr, i]
             gemm.restype = gemv.restype = None
             get = getattr(lib, name.replace("cblas_{}", "openblas_get_num_threads"), None)
-            put = getattr(lib, name.replace("cblas_{}", "openblas_set_num_threads"), None)
             if get is not None:
                 get.argtypes, get.restype = [], ctypes.c_int
-            if put is not None:
-                put.argtypes, put.restype = [ctypes.c_int], None
-            return gemm, gemv, get, put
-    return None, None, None, None
+            return gemm, gemv, get
+    return None, None, None
 
 
-_sgemm, _sgemv, _threads, _set_threads = _find()
+_sgemm, _sgemv, _threads = _find()
 available = _sgemm is not None
 
 
@@ -60,15 +57,6 @@ def threads() -> int:
     """How many threads NumPy's OpenBLAS runs a GEMM on now (threadpoolctl changes
     it); 1 when that can't be asked."""
     return _threads() if _threads is not None else 1
-
-
-def set_threads(n: int) -> bool:
-    """Run NumPy's OpenBLAS on ``n`` threads from now on (the whole process's setting,
-    as threadpoolctl's); whether it could be set."""
-    if _set_threads is None or _threads is None:
-        return False
-    _set_threads(n)
-    return True
 
 
 def sgemm(m: int, n: int, k: int, alpha: float, a: int, b: int, c: int) -> None:

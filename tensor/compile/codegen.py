@@ -23,7 +23,6 @@ from ..function import unbroadcast
 from ..ops.linalg import Linear
 from ..ops.nn import CrossEntropy, target_positions
 from ..ops.unary import ReLU
-from .parallel import REPLACEMENTS
 from .relu_pool import relu_before_pool, relu_line
 
 _new = object.__new__
@@ -54,9 +53,7 @@ class Writer:
         return key
 
     def op(self, cls) -> str:
-        """An op class in the namespace, under its own name: its replacement's, for an
-        op with one (``parallel.py``)."""
-        cls = REPLACEMENTS.get(cls, cls)
+        """An op class in the namespace, under its own name."""
         if self.env.setdefault(cls.__name__, cls) is not cls:
             return self.ref(cls, cls.__name__)
         return cls.__name__
