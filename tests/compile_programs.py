@@ -40,7 +40,11 @@ LOSSES = {
     "criterion": "criterion({o}, {t})",
     "mse": "F.mse_loss({o}, {t})",
     "bce": "F.binary_cross_entropy_with_logits({o}, {t})",
+    "l1": "F.l1_loss({o}, {t})",
+    "smooth_l1": "F.smooth_l1_loss({o}, {t}, beta=0.5)",
+    "huber": 'F.huber_loss({o}, {t}, delta=0.5, reduction="sum")',
 }
+REGRESSION = ("mse", "l1", "smooth_l1", "huber")
 OPTIMIZERS = {
     "sgd": "nn.optim.SGD({p}, lr=0.05)",
     "momentum": "nn.optim.SGD({p}, lr=0.05, momentum=0.9)",
@@ -51,7 +55,36 @@ OPTIMIZERS = {
     "adamw": "nn.optim.AdamW({p}, lr=0.01, weight_decay=0.05)",
     "adadelta": "nn.optim.Adadelta({p}, lr=1.0)",
     "two": "nn.optim.SGD({p}, lr=0.05)",  # and opt2, an Adam for the body (Net only)
+    "maximize": "nn.optim.SGD({p}, lr=0.02, momentum=0.5, maximize=True)",
+    "amsgrad": "nn.optim.Adam({p}, lr=0.01, amsgrad=True)",
+    "rmsprop": "nn.optim.RMSprop({p}, lr=0.01, momentum=0.5, centered=True)",
+    "adagrad": "nn.optim.Adagrad({p}, lr=0.1, lr_decay=0.01)",
+    "adamax": "nn.optim.Adamax({p}, lr=0.02)",
+    "nadam": "nn.optim.NAdam({p}, lr=0.01)",
+    "radam": "nn.optim.RAdam({p}, lr=0.01, weight_decay=0.01)",
 }
+NO_MOMENTUM = ("adadelta", "adagrad")  # a cycled momentum needs momentum or betas
+SCHEDULERS = {  # {n}: the number of calls; the weights are SCHEDULE_WEIGHTS'
+    "none": "None",
+    "step": "nn.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)",
+    "cosine": "nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max={n})",
+    "onecycle": "nn.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps={n2}, "
+                "cycle_momentum={m})",
+    "exponential": "nn.optim.lr_scheduler.ExponentialLR(opt, gamma=0.8)",
+    "multistep": "nn.optim.lr_scheduler.MultiStepLR(opt, milestones=[1, 3], gamma=0.3)",
+    "linear": "nn.optim.lr_scheduler.LinearLR(opt, start_factor=0.25, total_iters=3)",
+    "lambda": "nn.optim.lr_scheduler.LambdaLR(opt, lambda e: DECAY ** e)",  # reads a global
+    "plateau": "nn.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)",
+    "cyclic": "nn.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=2, "
+              "cycle_momentum={m})",
+    "warm": "nn.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)",
+    "sequential": "nn.optim.lr_scheduler.SequentialLR(opt, [nn.optim.lr_scheduler.ConstantLR("
+                  "opt, factor=0.5, total_iters=2), nn.optim.lr_scheduler.ExponentialLR(opt, "
+                  "0.9)], milestones=[2])",
+    "chained": "nn.optim.lr_scheduler.ChainedScheduler([nn.optim.lr_scheduler.ExponentialLR("
+               "opt, 0.9), nn.optim.lr_scheduler.MultiplicativeLR(opt, lambda e: 0.95)])",
+}
+SCHEDULE_WEIGHTS = [9, 2, 2, 2] + [1] * 9
 RETURNS = {  # what the step returns: all of them are captured
     "loss": "loss", "item": "loss.item()", "float": "float(loss)", "tuple": "loss, out",
     "dict": '{"loss": loss}', "correct": "loss, (out.argmax(1) == {t}).sum()",
@@ -96,7 +129,7 @@ class _Generator:
     # ----- the model ------------------------------------------------------------------
     def model(self):
         r, dt = self.r, "dtype=DT"
-        self.arch = self.pick(["mlp", "custom", "conv", "tied"], [4, 3, 2, 2])
+        self.arch = self.pick(["mlp", "custom", "conv", "tied", "blocks"], [4, 3, 2, 2, 2])
         self.inp = "2d"
         if self.arch != "conv":
             self.inp = self.pick(["2d", "3d", "1d"], [5, 2, 1])
@@ -104,7 +137,13 @@ class _Generator:
         # a first layer with in == out features: the 1-D sample's gradient case
         h = f if r.random() < 0.3 else r.randint(3, 10)
         self.f, self.h, self.k = f, h, k
-        act = self.pick(["nn.ReLU()", "nn.Tanh()", "nn.Sigmoid()"])
+        act = self.pick(["nn.ReLU()", "nn.Tanh()", "nn.Sigmoid()", "nn.GELU()",
+                         'nn.GELU(approximate="tanh")', "nn.SiLU()", "nn.LeakyReLU(0.1)",
+                         "nn.ELU()", "nn.Softplus()"], [3, 3, 3] + [1] * 6)
+        # a normalisation after the first layer; BatchNorm (2-D batches) is refused
+        norm = self.pick(["", f"nn.LayerNorm({h}, dtype=DT)", f"nn.BatchNorm1d({h}, dtype=DT)"],
+                         [6, 2, 1 if self.inp == "2d" else 0])
+
         bias = self.pick(["", ", bias=False"], [3, 1])
         drop = ", nn.Dropout(0.2)" if r.random() < 0.25 else ""
         if self.arch == "mlp":
@@ -112,6 +151,8 @@ class _Generator:
             layers = []
             for i, (a, b) in enumerate(zip(widths, widths[1:])):
                 layers.append(f"nn.Linear({a}, {b}{bias if i == 0 else ''}, {dt})")
+                if i == 0 and norm and len(widths) > 2:
+                    layers.append(norm)
                 if i < len(widths) - 2:
                     layers += [act] + ([drop[2:]] if drop else [])
             self.emit(f"model = nn.Sequential({', '.join(layers)})")
@@ -125,11 +166,12 @@ class _Generator:
             self.first, self.last = "model[0]", (4 + bool(drop), c * 16)
             self.tags.append(f"conv{c}")
         elif self.arch == "custom":
+            norm_ = norm + ", " if norm else ""
             self.emit(f"""
 class Net(nn.Module):  # forward calls its submodules by method
     def __init__(self):
         super().__init__()
-        self.body = nn.Sequential(nn.Linear({f}, {h}{bias}, {dt}), {act}{drop})
+        self.body = nn.Sequential(nn.Linear({f}, {h}{bias}, {dt}), {norm_}{act}{drop})
         self.head = nn.Linear({h}, {k}, {dt})
 
     def forward(self, x):
@@ -139,7 +181,7 @@ class Net(nn.Module):  # forward calls its submodules by method
 model = Net()""")
             self.first, self.last = "model.body", ("head", h)
             self.tags.append(f"net{f}-{h}-{k}")
-        else:
+        elif self.arch == "tied":
             self.emit(f"""
 class Tied(nn.Module):  # self.mid's weight and bias are used by two ops
     def __init__(self):
@@ -157,26 +199,51 @@ class Tied(nn.Module):  # self.mid's weight and bias are used by two ops
 model = Tied()""")
             self.first, self.last = "model.inp", ("out", h)
             self.tags.append(f"tied{f}-{h}-{k}")
+        elif self.arch == "blocks":
+            self.emit(f"""
+class Blocks(nn.Module):  # residual blocks in a ModuleList, looped over (nanoGPT's shape)
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Linear({f}, {h}{bias}, {dt})
+        self.blocks = nn.ModuleList([nn.Sequential(nn.LayerNorm({h}, dtype=DT), nn.Linear(
+            {h}, {h}, {dt}), {act}{drop}) for _ in range({r.randint(1, 3)})])
+        self.out = nn.Linear({h}, {k}, {dt})
+
+    def forward(self, x):
+        x = self.inp(x)
+        for block in self.blocks:
+            x = x + block(x)
+        return self.out(x)
+
+
+model = Blocks()""")
+            self.first, self.last = "model.inp", ("out", h)
+            self.tags.append(f"blocks{f}-{h}-{k}")
         self.layers = 1 if self.arch == "mlp" and len(widths) == 2 else 2
+        self.batchnorm = "nn.BatchNorm1d" in "\n".join(self.lines)
+        self.tags += ["layernorm"] * ("nn.LayerNorm" in "\n".join(self.lines)) + [
+            "batchnorm"] * self.batchnorm
         self.tags.append(self.inp)
 
     # ----- data, optimizer, schedule ----------------------------------------------------------
     def data(self):
         r = self.r
         self.b = r.randint(4, 8)
-        self.loss = self.pick(LOSSES, [3, 1, 1, 1, 2, 1] if self.inp != "1d" else [0] * 4 + [1, 1])
+        self.loss = self.pick(LOSSES, [3, 1, 1, 1, 2, 1, 1, 1, 1] if self.inp != "1d"
+                              else [0] * 4 + [1] * 5)
         self.labels = "int64"
         if self.loss in CLASS_LOSSES and r.random() < 0.2:
             self.labels = self.pick(["int32", "uint8"])  # converted by y.long() in the step
         f, k, t = self.f, self.k, r.randint(2, 4)
         shape = {"2d": f"{{n}}, {f}", "3d": f"{{n}}, {t}, {f}", "1d": str(f),
                  "conv": "{n}, 1, 8, 8"}["conv" if self.arch == "conv" else self.inp]
-        target = {"mse": f"_rng.randn({{n}}, {k}).astype(DTN)",
-                  "bce": f"(_rng.rand({{n}}, {k}) > 0.5).astype(DTN)"}.get(
+        target = {"bce": f"(_rng.rand({{n}}, {k}) > 0.5).astype(DTN)"}.get(
             self.loss, f"_rng.randint(0, {k}, {{n}}).astype({self.labels!r})")
+        if self.loss in REGRESSION:
+            target = f"_rng.randn({{n}}, {k}).astype(DTN)"
         if self.inp == "1d":
             target = target.replace("{n}, ", "")
-        self.small = max(2, self.b // 2)
+        self.small = max(4 if self.batchnorm else 2, self.b // 2)  # BatchNorm: 2 per half
         self.emit(f"X = [tensor.tensor(_rng.randn({shape.format(n=self.b)}).astype(DTN)) "
                   "for _ in range(3)]")
         self.emit(f"Y = [tensor.tensor({target.format(n=self.b)}) for _ in range(3)]")
@@ -188,7 +255,7 @@ model = Tied()""")
             self.emit("criterion = nn.CrossEntropyLoss()")
 
     def optimizer(self, n_calls: int):
-        self.opt = self.pick(OPTIMIZERS, [1] * 8 + [2 * (self.arch == "custom")])
+        self.opt = self.pick(OPTIMIZERS, [1] * 8 + [2 * (self.arch == "custom")] + [1] * 7)
         params = "model.parameters()"
         if self.opt == "two":
             params = "model.head.parameters()"
@@ -198,14 +265,10 @@ model = Tied()""")
             self.emit("_rest = [p for p in model.parameters() if all(p is not q for q in _first)]")
             params = '[{"params": _first, "lr": 0.1}, {"params": _rest}]'
         self.emit(f"opt = {OPTIMIZERS[self.opt].format(p=params)}")
-        self.sched = self.pick(["none", "step", "cosine", "onecycle"], [3, 1, 1, 1])
-        momentum = self.opt != "adadelta" and self.r.random() < 0.5
-        self.emit("sched = " + {
-            "none": "None",
-            "step": "nn.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)",
-            "cosine": f"nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max={n_calls})",
-            "onecycle": "nn.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, "
-                        f"total_steps={n_calls + 2}, cycle_momentum={momentum})"}[self.sched])
+        self.sched = self.pick(SCHEDULERS, SCHEDULE_WEIGHTS)
+        momentum = self.opt not in NO_MOMENTUM and self.r.random() < 0.5
+        self.emit("sched = " + SCHEDULERS[self.sched].format(n=n_calls, n2=n_calls + 2,
+                                                            m=momentum))
         self.tags += [self.loss + (f"({self.labels}.long())" if self.labels != "int64" else ""),
                       self.opt + ("/" + self.sched if self.sched != "none" else "")]
 
@@ -237,7 +300,9 @@ model = Tied()""")
         self.p = p
         # what the README says a plan refuses (a .grad read, writes outside ops, a rebound
         # global): a warning is expected
-        refused = p["clip"] == "manual" or p["ema"] or p["running_mean"] or p["counter"]
+        refused = (p["clip"] == "manual" or p["ema"] or p["running_mean"] or p["counter"]
+                   or self.batchnorm  # README: BatchNorm in training runs eagerly
+                   or self.sched == "plateau")  # the loss's value read: the step runs eagerly
         self.capturable = not refused
         self.tags += [f"{k}={v}" for k, v in p.items() if v not in (False, "none")
                       and (k, v) not in (("target", "step"), ("container", "args"),
@@ -269,7 +334,8 @@ model = Tied()""")
         if p["target"] == "model":
             self.emit("cmodel = COMPILE(model)")
         elif p["target"] == "submodule":  # compiled in place, as torch.compile's modules are
-            part = {"custom": "model.body", "tied": "model.mid"}.get(self.arch, "model[0]")
+            part = {"custom": "model.body", "tied": "model.mid",
+                    "blocks": "model.blocks[0]"}.get(self.arch, "model[0]")
             self.emit(f"{part} = COMPILE({part})" if part != "model[0]" or SETITEM
                       else 'setattr(model, "0", COMPILE(model[0]))')
         # after any COMPILE: a compiled submodule's parameters have names of their own
@@ -335,7 +401,9 @@ model = Tied()""")
         body.append("opt.step()")
         if self.opt == "two":
             body.append("opt2.step()")
-        if self.sched != "none":
+        if self.sched == "plateau":  # the loss's value decides the next lr
+            body.append("sched.step(loss)")
+        elif self.sched != "none":
             body.append("sched.step()")
         if p["ema"]:
             body += ["for tp, p in zip(teacher.parameters(), model.parameters()):",
@@ -355,7 +423,8 @@ model = Tied()""")
         events = (["lr", "load", "lr" if p["train_inside"] else "toggle"] + ["replace"] * replaces
                   + ["freeze"] * (self.layers > 1) + ["new_opt"] * (self.sched == "none")
                   + ["momentum"] * (self.opt in ("sgd", "groups"))
-                  + ["rebind"] * (p["scale"] != "none" or p["l2"] != "none")
+                  + ["rebind"] * (p["scale"] != "none" or p["l2"] != "none"
+                                  or self.sched == "lambda")
                   + ["helper"] * (p["scale"] == "helper"))
         where, width = self.last  # the last layer, replaced by a new one
         new = f"nn.Linear({width}, {self.k}, dtype=DT)"
@@ -365,7 +434,7 @@ model = Tied()""")
         if self.sched == "none":  # (a scheduler would not know a new group)
             replace.append(f'opt.add_param_group({{"params": list({layer}.parameters())}})')
         rebind = (f"SCALE = {r.choice([0.5, 2.5, 3.0])}" if p["scale"] != "none"
-                  else f"WD = {r.choice([0.0, 0.01])}")
+                  else f"WD = {r.choice([0.0, 0.01])}" if p["l2"] != "none" else "DECAY = 0.5")
         lines = {  # kind → (its lines, the line undoing it at a later call, if any)
             "freeze": ([f"{self.first}.requires_grad_(False)"],
                        f"{self.first}.requires_grad_(True)"),
@@ -414,7 +483,8 @@ model = Tied()""")
         self.emit(HEADER)
         n_calls = self.r.randint(4, 9)
         dtype = self.pick(["float32", "float64"])
-        self.emit(f"DT, DTN = tensor.{dtype}, np.{dtype}\nSCALE = 1.0\nWD = 0.001\nSTEPS = 0")
+        self.emit(f"DT, DTN = tensor.{dtype}, np.{dtype}\nSCALE = 1.0\nWD = 0.001\nDECAY = 0.8\n"
+                  "STEPS = 0")
         self.emit(f"tensor.manual_seed({self.seed})\n_rng = np.random.RandomState({self.seed})")
         self.tags.append(dtype)
         self.model()
