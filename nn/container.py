@@ -48,6 +48,14 @@ class _Container(Module):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
 
+    def _index(self, idx) -> str:
+        """The key of list position ``idx`` (negative from the end), as PyTorch's lists."""
+        idx = operator.index(idx)
+        n = len(self._items)
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of range")
+        return str(idx % n)
+
 
 def _module(value) -> Module:
     if not isinstance(value, Module):
@@ -63,13 +71,6 @@ class ModuleList(_Container):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def _index(self, idx) -> str:
-        idx = operator.index(idx)
-        n = len(self._items)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % n)
 
     def _renumber(self, values) -> None:
         self._items.clear()
@@ -219,13 +220,6 @@ class ParameterList(_Container):
         super().__init__()
         if values is not None:
             self.extend(values)
-
-    def _index(self, idx) -> str:
-        idx = operator.index(idx)
-        n = len(self._items)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % n)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
