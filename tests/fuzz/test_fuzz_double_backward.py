@@ -73,10 +73,12 @@ def deviation(name, arrays) -> bool:
     computes −g·x/y², 0/0 there; this engine's −g·(x/y)/y stays finite); prod and
     cumprod at elements below 1e-20 (torch's second derivative divides by their squares,
     after a cancellation: 256 where the true value is 0, or ±1e75 overflows); x**0.5 at ±0 (an
-    infinite curvature whose sign at −0 depends on how 1/√−0 is formed)."""
-    if name.startswith(("var", "std", "norm", "linalg_norm")):
-        # the norms and spreads are kinked where the elements of a slice are equal
-        # (a spread of 0: any repeated value may make one) or
+    infinite curvature whose sign at −0 depends on how 1/√−0 is formed); normalize of one
+    tiny element (1e-10: torch's −1.9e-6 is the cancellation of 1/|x| − x²/|x|³, 0 here)."""
+    if name.startswith(("var", "std", "norm", "linalg_norm", "F_normalize", "F_layer_norm")):
+        # the norms and spreads (and normalize and layer_norm, made of them) are kinked
+        # where the elements of a slice are equal (a spread of 0: any repeated value may
+        # make one) or
         # the vector is 0, undefined with one element (a variance of N − 1 = 0 terms),
         # and their curvature leaves the float range for elements beyond ~1e100 or
         # below ~1e-20 (1/‖x‖³ and the like)
