@@ -62,6 +62,12 @@ class ProductMethods:
         if mat2.data.shape[:2] != (b, m):
             raise RuntimeError(f"bmm: expected size for first two dimensions of batch2 tensor "
                                f"to be: [{b}, {m}] but got: {list(mat2.shape[:2])}")
+        if self.dtype != mat2.dtype and 0 in (*self.shape, *mat2.shape):
+            # PyTorch's bmm skips its dtype check when a size is 0: the (empty or
+            # all-zero) result takes mat2's dtype
+            if self.requires_grad and not mat2.dtype.is_floating_point:
+                raise RuntimeError(f"bmm: autograd does not support dtype {mat2.dtype}")
+            return products.Bmm.apply(self.to(mat2.dtype), mat2)
         return products.Bmm.apply(*self._same_dtype(mat2, "bmm"))
 
     def outer(self, vec2):
