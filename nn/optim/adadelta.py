@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._rounding import fma
-from .optimizer import Optimizer, _check
+from .optimizer import Optimizer, _check, _gradient
 
 
 class Adadelta(Optimizer):
@@ -26,13 +25,11 @@ class Adadelta(Optimizer):
 
     def step(self) -> None:
         for group in self.param_groups:
-            lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+            lr, rho, eps = group["lr"], group["rho"], group["eps"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = -p.grad.data if group["maximize"] else p.grad.data
-                if wd:
-                    g = fma(wd, p.data, g)  # grad.add(param, alpha=wd)
+                g = _gradient(p, group)
                 state = self.state.setdefault(id(p), {})
                 if not state:
                     state.update(step=0, square_avg=np.zeros_like(p.data),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._rounding import addcmul_, fma, lerp_
-from .optimizer import Optimizer, _check_adam
+from ._rounding import addcmul_, lerp_
+from .optimizer import Optimizer, _check_adam, _gradient
 
 
 class Adam(Optimizer):
@@ -32,7 +32,7 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = -p.grad.data if group["maximize"] else p.grad.data
+                g = _gradient(p, group)  # with wd·p unless decoupled
                 state = self.state.setdefault(id(p), {})
                 if not state:
                     state.update(step=0, exp_avg=np.zeros_like(p.data),
@@ -42,8 +42,6 @@ class Adam(Optimizer):
                 state["step"] += 1
                 if wd and group["decoupled_weight_decay"]:
                     p.data *= 1 - lr * wd
-                elif wd:
-                    g = fma(wd, p.data, g)  # grad.add(param, alpha=wd)
                 m, v = state["exp_avg"], state["exp_avg_sq"]
                 lerp_(m, g, 1 - b1)
                 v *= b2

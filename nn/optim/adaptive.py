@@ -11,14 +11,7 @@ import numpy as np
 from ._rounding import addcmul_ as _addcmul
 from ._rounding import fma
 from ._rounding import lerp_ as _lerp
-from .optimizer import Optimizer, _check, _check_adam
-
-
-def _gradient(p, group) -> np.ndarray:
-    g = -p.grad.data if group["maximize"] else p.grad.data
-    if group["weight_decay"] and not group.get("decoupled_weight_decay"):
-        g = fma(group["weight_decay"], p.data, g)  # grad.add(param, alpha=wd)
-    return g
+from .optimizer import Optimizer, _check, _check_adam, _gradient
 
 
 def _flags(maximize, foreach, capturable, differentiable, **more) -> dict:

@@ -9,6 +9,8 @@ import numpy as np
 
 from tensor.compile.capture import replayable
 
+from ._rounding import fma
+
 
 def _marks_stepped(step):
     """Note that step() ran: a scheduler stepped before it warns, as PyTorch's does."""
@@ -133,6 +135,15 @@ def _as_param_dtype(key: str, value, dtype):
     if key == "step" or not isinstance(value, (np.ndarray, np.floating, float)):
         return value
     return np.array(value, dtype=dtype) if np.ndim(value) else dtype.type(value)
+
+
+def _gradient(p, group) -> np.ndarray:
+    """The gradient the update uses: negated to maximize, plus wd·p (L2) unless the
+    decay is decoupled (AdamW's), as PyTorch's optimizers take it."""
+    g = -p.grad.data if group["maximize"] else p.grad.data
+    if group["weight_decay"] and not group.get("decoupled_weight_decay"):
+        g = fma(group["weight_decay"], p.data, g)  # grad.add(param, alpha=wd)
+    return g
 
 
 def _check(what: str, value, ok: bool) -> None:

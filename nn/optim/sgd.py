@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._rounding import fma, fma_
-from .optimizer import Optimizer, _check
+from .optimizer import Optimizer, _check, _gradient
 
 
 class SGD(Optimizer):
@@ -54,9 +54,7 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = -p.grad.data if group["maximize"] else p.grad.data
-                if wd:
-                    g = fma(wd, p.data, g)  # grad.add(param, alpha=wd)
+                g = _gradient(p, group)
                 if momentum:
                     state = self.state.setdefault(id(p), {})
                     buf = state.get("momentum_buffer")
