@@ -15,8 +15,11 @@ from .reductions import numpy_names
 
 
 def _axes(t, dim, op: str) -> tuple:
-    """``dim`` checked as PyTorch checks it (a 0-d tensor takes 0 and −1), as axes."""
+    """``dim`` checked as PyTorch checks it (a 0-d tensor takes 0 and −1, not both:
+    they name one dimension), as axes."""
     axes = normalize_dims(dim, t.ndim, op)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"{op}: dim {dim} names a dimension more than once")
     return axes if t.ndim else ()
 
 

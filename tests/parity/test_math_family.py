@@ -93,3 +93,21 @@ def test_statistics_edges_as_torch():
     np.testing.assert_array_equal(zeros.grad.numpy(), tzeros.grad.numpy())  # 0, not NaN
     with pytest.raises(RuntimeError, match="floating point"):
         tensor.tensor([1, 2, 3]).var()
+
+
+@pytest.mark.parametrize("call", ["var", "std", "norm", "logsumexp", "sum", "amax",
+                                  "linalg.vector_norm"])
+@pytest.mark.parametrize("shape, dims", [((), (0, -1)), ((2, 3), (1, -1)), ((2, 3), (0, 0))])
+def test_a_dim_named_twice_raises_as_torch(call, shape, dims):
+    """0 and −1 name the one dim of a 0-d tensor: PyTorch raises for every reduction
+    (var, std, norm and logsumexp ran on a 0-d tensor; found by the op fuzzer)."""
+    def run(lib):
+        x = lib.ones(shape)
+        fn = lib.linalg.vector_norm if call.startswith("linalg") else getattr(lib, call)
+        try:
+            fn(x, dim=dims)
+        except RuntimeError:
+            return "RuntimeError"
+        return "ran"
+
+    assert run(tensor) == run(torch) == "RuntimeError"
