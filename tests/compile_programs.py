@@ -160,11 +160,14 @@ class _Generator:
             self.tags.append("mlp" + "-".join(map(str, widths)))
         elif self.arch == "conv":
             c = r.randint(2, 4)
-            self.emit(f"model = nn.Sequential(nn.Conv2d(1, {c}, 3, padding=1{bias}, {dt}), "
-                      f"nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(){drop}, "
-                      f"nn.Linear({c * 16}, {k}, {dt}))")
-            self.first, self.last = "model[0]", (4 + bool(drop), c * 16)
-            self.tags.append(f"conv{c}")
+            pool = self.pick(["nn.MaxPool2d(2)", "nn.AvgPool2d(2)"], [3, 1])
+            bn = [f"nn.BatchNorm2d({c}, dtype=DT)"] * (r.random() < 0.15)  # refused
+            layers = [f"nn.Conv2d(1, {c}, 3, padding=1{bias}, {dt})", *bn,
+                      "nn.ReLU()" if r.random() < 0.7 else act, pool, "nn.Flatten()",
+                      *[drop[2:]] * bool(drop), f"nn.Linear({c * 16}, {k}, {dt})"]
+            self.emit(f"model = nn.Sequential({', '.join(layers)})")
+            self.first, self.last = "model[0]", (len(layers) - 1, c * 16)
+            self.tags.append(f"conv{c}" + "-avg" * ("Avg" in pool))
         elif self.arch == "custom":
             norm_ = norm + ", " if norm else ""
             self.emit(f"""
@@ -220,7 +223,7 @@ model = Blocks()""")
             self.first, self.last = "model.inp", ("out", h)
             self.tags.append(f"blocks{f}-{h}-{k}")
         self.layers = 1 if self.arch == "mlp" and len(widths) == 2 else 2
-        self.batchnorm = "nn.BatchNorm1d" in "\n".join(self.lines)
+        self.batchnorm = "nn.BatchNorm" in "\n".join(self.lines)
         self.tags += ["layernorm"] * ("nn.LayerNorm" in "\n".join(self.lines)) + [
             "batchnorm"] * self.batchnorm
         self.tags.append(self.inp)
