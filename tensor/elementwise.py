@@ -61,6 +61,15 @@ class ElementwiseMethods:
     def minimum(self, other):
         return P.Minimum.apply(*self._two_tensors(other, "minimum"))
 
+    def atan2(self, other):
+        """The angle of the point (other, self) in (−π, π]; integers in the default float."""
+        a, b = self._two_tensors(other, "atan2")
+        if a.data.dtype.kind != "f":
+            a, b = a.to(dtypes.DEFAULT_FLOAT), b.to(dtypes.DEFAULT_FLOAT)
+        return P.Atan2.apply(a, b)
+
+    arctan2 = atan2
+
     def clamp_min(self, min):  # noqa: A002  (torch's name)
         return self.clamp(min=min)
 

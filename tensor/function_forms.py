@@ -20,7 +20,7 @@ NAMES += ("prod", "cumsum", "cumprod", "topk", "sort", "argsort", "msort", "kthv
           "unique_consecutive", "erf", "erf_", "logit", "clamp_min", "clamp_max", "lerp",
           "maximum", "minimum", "isclose", "allclose", "all", "any", "index_put",
           "index_put_", "index_add", "scatter_add", "scatter", "nonzero", "masked_fill",
-          "sigmoid_", "logit_", "clamp_", "clip_")
+          "sigmoid_", "logit_", "clamp_", "clip_", "atan2", "arctan2")
 
 
 def _function(name: str):

@@ -25,6 +25,15 @@ def _base_vanishes_when_cast(base=None, exponent=None, *rest) -> bool:
 
 
 DEVIATIONS = {
+    "atan2's gradient for operands of two dtypes": (
+        "PyTorch's atan2 backward computes in each operand's own dtype: it negates the "
+        "first (a bool raises, uint8 wraps: −1 becomes 255) and squares both (uint8's 16² "
+        "wraps to 0, float32's 1.2e-38² underflows to 0, and the gradient vanishes). Here "
+        "both operands take the result's dtype first: da = b·g/(a² + b²), "
+        "db = −a·g/(a² + b²) in it.",
+        lambda op, arrays, kw: op.startswith(("atan2", "arctan2")) and len(arrays) > 1
+        and arrays[0].dtype != arrays[1].dtype,
+    ),
     "layer_norm where a square leaves the float range": (
         "layer_norm is composed here as (x − mean)/√(var + eps) with var = mean((x − mean)²), "
         "so [1e30] in float32 normalises to 0; PyTorch's kernel forms squares of x itself "

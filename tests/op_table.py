@@ -25,6 +25,7 @@ BINARY = {
     "div": lambda a, b, lib: a / b,
     "pow": lambda a, b, lib: a**b,
     "rsub_scalar": lambda a, b, lib: 2.0 - a * b,
+    "atan2": lambda a, b, lib: lib.atan2(a, b),
     "where": lambda a, b, lib: lib.where(a > 0.5, a, b),
 }
 

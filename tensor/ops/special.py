@@ -80,6 +80,26 @@ class Maximum(Function):
         return where(a_loses, 0, half), where(b_loses, 0, half)
 
 
+class Atan2(Function):
+    """z = atan2(a, b), the angle of the point (b, a);  da = g·b/(a² + b²),
+    db = −g·a/(a² + b²) (0 at the origin, as PyTorch's)"""
+
+    twice_differentiable = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved  # Tensors under create_graph: the formula is differentiated
+        d = a * a + b * b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = where(value(d) == 0, 0, 1 / d)
+            return g * b * r, g * -a * r
+
+
 class Minimum(Maximum):
     """z = min(a, b) elementwise;  da = g where a < b, db = g where b < a, each g/2
     at a tie"""

@@ -350,6 +350,8 @@ ONE_DIM = {  # take a single int dim
 BINARY = {
     "maximum": lambda lib, a, b: lib.maximum(a, b),
     "minimum": lambda lib, a, b: a.minimum(b),
+    "atan2": lambda lib, a, b: lib.atan2(a, b),
+    "arctan2_method": lambda lib, a, b: a.arctan2(b),
     "max_two": lambda lib, a, b: lib.max(a, b),
     "min_two": lambda lib, a, b: lib.min(a, b),
     "clamp_tensors": lambda lib, a, b: lib.clamp(a, min=b, max=b + 1),
