@@ -12,6 +12,14 @@ from . import functional_norm as F
 from .module import Module, Parameter
 
 
+def _reset_affine(norm: Module) -> None:
+    """A normalisation's scale back to ones and its shift to zeros (either may be None)."""
+    if norm.weight is not None:
+        norm.weight.data[...] = 1
+    if norm.bias is not None:
+        norm.bias.data[...] = 0
+
+
 class LayerNorm(Module):
     """Normalises over the last dims (``normalized_shape``) of each sample, then
     scales by ``weight`` (ones) and shifts by ``bias`` (zeros), both of that shape."""
@@ -30,10 +38,7 @@ class LayerNorm(Module):
                 self.bias = Parameter(np.zeros(self.normalized_shape, dtype))
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -76,10 +81,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        _reset_affine(self)
 
     def _check_input_dim(self, input: Tensor) -> None:
         raise NotImplementedError

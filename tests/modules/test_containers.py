@@ -57,7 +57,9 @@ def _describe(result):
     return ("value", repr(result))
 
 
-def _run(program, make):
+def assert_like_torch(program, make):
+    """Assert ``program`` on our container describes as on PyTorch's, or raises the
+    same error with the same message."""
     ours_c, theirs_c = make(nn), make(TN)
     try:
         theirs = _describe(program(theirs_c, TN))
@@ -72,7 +74,7 @@ def _run(program, make):
 @pytest.mark.parametrize("case", range(len(LIST_PROGRAMS)))
 @pytest.mark.parametrize("n", [0, 1, 3])
 def test_module_list_as_torch(case, n):
-    _run(LIST_PROGRAMS[case], lambda m: m.ModuleList(_layers(m, n)))
+    assert_like_torch(LIST_PROGRAMS[case], lambda m: m.ModuleList(_layers(m, n)))
 
 
 def test_module_list_repeats_collapse_in_repr_and_models_register_it():
@@ -125,7 +127,7 @@ DICT_PROGRAMS = [
 
 @pytest.mark.parametrize("case", range(len(DICT_PROGRAMS)))
 def test_module_dict_as_torch(case):
-    _run(DICT_PROGRAMS[case],
+    assert_like_torch(DICT_PROGRAMS[case],
          lambda m: m.ModuleDict({"b": m.Linear(2, 3), "a": m.ReLU(), "c": m.Linear(3, 1)}))
 
 
@@ -148,7 +150,7 @@ def test_parameter_list_as_torch(case):
         lib = torch if m is TN else tensor
         return m.ParameterList([m.Parameter(lib.ones(2, 3)), lib.zeros(4, dtype=lib.float64)])
 
-    _run(PARAM_PROGRAMS[case], make)
+    assert_like_torch(PARAM_PROGRAMS[case], make)
 
 
 def test_a_parameter_list_trains():

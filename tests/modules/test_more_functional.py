@@ -43,7 +43,9 @@ def _run(lib, fn, arrays, transpose):
     return out.detach().numpy(), [None if g is None else g.numpy() for g in grads]
 
 
-def _same(fn, arrays, transpose=False, loose=False):
+def assert_like_torch(fn, arrays, transpose=False, loose=False):
+    """Assert ``fn`` gives PyTorch's values, dtype, shape and gradients, or the same
+    error type."""
     dtype = arrays[0].dtype
     tol = dict(rtol=1e-3, atol=1e-6) if loose else _tol(dtype)
     ours, theirs = _run(tensor, fn, arrays, transpose), _run(torch, fn, arrays, transpose)
@@ -126,7 +128,7 @@ def test_functionals_match_torch(name, dtype):
             x = (rng.standard_normal(shape) * 3).astype(dtype)
             if transpose and x.ndim >= 2:
                 x = np.ascontiguousarray(np.swapaxes(x, -1, -2))
-            _same(POINTWISE[name], [x], transpose)
+            assert_like_torch(POINTWISE[name], [x], transpose)
 
 
 @pytest.mark.parametrize("name", [n for n in sorted(POINTWISE) if not n.startswith(
@@ -136,8 +138,8 @@ def test_functionals_at_edge_values(name, dtype):
     # bce's sigmoid near 0 and 1: its last-ulp difference from PyTorch's, divided by
     # x·(1 − x) ≈ 1e-12, is the only difference, hence a looser tolerance
     loose = name.startswith("bce")
-    _same(POINTWISE[name], [EDGE.astype(dtype)], loose=loose)
-    _same(POINTWISE[name], [EDGE.astype(dtype).reshape(1, -1)], loose=loose)
+    assert_like_torch(POINTWISE[name], [EDGE.astype(dtype)], loose=loose)
+    assert_like_torch(POINTWISE[name], [EDGE.astype(dtype).reshape(1, -1)], loose=loose)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -147,11 +149,12 @@ def test_binary_cross_entropy_at_0_and_1(dtype, reduction):
     and finite gradients, also for the target."""
     x = np.array([0.0, 1.0, 0.0, 1.0, 1e-30, 1 - 1e-7, 0.5, 1e-45], dtype)
     y = np.array([0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.3, 1.0], dtype)
-    _same(lambda F, lib, x, y: F.binary_cross_entropy(x, y, reduction=reduction), [x, y])
+    assert_like_torch(lambda F, lib, x, y: F.binary_cross_entropy(x, y, reduction=reduction),
+                      [x, y])
 
 
 def test_gelu_rejects_an_unknown_approximation():
-    _same(lambda F, lib, x: F.gelu(x, approximate="fast"), [np.ones(3)])
+    assert_like_torch(lambda F, lib, x: F.gelu(x, approximate="fast"), [np.ones(3)])
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -166,14 +169,14 @@ def test_scaled_dot_product_attention(seed):
     bool_mask = rng.random((L, S)) > 0.4  # some rows fully masked: zeros, as PyTorch
     float_mask = np.where(rng.random((L, S)) > 0.3, rng.standard_normal((L, S)), -np.inf)
     float_mask = float_mask.astype(dtype)
-    _same(lambda F, lib, q, k, v: F.scaled_dot_product_attention(q, k, v), [q, k, v])
-    _same(lambda F, lib, q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
-          [q, k, v])
-    _same(lambda F, lib, q, k, v: F.scaled_dot_product_attention(
+    assert_like_torch(lambda F, lib, q, k, v: F.scaled_dot_product_attention(q, k, v), [q, k, v])
+    assert_like_torch(lambda F, lib, q, k, v: F.scaled_dot_product_attention(
+        q, k, v, is_causal=True), [q, k, v])
+    assert_like_torch(lambda F, lib, q, k, v: F.scaled_dot_product_attention(
         q, k, v, attn_mask=lib.tensor(bool_mask), scale=0.3), [q, k, v])
-    _same(lambda F, lib, q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
-          [q, k, v, float_mask])
-    _same(lambda F, lib, q, k, v: F.scaled_dot_product_attention(
+    assert_like_torch(lambda F, lib, q, k, v, m: F.scaled_dot_product_attention(
+        q, k, v, attn_mask=m), [q, k, v, float_mask])
+    assert_like_torch(lambda F, lib, q, k, v: F.scaled_dot_product_attention(
         q, k, v, attn_mask=lib.tensor(bool_mask), is_causal=True), [q, k, v])
 
 
