@@ -6,7 +6,6 @@ memory layout (a convolution's output is channels last)."""
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ..function import Function
 from .conv import out_size, pad, unpad
@@ -86,14 +85,10 @@ class MaxPool2d(Function):
 
 
 def _tiled(dx: np.ndarray, g: np.ndarray, at: np.ndarray, kernel) -> np.ndarray:
-    """dx where the windows tile it (each element read once): dx[n, c, kh·h + i, kw·w + j]
-    = g[n, c, h, w]·[at = kw·i + j], one pass over dx seen as (N, C, OH, kh, OW, kw)."""
-    (n, c, oh, ow), (kh, kw), (s0, s1, s2, s3) = at.shape, kernel, dx.strides
-    tiles = as_strided(dx, (n, c, oh, kh, ow, kw), (s0, s1, s2 * kh, s2, s3 * kw, s3))
-    hit = np.empty_like(tiles, bool)  # in dx's memory order, as every operand below
-    np.equal(at[:, :, :, None, :, None],
-             np.arange(kh * kw, dtype=at.dtype).reshape(kh, 1, kw), out=hit)
-    np.multiply(g[:, :, :, None, :, None], hit, out=tiles)
+    """dx where the windows tile it (each element read once): the part of dx kernel
+    position k reads, dx[n, c, kh·h + i, kw·w + j] for k = kw·i + j, is g·[at = k]."""
+    for k, part in enumerate(windows(dx, kernel, kernel, (1, 1), at.shape[2:])):
+        np.multiply(g, at == k, out=part)
     return dx
 
 
