@@ -77,6 +77,3 @@ class ComparisonMethods:
         if self.data.dtype.kind == "f":
             raise RuntimeError("bitwise_not: not implemented for floating point tensors")
         return _tensor(np.invert(self.data))
-
-    def logical_not(self):
-        return _tensor(np.logical_not(self.data))

@@ -15,6 +15,7 @@ from .matmul import ProductMethods
 from .ops import binary, nograd, scalar, unary
 from .pointwise import PointwiseMethods
 from .reductions import ReductionMethods
+from .rounding import RoundingMethods
 from .shapes import ShapeMethods
 from .sorting import SortingMethods
 from .statistics import StatisticsMethods
@@ -34,7 +35,7 @@ def _is_tensor(x) -> bool:
 
 class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, StatisticsMethods,
                     SortingMethods, CountingMethods, ElementwiseMethods, IndexingMethods,
-                    ProductMethods, ComparisonMethods):
+                    ProductMethods, ComparisonMethods, RoundingMethods):
     __slots__ = ()
 
     def element_size(self) -> int:

@@ -72,6 +72,10 @@ UNARY = {
     "maximum": (lambda x, lib: lib.maximum(x, x * 0.5), "nonzero"),
     "clamp_min": (lambda x, lib: lib.clamp_min(x, -0.5), "nonzero"),
     "lerp": (lambda x, lib: x.lerp(x.exp(), 0.3), "any"),
+    # rounding (flat: a gradient of 0 away from the jumps; frac passes g through)
+    "floor": (lambda x, lib: x.floor() + x, "any"),
+    "round_decimals": (lambda x, lib: lib.round(x, decimals=1) * x, "any"),
+    "frac": (lambda x, lib: x.frac(), "any"),
 }
 
 # Ops that need at least 2 dimensions: (3, 4) inputs.

@@ -28,6 +28,14 @@ class Compare(NoGrad):
         return np.asarray(fn(a, b))  # 0-d operands give a NumPy scalar
 
 
+class Test(NoGrad):
+    """y = fn(x): a test of each element (isnan, isfinite, …) or logical_not (bool)"""
+
+    @staticmethod
+    def forward(ctx, x, fn):
+        return np.asarray(fn(x))
+
+
 class ArgReduce(NoGrad):
     """y = the index of the max (min) along an axis, or in the flattened array"""
 

@@ -292,6 +292,27 @@ UNARY.update({  # nn.functional's elementwise and last-dim functions
     "F_bce": lambda lib, x: _F(lib).binary_cross_entropy(x.sigmoid(), x.detach() * 0 + 0.25),
 })
 
+UNARY.update({  # rounding, the NaN/inf tests, logical_not (tensor/rounding.py)
+    "floor": lambda lib, x: x.floor(),
+    "ceil": lambda lib, x: lib.ceil(x),
+    "round": lambda lib, x: x.round(),
+    "round_decimals": lambda lib, x: lib.round(x, decimals=2),
+    "round_negative_decimals": lambda lib, x: x.round(decimals=-1),
+    "trunc": lambda lib, x: x.trunc(),
+    "fix": lambda lib, x: lib.fix(x),
+    "frac": lambda lib, x: x.frac(),
+    "floor_inplace": lambda lib, x: x.detach().clone().floor_() * 1,
+    "round_inplace_graph": lambda lib, x: (x * 1).round_(decimals=1),
+    "frac_inplace_graph": lambda lib, x: (x * 1).frac_(),
+    "isnan": lambda lib, x: lib.isnan(x),
+    "isinf": lambda lib, x: x.isinf(),
+    "isposinf": lambda lib, x: lib.isposinf(x),
+    "isneginf": lambda lib, x: x.isneginf(),
+    "isfinite": lambda lib, x: lib.isfinite(x),
+    "signbit": lambda lib, x: x.signbit(),
+    "logical_not": lambda lib, x: lib.logical_not(x),
+})
+
 REDUCE = {  # take dim (and keepdim)
     "all_dim": lambda lib, x, dim, keep: x.all(dim=dim, keepdim=keep),
     "any_dim": lambda lib, x, dim, keep: lib.any(x, dim=dim, keepdim=keep),
@@ -348,6 +369,9 @@ ONE_DIM = {  # take a single int dim
 }
 
 BINARY = {
+    "logical_and": lambda lib, a, b: lib.logical_and(a, b),
+    "logical_or": lambda lib, a, b: a.logical_or(b),
+    "logical_xor": lambda lib, a, b: lib.logical_xor(a, b),
     "maximum": lambda lib, a, b: lib.maximum(a, b),
     "minimum": lambda lib, a, b: a.minimum(b),
     "atan2": lambda lib, a, b: lib.atan2(a, b),
