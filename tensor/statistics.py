@@ -76,6 +76,8 @@ class StatisticsMethods:
             # of a 0-d tensor (where x² overflows there too)
             return VectorNorm.apply(self, axes=axes if axes is not None else (),
                                     keepdim=keepdim, whole=dim is None or self.ndim > 0)
+        if not 0 <= p < math.inf:  # a max, min or negative power of no terms has no value
+            _nonempty_for_norm(self, dim, axes, p)
         a = self.abs()
         if p == math.inf:
             return a.amax(axes, keepdim=keepdim)
@@ -106,3 +108,16 @@ class StatisticsMethods:
         top = self.detach().amax(axes, keepdim=True).clamp(-big, big)
         total = (self - top).exp().sum(axes, keepdim=True).log() + top
         return total if keepdim else total.squeeze(axes)
+
+
+def _nonempty_for_norm(x, dim, axes, p) -> None:
+    """PyTorch's error for a norm whose reduction (min, max or a negative power) has
+    no identity, over an empty tensor or an empty dim."""
+    if dim is None and x.numel() == 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty "
+                           "tensor because the operation does not have an identity")
+    for d in axes or ():
+        if x.shape[d] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the "
+                               f"dimension {d} because this dimension is empty and the "
+                               "operation does not have an identity")

@@ -65,3 +65,23 @@ def test_vector_and_matrix_norm_as_torch():
         ours = getattr(tensor.linalg, name)(tensor.tensor(a), **kw).numpy()
         theirs = getattr(torch.linalg, name)(torch.tensor(a), **kw).numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+EMPTY_SHAPES = [(0,), (2, 0), (0, 3), (2, 0, 3), (1, 0)]
+
+
+@pytest.mark.parametrize("shape", EMPTY_SHAPES)
+@pytest.mark.parametrize("ord", [-1, -0.5, math.inf, -math.inf, 0.5, 2, 0])
+def test_vector_norm_over_an_empty_dim_raises_as_torch(shape, ord):  # noqa: A002
+    """A max, min or negative power over no elements has no value: PyTorch raises for
+    those orders, over the whole empty tensor or along an empty dim only."""
+    a = np.zeros(shape)
+    for dim in [None, *range(-len(shape), len(shape))]:
+        def fn(lib, x, dim=dim):
+            return lib.linalg.vector_norm(x, ord=ord, dim=dim)
+        with np.errstate(all="ignore"):
+            ours, theirs = _run(tensor, a, fn), _run(torch, a, fn)
+        assert isinstance(ours, type) == isinstance(theirs, type), (dim, ours, theirs)
+        if not isinstance(ours, type):
+            assert ours[0].shape == theirs[0].shape
+            np.testing.assert_array_equal(ours[0], theirs[0])
