@@ -23,44 +23,27 @@ class Floor(Function):
 
     twice_differentiable = True
     broadcasts = False
+    rounding = staticmethod(np.floor)  # Ceil and Trunc reuse all of it with their own
 
     @staticmethod
     def forward(ctx, x):
-        return _whole(x, np.floor, "floor")
+        return _whole(x, ctx.rounding, type(ctx).__name__.lower())
 
     @staticmethod
     def backward(ctx, g):
         return zeros_like(g)
 
 
-class Ceil(Function):
+class Ceil(Floor):
     """y = ⌈x⌉, the smallest whole number ≥ x;  dx = 0"""
 
-    twice_differentiable = True
-    broadcasts = False
-
-    @staticmethod
-    def forward(ctx, x):
-        return _whole(x, np.ceil, "ceil")
-
-    @staticmethod
-    def backward(ctx, g):
-        return zeros_like(g)
+    rounding = staticmethod(np.ceil)
 
 
-class Trunc(Function):
+class Trunc(Floor):
     """y = x with its fractional part dropped (towards 0);  dx = 0"""
 
-    twice_differentiable = True
-    broadcasts = False
-
-    @staticmethod
-    def forward(ctx, x):
-        return _whole(x, np.trunc, "trunc")
-
-    @staticmethod
-    def backward(ctx, g):
-        return zeros_like(g)
+    rounding = staticmethod(np.trunc)
 
 
 class Round(Function):
