@@ -300,6 +300,9 @@ model = Blocks()""")
         for flag, chance in (("ema", 0.08), ("running_mean", 0.08), ("counter", 0.06),
                              ("train_inside", 0.08)):
             p[flag] = r.random() < chance
+        # the output through no-grad tests or rounding: masked where not finite, or
+        # rounded with a straight-through gradient (quantization-aware training)
+        p["squash"] = self.pick(["none", "finite", "ste"], [10, 1, 1])
         self.p = p
         # what the README says a plan refuses (a .grad read, writes outside ops, a rebound
         # global): a warning is expected
@@ -354,7 +357,11 @@ model = Blocks()""")
             fwd = fwd.replace(f"({x})", f"({x} - model.mean)", 1)
         if self.inp == "3d":
             fwd += ".mean(1)"
-        lines = [f"out = {fwd}", "loss = " + LOSSES[self.loss].format(o="out", t=y)]
+        lines = [f"out = {fwd}"]
+        lines += {"none": [], "ste": ["out = out + (out.round(decimals=1) - out).detach()"],
+                  "finite": ["out = tensor.where(tensor.isfinite(out) & ~out.isnan(), out, "
+                             "out.floor() * 0)"]}[p["squash"]]
+        lines.append("loss = " + LOSSES[self.loss].format(o="out", t=y))
         if p["scale"] == "direct":
             lines.append("loss = loss * SCALE")
         elif p["scale"] != "none":

@@ -29,7 +29,7 @@ class Compare(NoGrad):
 
 
 class Test(NoGrad):
-    """y = fn(x): a test of each element (isnan, isfinite, …) or logical_not (bool)"""
+    """y = fn(x): a test of each element (isnan, isfinite, …), logical or bitwise not"""
 
     @staticmethod
     def forward(ctx, x, fn):
