@@ -152,13 +152,10 @@ class ReductionMethods:
         return self._logical_reduce(np.any, dim, keepdim, "any")
 
     def _logical_reduce(self, fn, dim, keepdim, op):
-        # dim=() reduces nothing here (as PyTorch's all/any), and uint8 stays uint8
-        if isinstance(dim, (tuple, list)) and not dim:
-            out = self.data != 0
-        else:
-            out = fn(self.data, axis=reduce_dims(dim, self.ndim, op), keepdims=keepdim)
-        out = np.asarray(out)
-        return _tensor(out.astype(np.uint8) if self.data.dtype == np.uint8 else out)
+        # dim=() reduces nothing here (as PyTorch's all/any)
+        axis = () if isinstance(dim, (tuple, list)) and not dim else reduce_dims(dim, self.ndim,
+                                                                                  op)
+        return N.LogicalReduce.apply(self, fn=fn, axis=axis, keepdims=keepdim)
 
     # ----- products and running totals (ops/scan.py) --------------------------------
     def _scan_dtype(self, dtype, op):

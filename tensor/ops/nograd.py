@@ -36,6 +36,15 @@ class Test(NoGrad):
         return np.asarray(fn(x))
 
 
+class LogicalReduce(NoGrad):
+    """y = whether all (any) elements along the axes are nonzero: bool (uint8 stays uint8)"""
+
+    @staticmethod
+    def forward(ctx, x, fn, axis, keepdims):
+        out = np.asarray(fn(x, axis=axis, keepdims=keepdims))  # axis=(): each element's
+        return out.astype(np.uint8) if x.dtype == np.uint8 else out
+
+
 class ArgReduce(NoGrad):
     """y = the index of the max (min) along an axis, or in the flattened array"""
 
