@@ -247,9 +247,18 @@ def where(condition, input=None, other=None) -> Tensor:
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != dtypes.bool_:
         raise TypeError(f"where: expected condition to be a boolean tensor, got {cond.dtype}")
-    a, b = _as_tensor(input), _as_tensor(other)
+    a, b = _operand(input), _operand(other)
     dt = dtypes.result_type(a.dtype, b.dtype, a.ndim > 0, b.ndim > 0)
     return Where.apply(a.to(dt), b.to(dt), cond=cond)
+
+
+def _operand(x) -> Tensor:
+    """A tensor as it is; a number as a 0-d tensor made by an op (Full), so that
+    tensor.compile records it (``torch.where(mask, x, 0.0)``)."""
+    if isinstance(x, Tensor) or np.ndim(x):
+        return _as_tensor(x)
+    array = as_array(x)
+    return Full.apply(shape=(), fill_value=array.item(), dtype=array.dtype)
 
 
 def _as_tensor(x) -> Tensor:

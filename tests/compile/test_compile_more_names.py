@@ -1,6 +1,7 @@
 """tensor.compile with the names after the basics: a nanoGPT attention block (split,
-view, transpose, contiguous) and a step that uses the rest, compiled and eager, equal
-step by step (loss, gradients, weights after SGD)."""
+view, transpose, contiguous), a step that uses the rest, and one that uses the no-grad
+tests and rounding, compiled and eager, equal step by step (loss, gradients, weights
+after SGD), with nothing run eagerly."""
 
 from __future__ import annotations
 
@@ -64,8 +65,26 @@ class Mixer(nn.Module):
         return tensor.broadcast_to(h.sum(0), (2, 4)).mean() + h.type_as(x).negative().mean()
 
 
-@pytest.mark.parametrize("make,shape", [(CausalSelfAttention, (2, 5, 8)), (Mixer, (3, 4))],
-                         ids=["attention", "mixer"])
+class Tester(nn.Module):
+    """The no-grad tests, the logical ops, all/any and rounding, in one forward: the
+    replay must compute the masks again from each call's values."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(tensor.tensor(np.linspace(-2, 2, 16).reshape(4, 4)))
+
+    def forward(self, x):  # x: (3, 4)
+        h = (x @ self.w).log()  # NaN where negative
+        ok = tensor.isfinite(h) & ~h.isnan() & ~tensor.isinf(h)
+        keep = (h > 0).any(1, keepdim=True) | tensor.logical_and(h < 1, ~h.signbit()).all(
+            dim=1, keepdim=True)
+        h = tensor.where(ok, h, 0.0) * keep.logical_not().logical_xor(ok)
+        return h.round(decimals=1) + h.frac() * h + tensor.floor(h) + h.ceil() + h.trunc()
+
+
+@pytest.mark.parametrize("make,shape", [(CausalSelfAttention, (2, 5, 8)), (Mixer, (3, 4)),
+                                        (Tester, (3, 4))],
+                         ids=["attention", "mixer", "tests and rounding"])
 def test_a_training_step_with_the_new_names_replays_as_eager(make, shape):
     tensor.manual_seed(0)
     eager_model = make()
