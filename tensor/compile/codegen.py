@@ -13,57 +13,11 @@ output (``relu_pool.py`` says where, and why the numbers are the same).
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
-from .. import autograd, function
-from ..dtypes import ONE, ZERO
-from ..function import unbroadcast
 from ..ops.linalg import Linear
-from ..ops.nn import CrossEntropy, target_positions
+from ..ops.nn import CrossEntropy
 from ..ops.unary import ReLU
-from .relu_pool import relu_before_pool, relu_line
-
-_new = object.__new__
-
-
-class Writer:
-    """Names, lines and the objects the code refers to."""
-
-    def __init__(self):
-        self.lines: list[str] = []
-        self.env: dict = {"np": np, "new": _new, "unbroadcast": unbroadcast, "ZERO": ZERO,
-                          "ONE": ONE, "target_positions": target_positions,
-                          "accumulate_leaves": autograd._accumulate_leaves,
-                          "make": function._make}
-        self.counts: dict[str, int] = {}
-
-    def name(self, prefix: str) -> str:
-        self.counts[prefix] = self.counts.get(prefix, 0) + 1
-        return f"{prefix}{self.counts[prefix]}"
-
-    def ref(self, obj, prefix: str) -> str:
-        """A name in the code's namespace for a Python object."""
-        for key, value in self.env.items():
-            if value is obj and key.startswith(prefix):
-                return key
-        key = self.name(prefix)
-        self.env[key] = obj
-        return key
-
-    def op(self, cls) -> str:
-        """An op class in the namespace, under its own name."""
-        if self.env.setdefault(cls.__name__, cls) is not cls:
-            return self.ref(cls, cls.__name__)
-        return cls.__name__
-
-    def emit(self, line: str, comment: str = "") -> None:
-        self.lines.append(f"    {line}" + (f"  # {comment}" if comment else ""))
-
-
-def _math(cls) -> str:
-    return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+from .relu_pool import pool_then_relu, relu_before_pool
+from .writer import Writer, doc_math, value_code
 
 
 def generate(events, arg_slots, arg_names, out, fused, param_names: dict, aot: bool = False):
@@ -114,7 +68,7 @@ def generate(events, arg_slots, arg_names, out, fused, param_names: dict, aot: b
             else:
                 w.emit(f"{call}()", f"{method.__qualname__}()")
         elif kind == "op" and k in pools:
-            ops.append(_pool_then_relu(w, k, events[pools[k]], event, var, array, events))
+            ops.append(pool_then_relu(w, k, events[pools[k]], event, var, array, events))
         elif kind == "op" and k + 1 not in pools:  # (a ReLU done after its pool)
             ops.append(_forward(w, k, event, var, array))
         elif kind == "backward":
@@ -150,34 +104,16 @@ def _forward(w: Writer, k, event, var, array):
         return (k, None, event, ins)
     if (cls is CrossEntropy and kw["reduction"][1] in ("mean", "sum") and len(shapes[0]) == 2
             and shapes[0][0] > 0):
-        return (k, _cross_entropy(w, ins[0], _value(w, kw["target"], var), shapes[0][0],
+        return (k, _cross_entropy(w, ins[0], value_code(w, kw["target"], var), shapes[0][0],
                                   kw["reduction"][1], var, out), event, ins)
     ctx = w.name("ctx")
     name = var[out] = w.name("loss" if cls is CrossEntropy else "t")
     op = w.op(cls)
-    kwargs = "".join(f", {key}={_value(w, v, var)}" for key, v in kw.items())
+    kwargs = "".join(f", {key}={value_code(w, v, var)}" for key, v in kw.items())
     w.emit(f"{ctx} = new({op}); {ctx}.saved = (); {ctx}.needs_input_grad = {needs!r}")
     w.emit(f"{name} = {op}.forward({', '.join([ctx, *ins])}{kwargs})",
-           _math(cls).split(";")[0].strip())
+           doc_math(cls).split(";")[0].strip())
     return (k, ctx, event, ins)
-
-
-def _pool_then_relu(w: Writer, k, relu, pool, var, array, events):
-    """The max-pool of the ReLU's input, then the ReLU; an op entry whose input is the
-    ReLU's (the backward masks g by the pooled ReLU before routing it)."""
-    _, _, refs, _, needs, shapes, _, _ = relu
-    _, cls, _, kw, _, _, out, out_shape = pool
-    x = array(refs[0])
-    ctx, pooled, name = w.name("ctx"), w.name("m"), w.name("A")
-    var[out] = name
-    op = w.op(cls)
-    kwargs = "".join(f", {key}={_value(w, v, var)}" for key, v in kw.items())
-    w.emit(f"{ctx} = new({op}); {ctx}.saved = (); {ctx}.needs_input_grad = {needs!r}")
-    w.emit(f"{pooled} = {op}.forward({ctx}, {x}{kwargs})",
-           f"max-pool of {x} before its ReLU: max(relu(x)) = relu(max(x))")
-    w.emit(relu_line(pooled, name, events, out), f"{name} = max({pooled}, 0)")
-    return (k, ("relu after pool", ctx), ("op", cls, refs, kw, needs, shapes, out, out_shape),
-            [x])
 
 
 def _cross_entropy(w: Writer, x: str, target: str, n: int, reduction: str, var, out):
@@ -209,21 +145,6 @@ def _cross_entropy_backward(w: Writer, ctx: tuple, x: str, g: str, dx: str) -> N
     w.emit(f"{dx}.put({at}, {dx}.take({at}) - ONE[{dx}.dtype])")
     if g != "1.0" or n:  # eager multiplies by float(g) / N; by 1.0 it is the identity
         w.emit(f"{dx} *= {g if g == '1.0' else f'float({g})'}" + (f" / {n}" if n else ""))
-
-
-def _value(w: Writer, value, var) -> str:
-    kind, v = value
-    if kind == "slot":
-        return var[v]
-    if kind == "name":  # a variable of the code itself
-        return v
-    if kind == "tuple":
-        return "(" + "".join(f"{_value(w, x, var)}, " for x in v) + ")"
-    if isinstance(v, float) and not math.isfinite(v):
-        return f"float({str(v)!r})"  # repr gives the bare names inf and nan
-    if v is None or isinstance(v, (bool, int, float, str)):
-        return repr(v)
-    return w.ref(v, "V")
 
 
 def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, aot=False):
@@ -259,7 +180,7 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, ao
     elif grad is None:
         w.emit(f"{g0} = np.ones({var[root]}.shape, {var[root]}.dtype)", "backward()")
     else:
-        w.emit(f"{g0} = np.array({_value(w, grad, var)}, dtype={var[root]}.dtype)")
+        w.emit(f"{g0} = np.array({value_code(w, grad, var)}, dtype={var[root]}.dtype)")
     if fused is not None:
         w.emit(f"fused = {w.ref(fused, 'S')}.ready()",
                "plain SGD, no gradient from before: the updates go into the GEMMs")
@@ -283,7 +204,7 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, ao
             w.emit(f"{masked} = {g} * ({var[out]} != ZERO[{var[out]}.dtype])",
                    f"the ReLU's gradient, on the pooled {var[out]}")
             if needs[0]:
-                w.lines.append(f"    # {_math(cls).split(';')[-1].strip()}")
+                w.lines.append(f"    # {doc_math(cls).split(';')[-1].strip()}")
                 give(refs[0], f"{w.op(cls)}.backward({ctx[1]}, {masked})", None, None, False)
         elif isinstance(ctx, tuple):  # cross-entropy, written out
             if needs[0]:
@@ -299,7 +220,7 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, ao
         else:
             op = w.op(cls)
             back = f"{op}.backward({ctx}, {g})"
-            comment = _math(cls).split(";")[-1].strip()
+            comment = doc_math(cls).split(";")[-1].strip()
             if cls.__name__ == "CrossEntropy" and kw.get("target", ("",))[0] == "slot":
                 target = var[kw["target"][1]]
                 comment = (f"(softmax({ins[0]}) − one_hot({target}))·{g} / m: the notebook's "

@@ -2,13 +2,14 @@
 ReLU's output is read by nothing else and the pool's windows do not overlap. Then
 max(relu(x)) = relu(max(x)) on a quarter of the data (for 2×2), and the gradient,
 g·1[y ≠ 0] routed to the window's first maximum, is the same number (codegen.py
-writes it)."""
+writes the backward; `pool_then_relu` writes the forward)."""
 
 from __future__ import annotations
 
 from ..ops.conv import Conv2d
 from ..ops.pool import AvgPool2d, MaxPool2d
 from ..ops.unary import ReLU
+from .writer import Writer, value_code
 
 _SPATIAL = (Conv2d, MaxPool2d, AvgPool2d)  # they read channels-last memory faster
 
@@ -66,3 +67,21 @@ def relu_line(pooled: str, name: str, events, slot: int) -> str:
     spatial = any(e[0] == "op" and e[1] in _SPATIAL and ("slot", slot) in e[2] for e in events)
     order = "" if spatial else f", out=np.empty({pooled}.shape, {pooled}.dtype)"
     return f"{name} = np.maximum({pooled}, ZERO[{pooled}.dtype]{order})"
+
+
+def pool_then_relu(w: Writer, k, relu, pool, var, array, events):
+    """The max-pool of the ReLU's input, then the ReLU; an op entry whose input is the
+    ReLU's (the backward masks g by the pooled ReLU before routing it)."""
+    _, _, refs, _, needs, shapes, _, _ = relu
+    _, cls, _, kw, _, _, out, out_shape = pool
+    x = array(refs[0])
+    ctx, pooled, name = w.name("ctx"), w.name("m"), w.name("A")
+    var[out] = name
+    op = w.op(cls)
+    kwargs = "".join(f", {key}={value_code(w, v, var)}" for key, v in kw.items())
+    w.emit(f"{ctx} = new({op}); {ctx}.saved = (); {ctx}.needs_input_grad = {needs!r}")
+    w.emit(f"{pooled} = {op}.forward({ctx}, {x}{kwargs})",
+           f"max-pool of {x} before its ReLU: max(relu(x)) = relu(max(x))")
+    w.emit(relu_line(pooled, name, events, out), f"{name} = max({pooled}, 0)")
+    return (k, ("relu after pool", ctx), ("op", cls, refs, kw, needs, shapes, out, out_shape),
+            [x])
