@@ -9,6 +9,7 @@ import numpy as np
 
 from . import dtypes
 from .ops import special as P
+from .ops import unary as U
 from .ops.nograd import Full
 from .ops.shape import Where
 
@@ -71,12 +72,12 @@ class ElementwiseMethods:
     arctan2 = atan2
 
     def clamp_min(self, min):  # noqa: A002  (torch's name)
-        return self.clamp(min=min)
+        return self._clamp(min, None, (U.ClampMin, P.ClampMinTensor))
 
     def clamp_max(self, max):  # noqa: A002
-        return self.clamp(max=max)
+        return self._clamp(None, max, (U.ClampMax, P.ClampMaxTensor))
 
-    def _clamp_tensors(self, lo, hi):
+    def _clamp_tensors(self, lo, hi, op=None):
         """clamp with at least one tensor bound: the bounds get gradients too."""
         if any(b is not None and not _is_tensor(b) for b in (lo, hi)):
             raise TypeError("clamp: min and max must both be tensors or both numbers, got "
@@ -90,7 +91,7 @@ class ElementwiseMethods:
         bounds = (lo, hi)
         present = [b.to(dt) if _is_tensor(b) else Full.apply(shape=(), fill_value=b, dtype=dt)
                    for b in bounds if b is not None]
-        return P.ClampTensors.apply(self.to(dt), *present, has_lo=bounds[0] is not None,
+        return (op or P.ClampTensors).apply(self.to(dt), *present, has_lo=bounds[0] is not None,
                                     has_hi=bounds[1] is not None)
 
     def lerp(self, end, weight):

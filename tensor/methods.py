@@ -232,10 +232,15 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
         return self.data.dtype.kind == "f"
 
     def clamp(self, min=None, max=None):
+        return self._clamp(min, max, (unary.Clamp, None))
+
+    def _clamp(self, min, max, ops):
+        """x limited to [min, max] (either may be None); ``ops``: the ops for number and
+        for tensor bounds (clamp_min and clamp_max have nodes of their own names)."""
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
         if _is_tensor(min) or _is_tensor(max):  # tensor bounds get gradients too
-            return self._clamp_tensors(min, max)
+            return self._clamp_tensors(min, max, ops[1])
         # the bounds promote like operands (an integer tensor clamped to 0.5 is float)
         # and are then cast to that dtype, as PyTorch's
         bounds = [getattr(b, "data", b) for b in (min, max)]
@@ -247,6 +252,6 @@ class TensorMethods(ShapeMethods, ReductionMethods, PointwiseMethods, Statistics
                 dt = dtypes.scalar_dtype(b, dt)
         lo, hi = (b if b is None or isinstance(b, np.ndarray) else
                   dtypes.scalar_array(b, dt, "clamp") for b in bounds)
-        return unary.Clamp.apply(self.to(dt), lo=lo, hi=hi)
+        return ops[0].apply(self.to(dt), lo=lo, hi=hi)
 
     clip = clamp

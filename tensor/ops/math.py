@@ -169,6 +169,8 @@ class Log10(Elementwise):
 class Log1p(Elementwise):
     """y = ln(1 + x);  dx = g / (1 + x)"""
 
+    torch_name = "Log1PBackward0"  # PyTorch's spelling
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)

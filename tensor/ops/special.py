@@ -136,6 +136,18 @@ class ClampTensors(Function):
                 where((x > hi) | (hi < lo), g, 0))
 
 
+
+class ClampMinTensor(ClampTensors):
+    """y = max(x, lo) with a tensor bound (clamp_min): ClampTensors with lo only"""
+
+    torch_name = "ClampMinBackward1"
+
+
+class ClampMaxTensor(ClampTensors):
+    """y = min(x, hi) with a tensor bound (clamp_max): ClampTensors with hi only"""
+
+    torch_name = "ClampMaxBackward1"
+
 class Lerp(Function):
     """y = a + w·(b − a) (rounded from the nearer end, as PyTorch);  da = g·(1 − w),
     db = g·w,  dw = g·(b − a)"""

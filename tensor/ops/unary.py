@@ -184,6 +184,18 @@ class Clamp(Function):
         return g * mask
 
 
+
+class ClampMin(Clamp):
+    """y = max(x, lo): clamp_min, PyTorch's own node;  dx = g·1[x ≥ lo]"""
+
+    torch_name = "ClampMinBackward0"
+
+
+class ClampMax(Clamp):
+    """y = min(x, hi): clamp_max, PyTorch's own node;  dx = g·1[x ≤ hi]"""
+
+    torch_name = "ClampMaxBackward0"
+
 class Cast(Function):
     """y = x as another dtype;  dx = g cast back"""
 
