@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import dtypes
 from .ops import special as P
 from .ops import unary as U
-from .ops.nograd import Full
+from .ops.nograd import Compare, Full
 from .ops.shape import Where
 
 
@@ -125,15 +127,9 @@ class ElementwiseMethods:
             other = _tensor(np.asarray(other, self.data.dtype))
         if other.data.dtype != self.data.dtype:
             raise RuntimeError(f"isclose: {self.dtype.name} did not match {other.dtype.name}")
-        a, b = self.data, other.data
-        if a.dtype.kind != "f":
-            a, b = a.astype(np.float64), b.astype(np.float64)
-        with np.errstate(invalid="ignore", over="ignore"):
-            close = (a == b) | (np.isfinite(a) & np.isfinite(b)
-                                & (np.abs(a - b) <= atol + rtol * np.abs(b)))
-        if equal_nan:
-            close |= np.isnan(a) & np.isnan(b)
-        return _tensor(close)
+        # an op (no gradient), so that tensor.compile records it
+        return Compare.apply(self, other, fn=functools.partial(_close, rtol=rtol, atol=atol,
+                                                                equal_nan=equal_nan))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
         return bool(self.isclose(other, rtol, atol, equal_nan).data.all())
@@ -172,6 +168,17 @@ class ElementwiseMethods:
                                f"type {self.dtype.name}")
         with np.errstate(all="ignore"):
             return self._inplace(op, lambda a, _: np.copyto(a, fn(a)), graph=graph)
+
+
+def _close(a, b, rtol, atol, equal_nan):
+    if a.dtype.kind != "f":
+        a, b = a.astype(np.float64), b.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = (a == b) | (np.isfinite(a) & np.isfinite(b)
+                            & (np.abs(a - b) <= atol + rtol * np.abs(b)))
+    if equal_nan:
+        close |= np.isnan(a) & np.isnan(b)
+    return close
 
 
 class _Ctx:
