@@ -176,7 +176,21 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 # The layers a learner meets after the basics (transformers, normalisation, more
 # losses), one file per concern; re-exported so that nn.functional names them all.
-from .functional_activation import elu, gelu, leaky_relu, silu, softplus  # noqa: E402,F401
+from .functional_activation import (  # noqa: E402,F401
+    celu,
+    elu,
+    gelu,
+    glu,
+    leaky_relu,
+    logsigmoid,
+    mish,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softsign,
+    tanhshrink,
+)
 from .functional_extra import (  # noqa: E402,F401
     cosine_similarity,
     pad,
@@ -190,3 +204,12 @@ from .functional_loss import (  # noqa: E402,F401
     smooth_l1_loss,
 )
 from .functional_norm import batch_norm, layer_norm, normalize  # noqa: E402,F401
+from .functional_piecewise import (  # noqa: E402,F401
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    relu6,
+    softshrink,
+    threshold,
+)

@@ -95,7 +95,7 @@ DEVIATIONS = {
         "an empty tensor, which never reaches the kernel. Here they raise for every size: "
         "one rule.",
         lambda op, arrays, kw: any(a.size == 0 for a in _arrays(arrays)) and (
-            op in ("softmax", "log_softmax") and _arrays(arrays)[0].dtype.kind != "f"
+            op in ("softmax", "log_softmax", "F_softmin") and _arrays(arrays)[0].dtype.kind != "f"
             or op == "matmul" and all(a.dtype.kind == "b" for a in _arrays(arrays))),
     ),
     "matmul of two dtypes with an empty batch": (
@@ -141,6 +141,23 @@ DEVIATIONS = {
         lambda op, arrays, kw: op.startswith("logit") and any(
             a.dtype.kind == "f" and bool((np.signbit(a) & (a == 0)).any())
             for a in _arrays(arrays)),
+    ),
+    "selu's and celu's gradient at NaN": (
+        "They are elu with other constants, and PyTorch's elu kernels give a NaN input the "
+        "gradient scale (scalar loop) or NaN (vectorised loop). Here it is the scalar "
+        "loop's, at any size, as for elu.",
+        lambda op, arrays, kw: op.startswith(("F_selu", "F_celu")) and any(
+            a.dtype.kind == "f" and np.isnan(a).any() for a in _arrays(arrays)),
+    ),
+    "the piecewise activations' gradient at NaN, in PyTorch's scalar loop": (
+        "PyTorch's hardtanh, relu6, hardswish, hardshrink and softshrink kernels compare "
+        "x with their bounds differently in their vectorised loop (tensors of 8 or more "
+        "elements) and their scalar loop (smaller tensors, and the tails): a NaN gets "
+        "gradient 0 (hardswish: NaN) in one and g in the other. Here it is the vectorised "
+        "loop's at any size (tests/modules/test_activations_more.py checks it).",
+        lambda op, arrays, kw: op.startswith(("F_hardtanh", "F_relu6", "F_hardswish",
+                                              "F_hardshrink", "F_softshrink")) and any(
+            a.dtype.kind == "f" and np.isnan(a).any() for a in _arrays(arrays)),
     ),
 }
 

@@ -148,6 +148,24 @@ class CrossEntropy(Function):
         return exc if isinstance(exc, IndexError) else super().error(arrays, exc)
 
 
+class Hardsigmoid(Function):
+    """y = min(max(x + 3, 0), 6)/6;  dx = g/6 where −3 < x < 3, else 0 (NaN too)"""
+
+    # once only, as PyTorch's (its hardsigmoid_backward has no derivative)
+    broadcasts = False
+
+    @staticmethod
+    def forward(ctx, x):
+        # PyTorch's kernel multiplies by 1/6 rounded to float32 (0.16666667163…) in
+        # float64 too
+        ctx.save_for_backward(((x > -3) & (x < 3)) * x.dtype.type(np.float32(1 / 6)))
+        return np.minimum(np.maximum(x + 3, 0), 6) / 6
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.saved[0]
+
+
 class Dropout(Function):
     """y = x·m / (1 − p), m ~ Bernoulli(1 − p) drawn from the global generator on every
     call (PyTorch's draws: one double uniform per element, kept if < 1 − p);  dx = g·m / (1 − p)"""
