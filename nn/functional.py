@@ -115,7 +115,7 @@ def cross_entropy(input: Tensor, target, weight=None, size_average=None,
     _check_class_weights(weight, c)
     t = _class_targets(input, target, "cross_entropy")
     kw = {}
-    if weight is not None:  # a constant of the loss, as PyTorch's nll_loss has it
+    if weight is not None:  # an input without a gradient, as PyTorch's nll_loss has it
         if getattr(weight, "requires_grad", False):
             raise RuntimeError("The function 'nll_loss_forward' is not differentiable with "
                                "respect to argument 'weight'. This input cannot have "
@@ -123,12 +123,13 @@ def cross_entropy(input: Tensor, target, weight=None, size_average=None,
         if weight.dtype != input.dtype:
             raise RuntimeError(f"expected scalar type {_C_NAME.get(input.dtype.name)} but "
                                f"found {_C_NAME.get(weight.dtype.name)}")
-        kw["weight"] = weight.data
     if ignore_index != -100:
         kw["ignore_index"] = int(ignore_index)
     if label_smoothing > 0:
         kw["label_smoothing"] = float(label_smoothing)
-    return _cross_entropy(input, target=t, reduction=reduction, **kw)
+    if weight is None:
+        return _cross_entropy(input, target=t, reduction=reduction, **kw)
+    return _cross_entropy(input, weight, target=t, reduction=reduction, **kw)
 
 
 _C_NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}

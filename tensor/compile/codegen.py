@@ -149,7 +149,7 @@ def _forward(w: Writer, k, event, var, array):
         w.emit(f"{name} = np.maximum({ins[0]}, ZERO[{ins[0]}.dtype])", f"{name} = max({ins[0]}, 0)")
         return (k, None, event, ins)
     if (cls is CrossEntropy and kw["reduction"][1] in ("mean", "sum") and len(shapes[0]) == 2
-            and shapes[0][0] > 0):
+            and shapes[0][0] > 0 and len(kw) == 2):  # no weight, ignore_index, smoothing
         return (k, _cross_entropy(w, ins[0], _value(w, kw["target"], var), shapes[0][0],
                                   kw["reduction"][1], var, out), event, ins)
     ctx = w.name("ctx")
@@ -300,7 +300,8 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, ao
             op = w.op(cls)
             back = f"{op}.backward({ctx}, {g})"
             comment = _math(cls).split(";")[-1].strip()
-            if cls.__name__ == "CrossEntropy" and kw.get("target", ("",))[0] == "slot":
+            if (cls.__name__ == "CrossEntropy" and kw.get("target", ("",))[0] == "slot"
+                    and len(kw) == 2):  # the plain loss (no weight, smoothing, …)
                 target = var[kw["target"][1]]
                 comment = (f"(softmax({ins[0]}) − one_hot({target}))·{g} / m: the notebook's "
                            "dZ3 = (A3 − Y)/m")

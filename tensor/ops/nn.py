@@ -99,16 +99,18 @@ def target_positions(target: np.ndarray, shape: tuple, op: str = "cross_entropy"
 
 
 class CrossEntropy(Function):
-    """ℓₙ = −Σⱼ qₙⱼ·log softmax(xₙ)ⱼ, q = ((1 − ε)·one_hot(tₙ) + ε/C)·w (0 where tₙ is
-    ignore_index), reduced (mean: / Σₙ w[tₙ]);  dxₙ = (softmax(xₙ)·Σⱼ qₙⱼ − qₙ)·g
-    (w = 1, ε = 0: −log softmax(xₙ)[tₙ] and softmax − one_hot, the training loop's case)"""
+    """ℓₙ = −Σⱼ qₙⱼ·log softmax(xₙ)ⱼ;  dxₙ = (softmax(xₙ)·Σⱼ qₙⱼ − qₙ)·g (mean: / Σₙ w[tₙ])
+
+    q = ((1 − ε)·one_hot(tₙ) + ε/C)·w (weight w, label smoothing ε), 0 in a row whose
+    target is ignore_index. The training loop's case, w = 1 and ε = 0, is
+    ℓₙ = −log softmax(xₙ)[tₙ] with dxₙ = softmax(xₙ) − one_hot(tₙ), computed as such."""
 
     twice_differentiable = True
     torch_name = "NllLossBackward0"
     broadcasts = False
 
     @staticmethod
-    def forward(ctx, x, target, reduction, weight=None, ignore_index=-100,
+    def forward(ctx, x, weight=None, *, target, reduction, ignore_index=-100,
                 label_smoothing=0.0):
         n, c = x.shape
         # an empty batch has no row maximum to take out (NumPy refuses (0, 0))
@@ -118,6 +120,7 @@ class CrossEntropy(Function):
         picked, valid = _positions(target, x.shape, ignore_index)
         ctx.save_for_backward(e, s, x)
         ctx.picked, ctx.reduction, ctx.q = picked, reduction, None
+        ctx.weighted = weight is not None  # an input without a gradient, as in PyTorch
         ctx.smoothing = label_smoothing > 0
         if valid is None and weight is None and label_smoothing <= 0:
             if reduction == "none":
@@ -176,11 +179,12 @@ class CrossEntropy(Function):
             with np.errstate(divide="ignore"):  # Σ w = 0: inf·0, NaN as PyTorch's
                 g = g / (total if ctx.valid is None else total[:, None])
         if is_tensor(g):
-            return (x.softmax(1) * constant(scale) - constant(q)) * g
-        dx = e / s * scale - q
-        with np.errstate(invalid="ignore"):
-            dx *= g
-        return dx
+            dx = (x.softmax(1) * constant(scale) - constant(q)) * g
+        else:
+            dx = e / s * scale - q
+            with np.errstate(invalid="ignore"):
+                dx *= g
+        return (dx, None) if ctx.weighted else dx
 
     def backward_name(self) -> str:  # smoothing adds two terms in PyTorch
         return "AddBackward0" if self.smoothing else self.torch_name
