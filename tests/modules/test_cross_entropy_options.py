@@ -206,3 +206,39 @@ def test_compiled_step_with_options_equals_eager(kw):
             np.testing.assert_array_equal(p.data, q.data)
     assert compiled.eager_reason is None
     assert "CrossEntropy.forward" in compiled.source  # not the plain loss written out
+
+
+def test_compiled_plain_step_ignores_targets_of_minus_100_as_eager():
+    """The plain loss is written out in a compiled step; a later batch with targets of
+    -100 (the default ignore_index: padding) runs the op there, as eager does, and a
+    batch of only those gives NaN, as PyTorch's mean over no rows."""
+
+    def setup():
+        tensor.manual_seed(1)
+        model = nn.Linear(4, 3, dtype=np.float64)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return model, step
+
+    (eager_model, eager_step), (model, step) = setup(), setup()
+    compiled = tensor.compile(step)
+    rng = np.random.default_rng(5)
+    for ignored in ([], [], [1], [0, 3], [0, 1, 2, 3, 4], []):
+        x, y = rng.standard_normal((5, 4)), rng.integers(0, 3, 5)
+        y[ignored] = -100
+        with np.errstate(invalid="ignore"):
+            got = compiled(tensor.tensor(x), tensor.tensor(y))
+            want = eager_step(tensor.tensor(x), tensor.tensor(y))
+        np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+        for p, q in zip(model.parameters(), eager_model.parameters()):
+            np.testing.assert_array_equal(p.data, q.data)
+    assert compiled.eager_reason is None
+    with pytest.raises(IndexError, match="out of bounds"):
+        compiled(tensor.tensor(x), tensor.tensor(np.array([0, 1, 3, 0, 1])))
