@@ -1,7 +1,29 @@
 """nn: modules, losses, optimizers and weight files on top of `tensor`."""
 
 from . import functional, init, optim, utils
-from .activation import ELU, GELU, LeakyReLU, SiLU, Softplus, Unflatten
+from .activation import (
+    CELU,
+    ELU,
+    GELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    Mish,
+    ReLU6,
+    SiLU,
+    Softmin,
+    Softplus,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+    Unflatten,
+)
 from .container import ModuleDict, ModuleList, ParameterList
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .embedding import Embedding
@@ -35,4 +57,6 @@ __all__ = [
     "BCELoss", "BatchNorm1d", "BatchNorm2d", "ELU", "GELU", "HuberLoss", "KLDivLoss", "L1Loss",
     "LayerNorm", "LeakyReLU", "ModuleDict", "ModuleList", "ParameterList", "SiLU",
     "SmoothL1Loss", "Softplus", "Unflatten",
+    "CELU", "GLU", "SELU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid",
+    "Mish", "ReLU6", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
 ]

@@ -75,32 +75,81 @@ def _class_targets(input: Tensor, target, op: str) -> np.ndarray:
     return t
 
 
-def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
+def cross_entropy(input: Tensor, target, weight=None, size_average=None,
+                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """Mean of −log softmax(input)[target]. Integer targets use the fused, stable op
-    (gradient (softmax − one_hot)/N); float targets of input's shape are class
-    probabilities, as in PyTorch."""
-    t = getattr(target, "data", target)
+    (gradient (softmax − one_hot)/N; with ``weight``, ``ignore_index`` and
+    ``label_smoothing`` ε the one-hot becomes ((1 − ε)·one_hot + ε/C)·w and the mean is
+    over Σ w[target]); float targets of input's shape are class probabilities, as in
+    PyTorch."""
+    t = target.data if isinstance(target, Tensor) else target  # (an ndarray's .data is a buffer)
     if (type(t) is np.ndarray and t.dtype.kind in "iu" and t.ndim == 1
             and input.data.ndim == 2 and t.shape[0] == input.data.shape[0]
-            and reduction in _REDUCTIONS):  # the training loop's case, checked cheaply
+            and reduction in _REDUCTIONS and weight is None and ignore_index == -100
+            and label_smoothing == 0.0):  # the training loop's case, checked cheaply
         return _cross_entropy(input, target=t, reduction=reduction)
     _check_reduction(reduction, "cross_entropy")
     if input.ndim == 1:  # one sample of C logits and a scalar target
-        out = cross_entropy(input.unsqueeze(0), _unsqueeze_target(target), reduction)
+        out = cross_entropy(input.unsqueeze(0), _unsqueeze_target(target), weight,
+                            ignore_index=ignore_index, reduction=reduction,
+                            label_smoothing=label_smoothing)
         return out.squeeze(0) if reduction == "none" else out
+    c = input.shape[1] if input.ndim > 1 else 0
     if isinstance(t, np.ndarray) and t.dtype.kind == "f":
         if t.shape != input.shape:
             raise ValueError(f"cross_entropy: probability targets must have the input's shape "
                              f"{tuple(input.shape)}, got {t.shape}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        _check_class_weights(weight, c, "cross_entropy: ")
+        _check_smoothing(label_smoothing)
         target = target if isinstance(target, Tensor) else tensor.from_numpy(t)
-        return _reduce(-(target * input.log_softmax(1)).sum(1), reduction)
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / c
+        losses = input.log_softmax(1) * target
+        if weight is not None:
+            losses = losses * weight
+        return _reduce(-losses.sum(1), reduction)
+    _check_smoothing(label_smoothing)
+    _check_class_weights(weight, c)
     t = _class_targets(input, target, "cross_entropy")
-    return _cross_entropy(input, target=t, reduction=reduction)
+    kw = {}
+    if weight is not None:  # an input without a gradient, as PyTorch's nll_loss has it
+        if getattr(weight, "requires_grad", False):
+            raise RuntimeError("The function 'nll_loss_forward' is not differentiable with "
+                               "respect to argument 'weight'. This input cannot have "
+                               "requires_grad True.")
+        if weight.dtype != input.dtype:
+            raise RuntimeError(f"expected scalar type {_C_NAME.get(input.dtype.name)} but "
+                               f"found {_C_NAME.get(weight.dtype.name)}")
+    if ignore_index != -100:
+        kw["ignore_index"] = int(ignore_index)
+    if label_smoothing > 0:
+        kw["label_smoothing"] = float(label_smoothing)
+    if weight is None:
+        return _cross_entropy(input, target=t, reduction=reduction, **kw)
+    return _cross_entropy(input, weight, target=t, reduction=reduction, **kw)
+
+
+_C_NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
+
+
+def _check_smoothing(label_smoothing: float) -> None:
+    if label_smoothing > 1.0:  # a negative ε is no smoothing, as in PyTorch
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing:g}")
+
+
+def _check_class_weights(weight, c: int, prefix: str = "") -> None:
+    if weight is not None and (weight.ndim != 1 or weight.numel() != c):
+        raise RuntimeError(f"{prefix}weight tensor should be defined either for all {c} classes "
+                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
 
 
 def _unsqueeze_target(target):
     t = np.asarray(getattr(target, "data", target))
-    return t.reshape(1, *t.shape[1:]) if t.dtype.kind == "f" else t.reshape(1)
+    return t.reshape(1, *t.shape) if t.dtype.kind == "f" else t.reshape(1)
 
 
 def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
@@ -176,7 +225,21 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 # The layers a learner meets after the basics (transformers, normalisation, more
 # losses), one file per concern; re-exported so that nn.functional names them all.
-from .functional_activation import elu, gelu, leaky_relu, silu, softplus  # noqa: E402,F401
+from .functional_activation import (  # noqa: E402,F401
+    celu,
+    elu,
+    gelu,
+    glu,
+    leaky_relu,
+    logsigmoid,
+    mish,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softsign,
+    tanhshrink,
+)
 from .functional_extra import (  # noqa: E402,F401
     cosine_similarity,
     pad,
@@ -190,3 +253,12 @@ from .functional_loss import (  # noqa: E402,F401
     smooth_l1_loss,
 )
 from .functional_norm import batch_norm, layer_norm, normalize  # noqa: E402,F401
+from .functional_piecewise import (  # noqa: E402,F401
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    relu6,
+    softshrink,
+    threshold,
+)

@@ -95,7 +95,7 @@ DEVIATIONS = {
         "an empty tensor, which never reaches the kernel. Here they raise for every size: "
         "one rule.",
         lambda op, arrays, kw: any(a.size == 0 for a in _arrays(arrays)) and (
-            op in ("softmax", "log_softmax") and _arrays(arrays)[0].dtype.kind != "f"
+            op in ("softmax", "log_softmax", "F_softmin") and _arrays(arrays)[0].dtype.kind != "f"
             or op == "matmul" and all(a.dtype.kind == "b" for a in _arrays(arrays))),
     ),
     "matmul of two dtypes with an empty batch": (
@@ -141,6 +141,31 @@ DEVIATIONS = {
         lambda op, arrays, kw: op.startswith("logit") and any(
             a.dtype.kind == "f" and bool((np.signbit(a) & (a == 0)).any())
             for a in _arrays(arrays)),
+    ),
+    "selu's and celu's gradient at NaN": (
+        "They are elu with other constants, and PyTorch's elu kernels give a NaN input the "
+        "gradient scale (scalar loop) or NaN (vectorised loop). Here it is the scalar "
+        "loop's, at any size, as for elu.",
+        lambda op, arrays, kw: op.startswith(("F_selu", "F_celu")) and any(
+            a.dtype.kind == "f" and np.isnan(a).any() for a in _arrays(arrays)),
+    ),
+    "celu's gradient for an α whose reciprocal is inexact": (
+        "PyTorch's celu forward uses e^(x·(1/α)) in the input's dtype, but its backward "
+        "rounds a constant to float32: for α = 0.3 or 0.7 its float64 gradient is off by "
+        "~1e-8 relative (α = 1, 2, 0.5, 3 are exact). Here the gradient is the derivative "
+        "of the forward. The tables use α = 1, 2 and 0.5.",
+        lambda op, arrays, kw: op.startswith("F_celu") and kw.get("alpha", 1.0) not in (
+            0.25, 0.5, 1.0, 2.0, 3.0, 4.0),
+    ),
+    "the piecewise activations' gradient at NaN, in PyTorch's scalar loop": (
+        "PyTorch's hardtanh, relu6, hardswish, hardshrink and softshrink kernels compare "
+        "x with their bounds differently in their vectorised loop (tensors of 8 or more "
+        "elements) and their scalar loop (smaller tensors, and the tails): a NaN gets "
+        "gradient 0 (hardswish: NaN) in one and g in the other. Here it is the vectorised "
+        "loop's at any size (tests/modules/test_activations_more.py checks it).",
+        lambda op, arrays, kw: op.startswith(("F_hardtanh", "F_relu6", "F_hardswish",
+                                              "F_hardshrink", "F_softshrink")) and any(
+            a.dtype.kind == "f" and np.isnan(a).any() for a in _arrays(arrays)),
     ),
 }
 

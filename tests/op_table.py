@@ -289,3 +289,47 @@ MATRIX.update({
     "F_sdpa_mask": lambda x, lib: _F(lib).scaled_dot_product_attention(
         x[:2], x, x * 2, attn_mask=x[:2, :3] > 0),
 })
+
+# the activations after the basics (hardsigmoid is in tests/modules/test_activations_more.py:
+# PyTorch has no second derivative for it); each scaled to reach its kinks and flat parts
+UNARY.update({
+    "F_hardtanh": (lambda x, lib: _F(lib).hardtanh(x, -0.5, 0.5), "nonzero"),
+    "F_relu6": (lambda x, lib: _F(lib).relu6(x * 4), "nonzero"),
+    "F_logsigmoid": (lambda x, lib: _F(lib).logsigmoid(x * 3), "any"),
+    "F_hardswish": (lambda x, lib: _F(lib).hardswish(x * 3), "any"),
+    "F_mish": (lambda x, lib: _F(lib).mish(x * 2), "any"),
+    "F_selu": (lambda x, lib: _F(lib).selu(x), "nonzero"),
+    "F_celu": (lambda x, lib: _F(lib).celu(x, alpha=0.5), "nonzero"),
+    "F_softsign": (lambda x, lib: _F(lib).softsign(x), "nonzero"),
+    "F_tanhshrink": (lambda x, lib: _F(lib).tanhshrink(x), "any"),
+    "F_threshold": (lambda x, lib: _F(lib).threshold(x, 0.5, -2.0), "nonzero"),
+    "F_hardshrink": (lambda x, lib: _F(lib).hardshrink(x), "nonzero"),
+    "F_softshrink": (lambda x, lib: _F(lib).softshrink(x), "nonzero"),
+})
+
+MATRIX.update({
+    "F_softmin": lambda x, lib: _F(lib).softmin(x, dim=1),
+    "F_softmin_dtype": lambda x, lib: _F(lib).softmin(x * 2, 0, dtype=lib.float64),
+    "F_glu": lambda x, lib: _F(lib).glu(x),
+    "F_glu_dim0": lambda x, lib: _F(lib).glu(x[:2], 0) * x[2],
+})
+
+EDGES.update({  # PyTorch's subgradients at the kinks and bounds (and its −0)
+    "F_hardtanh_at_bounds": (lambda x, lib: _F(lib).hardtanh(x), [[-1.0, 1.0, 0.0],
+                                                                  [1.5, -1.5, -0.0]]),
+    "F_relu6_at_bounds": (lambda x, lib: _F(lib).relu6(x), [[0.0, 6.0, -0.0], [3.0, 7.0, -1.0]]),
+    "F_hardswish_at_kinks": (lambda x, lib: _F(lib).hardswish(x), [[-3.0, 3.0, 0.0],
+                                                                   [-4.0, 4.0, 2.9]]),
+    "F_hardsigmoid_at_kinks": (lambda x, lib: _F(lib).hardsigmoid(x), [[-3.0, 3.0, 0.0],
+                                                                       [-4.0, 4.0, 2.9]]),
+    "F_threshold_at_it": (lambda x, lib: _F(lib).threshold(x, 1.0, 5.0), [[1.0, 0.0, 2.0],
+                                                                         [-1.0, 1.0, 1.5]]),
+    "F_hardshrink_at_lambd": (lambda x, lib: _F(lib).hardshrink(x), [[0.5, -0.5, 0.0],
+                                                                     [0.7, -0.7, 0.5]]),
+    "F_softshrink_at_lambd": (lambda x, lib: _F(lib).softshrink(x), [[0.5, -0.5, 0.0],
+                                                                     [0.7, -0.7, -0.0]]),
+    "F_selu_celu_at_0": (lambda x, lib: _F(lib).selu(x) + _F(lib).celu(x, 2.0),
+                         [[0.0, -0.0, 1.0], [-1.0, 0.0, 2.0]]),
+    "F_logsigmoid_softsign_at_0": (lambda x, lib: _F(lib).logsigmoid(x) * _F(lib).softsign(x),
+                                   [[0.0, -0.0, 1.0], [-1.0, 0.0, 2.0]]),
+})

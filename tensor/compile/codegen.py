@@ -2,7 +2,8 @@
 the tensors named, compiled once with ``exec`` and run at every replay. It is also
 what ``step.source`` shows a learner: the code autograd wrote.
 
-`Linear`, `ReLU` and `CrossEntropy` (mean or sum over a batch) are written out as
+`Linear`, `ReLU` and `CrossEntropy` (mean or sum over a batch, without weight or
+label smoothing; a batch with a target to ignore runs the op) are written out as
 NumPy expressions (the exact expressions their ops compute, so a replay equals
 eager bit for bit); every other op is a call of its own forward and backward. A
 Linear whose plain-SGD update goes into its GEMM (``fuse.py``) gets that update
@@ -103,9 +104,9 @@ def _forward(w: Writer, k, event, var, array):
         w.emit(f"{name} = np.maximum({ins[0]}, ZERO[{ins[0]}.dtype])", f"{name} = max({ins[0]}, 0)")
         return (k, None, event, ins)
     if (cls is CrossEntropy and kw["reduction"][1] in ("mean", "sum") and len(shapes[0]) == 2
-            and shapes[0][0] > 0):
+            and shapes[0][0] > 0 and len(kw) == 2):  # no weight, ignore_index, smoothing
         return (k, _cross_entropy(w, ins[0], value_code(w, kw["target"], var), shapes[0][0],
-                                  kw["reduction"][1], var, out), event, ins)
+                                  kw["reduction"][1], var, out, needs), event, ins)
     ctx = w.name("ctx")
     name = var[out] = w.name("loss" if cls is CrossEntropy else "t")
     op = w.op(cls)
@@ -116,28 +117,46 @@ def _forward(w: Writer, k, event, var, array):
     return (k, ctx, event, ins)
 
 
-def _cross_entropy(w: Writer, x: str, target: str, n: int, reduction: str, var, out):
+def _cross_entropy(w: Writer, x: str, target: str, n: int, reduction: str, var, out, needs):
     """CrossEntropy's forward written out (its exact expressions); the names its
-    backward needs."""
+    backward needs. A batch with a target to ignore (-100, the default ignore_index)
+    runs the op itself instead, as eager does."""
     i = w.name("E")[1:]
-    shifted, e, total, at = f"shifted{i}", f"E{i}", f"sumE{i}", f"at{i}"
+    shifted, e, total, at, op_ctx = f"shifted{i}", f"E{i}", f"sumE{i}", f"at{i}", f"ctxE{i}"
     loss = var[out] = w.name("loss")
     w.lines.append(f"    # cross-entropy: the {reduction} over the batch of log Σⱼ exp({x}ₙⱼ) − "
                    f"{x}ₙ[{target}ₙ], each row's max taken out first")
     w.emit(f"{shifted} = {x} - {x}.max(axis=1, keepdims=True)")
     w.emit(f"{e} = np.exp({shifted})")
     w.emit(f"{total} = {e}.sum(axis=1, keepdims=True)")
-    w.emit(f"{at} = target_positions({target}, {x}.shape)", f"where {x}[n, {target}ₙ] is")
+    w.emit("try:")
+    w.emit(f"    {at} = target_positions({target}, {x}.shape)", f"where {x}[n, {target}ₙ] is")
+    w.emit("except IndexError:", "a target to ignore (or out of range): the op, as eager")
+    w.emit(f"    {at} = None")
+    w.emit(f"if {at} is None:")
+    op = w.op(CrossEntropy)
+    w.emit(f"    {op_ctx} = new({op}); {op_ctx}.saved = (); {op_ctx}.needs_input_grad = "
+           f"{needs!r}")
+    w.emit(f"    {loss} = {op}.forward({op_ctx}, {x}, target={target}, reduction={reduction!r})")
+    w.emit("else:")
     value = f"np.log({total}).sum() - {shifted}.take({at}).sum()"
-    w.emit(f"{loss} = np.asarray({f'({value}) / {n}' if reduction == 'mean' else value}, "
+    w.emit(f"    {loss} = np.asarray({f'({value}) / {n}' if reduction == 'mean' else value}, "
            f"{x}.dtype)")
-    return ("cross_entropy", e, total, at, n if reduction == "mean" else None, target)
+    return ("cross_entropy", e, total, at, n if reduction == "mean" else None, target, op_ctx)
 
 
 def _cross_entropy_backward(w: Writer, ctx: tuple, x: str, g: str, dx: str) -> None:
     """dx = (softmax(x) − one_hot(target))·g (/ N), CrossEntropy.backward's
     expressions; ``g`` is "1.0" for the loss backward() started from."""
-    _, e, total, at, n, target = ctx
+    _, e, total, at, n, target, op_ctx = ctx
+    w.emit(f"if {at} is None:", "the op ran: its own backward")
+    w.emit(f"    {dx} = {w.op(CrossEntropy)}.backward({op_ctx}, np.asarray({g}, {x}.dtype))")
+    w.emit("else:")
+    _indented(w, _written_out_backward, w, ctx, x, g, dx)
+
+
+def _written_out_backward(w: Writer, ctx: tuple, x: str, g: str, dx: str) -> None:
+    _, e, total, at, n, target, _ = ctx
     times = f"·{g}" if g != "1.0" else ""
     w.lines.append(f"    # d{x} = (softmax({x}) − one_hot({target})){times}"
                    + (" / m: the notebook's dZ3 = (A3 − Y)/m" if n else ""))
@@ -221,7 +240,8 @@ def _backward(w: Writer, event, ops, var, array, fused, arg_slots, arg_names, ao
             op = w.op(cls)
             back = f"{op}.backward({ctx}, {g})"
             comment = doc_math(cls).split(";")[-1].strip()
-            if cls.__name__ == "CrossEntropy" and kw.get("target", ("",))[0] == "slot":
+            if (cls.__name__ == "CrossEntropy" and kw.get("target", ("",))[0] == "slot"
+                    and len(kw) == 2):  # the plain loss (no weight, smoothing, …)
                 target = var[kw["target"][1]]
                 comment = (f"(softmax({ins[0]}) − one_hot({target}))·{g} / m: the notebook's "
                            "dZ3 = (A3 − Y)/m")

@@ -1,25 +1,21 @@
-"""The network ops: softmax and log-softmax, the losses (cross-entropy, NLL, MSE,
-binary cross-entropy with logits), dropout. Each is one fused node, as PyTorch's
-(``NllLossBackward0``, ``MseLossBackward0``, …), faster and more stable than its
-composition, with its own VJP checked against the composed ops in the tests."""
+"""The network ops: softmax and log-softmax, the losses (NLL, MSE, binary
+cross-entropy with logits; cross-entropy is in ``cross_entropy.py``), hardsigmoid,
+dropout. Each is one fused node, as PyTorch's (``NllLossBackward0``,
+``MseLossBackward0``, …), faster and more stable than its composition, with its own
+VJP checked against the composed ops in the tests."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..dtypes import ONE
 from ..function import Function
 from ..random import default_generator
 from ..random.sampling import bernoulli_scalar
-from .either import astype, constant, exp, is_tensor, log, softplus, value
+from .cross_entropy import CrossEntropy, target_positions  # noqa: F401 (re-exported)
+from .either import astype, exp, is_tensor, log, softplus, value
 
 # The ufuncs' own reductions: ndarray.sum/max add a Python frame on every call.
 _sum = np.add.reduce
-_max = np.maximum.reduce
-# Without its __array_function__ dispatch (a Python frame per call): the op passes
-# plain ndarrays, for which the dispatch never changes the result.
-_ravel_multi_index = getattr(np.ravel_multi_index, "_implementation", np.ravel_multi_index)
-
 
 
 def _log_softmax(x, axis):
@@ -72,80 +68,22 @@ class Softmax(Function):
         return y * (g - (g * y).sum(axis=ctx.dim, keepdims=True))
 
 
-_ARANGE = {}
+class Hardsigmoid(Function):
+    """y = min(max(x + 3, 0), 6)/6;  dx = g/6 where −3 < x < 3, else 0 (NaN too)"""
 
-
-def _arange(n: int) -> np.ndarray:
-    """0…n−1, cached: the same few batch sizes come back every step. At most 8
-    sizes are kept, so a sweep over batch sizes cannot grow it without bound."""
-    rows = _ARANGE.get(n)
-    if rows is None:
-        if len(_ARANGE) >= 8:
-            _ARANGE.clear()
-        rows = _ARANGE[n] = np.arange(n)
-        rows.flags.writeable = False
-    return rows
-
-
-def target_positions(target: np.ndarray, shape: tuple, op: str = "cross_entropy") -> np.ndarray:
-    """The flat positions of x[n, targetₙ] in an (N, C) x; checks 0 ≤ t < C in the
-    same call."""
-    n, c = shape
-    try:
-        return _ravel_multi_index((_arange(n), target), shape)
-    except ValueError:
-        bad = target[(target < 0) | (target >= c)][0]
-        raise IndexError(f"{op}: target {bad} is out of bounds for {c} classes") from None
-
-
-class CrossEntropy(Function):
-    """ℓₙ = −log softmax(xₙ)[tₙ], reduced;  dxₙ = (softmax(xₙ) − one_hot(tₙ))·g (/ N for mean)"""
-
-    twice_differentiable = True
-    torch_name = "NllLossBackward0"
+    # once only, as PyTorch's (its hardsigmoid_backward has no derivative)
     broadcasts = False
 
     @staticmethod
-    def forward(ctx, x, target, reduction):
-        n, c = x.shape
-        # an empty batch has no row maximum to take out (NumPy refuses (0, 0))
-        z = x - _max(x, 1, keepdims=True) if n else x
-        e = np.exp(z)
-        s = _sum(e, 1, keepdims=True)
-        picked = target_positions(target, x.shape)
-        ctx.save_for_backward(e, s, x)
-        ctx.picked, ctx.reduction = picked, reduction
-        if reduction == "none":
-            return np.log(s).reshape(n) - z.take(picked)
-        total = _sum(np.log(s), None) - _sum(z.take(picked))
-        if reduction == "mean":
-            total = total / n if n else np.nan  # an empty batch's mean is NaN, as PyTorch
-        return np.asarray(total, x.dtype)
+    def forward(ctx, x):
+        # PyTorch's kernel multiplies by 1/6 rounded to float32 (0.16666667163…) in
+        # float64 too
+        ctx.save_for_backward(((x > -3) & (x < 3)) * x.dtype.type(np.float32(1 / 6)))
+        return np.minimum(np.maximum(x + 3, 0), 6) / 6
 
     @staticmethod
     def backward(ctx, g):
-        e, s, x = ctx.saved
-        if is_tensor(g):  # create_graph: the same formula in tensor ops
-            one_hot = np.zeros(x.shape, x.data.dtype)
-            one_hot.put(ctx.picked, 1)
-            if ctx.reduction == "none":
-                g = g[:, None]
-            elif ctx.reduction == "mean":
-                g = g / max(len(one_hot), 1)
-            return (x.softmax(1) - constant(one_hot)) * g
-        dx = e / s  # softmax(x), a fresh array
-        picked = ctx.picked
-        # − one_hot(t); take/put skip fancy indexing
-        dx.put(picked, dx.take(picked) - ONE[dx.dtype])
-        if ctx.reduction == "none":
-            dx *= g[:, None]
-        else:
-            dx *= float(g) / max(len(dx), 1) if ctx.reduction == "mean" else float(g)
-        return dx
-
-    @classmethod
-    def error(cls, arrays, exc):
-        return exc if isinstance(exc, IndexError) else super().error(arrays, exc)
+        return g * ctx.saved[0]
 
 
 class Dropout(Function):

@@ -313,6 +313,34 @@ UNARY.update({  # rounding, the NaN/inf tests, logical_not (tensor/rounding.py)
     "logical_not": lambda lib, x: lib.logical_not(x),
 })
 
+UNARY.update({  # the activations after the basics: kinks, NaN and integer inputs as PyTorch
+    "F_hardtanh": lambda lib, x: _F(lib).hardtanh(x),
+    "F_hardtanh_bounds": lambda lib, x: _F(lib).hardtanh(x, -0.0, 2.0),
+    "F_hardtanh_inplace": lambda lib, x: _F(lib).hardtanh(x * 1, 0.5, 1.0, inplace=True),
+    "F_relu6": lambda lib, x: _F(lib).relu6(x),
+    "F_relu6_inplace": lambda lib, x: _F(lib).relu6(x * 1, inplace=True),
+    "F_logsigmoid": lambda lib, x: _F(lib).logsigmoid(x),
+    "F_hardswish": lambda lib, x: _F(lib).hardswish(x),
+    "F_hardswish_inplace": lambda lib, x: _F(lib).hardswish(x * 1, inplace=True),
+    "F_hardsigmoid": lambda lib, x: _F(lib).hardsigmoid(x),
+    "F_hardsigmoid_inplace": lambda lib, x: _F(lib).hardsigmoid(x * 1, inplace=True),
+    "F_mish": lambda lib, x: _F(lib).mish(x),
+    "F_mish_inplace": lambda lib, x: _F(lib).mish(x * 1, inplace=True),
+    "F_selu": lambda lib, x: _F(lib).selu(x),
+    "F_selu_inplace": lambda lib, x: _F(lib).selu(x * 1, inplace=True),
+    "F_celu": lambda lib, x: _F(lib).celu(x),
+    "F_celu_alpha": lambda lib, x: _F(lib).celu(x, alpha=2.0, inplace=True),
+    "F_softsign": lambda lib, x: _F(lib).softsign(x),
+    "F_tanhshrink": lambda lib, x: _F(lib).tanhshrink(x),
+    "F_threshold": lambda lib, x: _F(lib).threshold(x, 1.0, 20.0),
+    "F_threshold_int": lambda lib, x: _F(lib).threshold(x, 0, -2, inplace=True),
+    "F_hardshrink": lambda lib, x: _F(lib).hardshrink(x),
+    "F_hardshrink_lambd": lambda lib, x: _F(lib).hardshrink(x, 1.0),
+    "F_softshrink": lambda lib, x: _F(lib).softshrink(x),
+    "F_softshrink_lambd": lambda lib, x: _F(lib).softshrink(x, lambd=2.0),
+    "F_softmin_implicit_dim": lambda lib, x: _F(lib).softmin(x, dtype=lib.float64),
+})
+
 REDUCE = {  # take dim (and keepdim)
     "all_dim": lambda lib, x, dim, keep: x.all(dim=dim, keepdim=keep),
     "any_dim": lambda lib, x, dim, keep: lib.any(x, dim=dim, keepdim=keep),
@@ -367,6 +395,12 @@ ONE_DIM = {  # take a single int dim
     "logsumexp": lambda lib, x, d, keep: x.logsumexp(d, keepdim=keep),
     "argmax_axis_alias": lambda lib, x, d, keep: x.argmax(axis=d, keepdim=keep),
 }
+
+ONE_DIM.update({  # nn.functional's activations along a dim
+    "F_softmin": lambda lib, x, d, keep: _F(lib).softmin(x, d),
+    "F_softmin_dtype": lambda lib, x, d, keep: _F(lib).softmin(x, dim=d, dtype=lib.float64),
+    "F_glu": lambda lib, x, d, keep: _F(lib).glu(x, d),
+})
 
 BINARY = {
     "logical_and": lambda lib, a, b: lib.logical_and(a, b),

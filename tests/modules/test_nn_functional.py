@@ -24,9 +24,9 @@ def test_fused_cross_entropy_matches_composed_and_gradcheck(reduction, rng):
     x = leaf(rng.standard_normal((5, 4)))
     y = rng.integers(0, 4, 5)
     composed = F.nll_loss(x.log_softmax(1), y, reduction)
-    fused = F.cross_entropy(x, y, reduction)
+    fused = F.cross_entropy(x, y, reduction=reduction)
     np.testing.assert_allclose(fused.data, composed.data, rtol=1e-12)
-    assert tensor.gradcheck(lambda t: F.cross_entropy(t, y, reduction), (x,))
+    assert tensor.gradcheck(lambda t: F.cross_entropy(t, y, reduction=reduction), (x,))
     assert tensor.gradcheck(lambda t: F.nll_loss(t.log_softmax(1), y, reduction), (x,))
 
 
@@ -62,15 +62,16 @@ def test_losses_vs_torch(reduction, rng):
     probs /= probs.sum(1, keepdims=True)
     target = rng.standard_normal((5, 4))
     cases = [
-        (lambda t: F.cross_entropy(t, y, reduction),
+        (lambda t: F.cross_entropy(t, y, reduction=reduction),
          lambda t: TF.cross_entropy(t, torch.tensor(y), reduction=reduction)),
-        (lambda t: F.cross_entropy(t, tensor.tensor(probs, dtype=tensor.float64), reduction),
+        (lambda t: F.cross_entropy(t, tensor.tensor(probs, dtype=tensor.float64),
+                                   reduction=reduction),
          lambda t: TF.cross_entropy(t, torch.tensor(probs), reduction=reduction)),
         (lambda t: F.nll_loss(t.log_softmax(1), y, reduction),
          lambda t: TF.nll_loss(t.log_softmax(1), torch.tensor(y), reduction=reduction)),
         (lambda t: F.mse_loss(t, tensor.tensor(target, dtype=tensor.float64), reduction),
          lambda t: TF.mse_loss(t, torch.tensor(target), reduction=reduction)),
-        (lambda t: F.cross_entropy(t[0], y[0], reduction),
+        (lambda t: F.cross_entropy(t[0], y[0], reduction=reduction),
          lambda t: TF.cross_entropy(t[0], torch.tensor(y[0]), reduction=reduction)),
     ]
     for ours_fn, torch_fn in cases:
