@@ -93,8 +93,9 @@ class ElementwiseMethods:
         bounds = (lo, hi)
         present = [b.to(dt) if _is_tensor(b) else Full.apply(shape=(), fill_value=b, dtype=dt)
                    for b in bounds if b is not None]
-        return (op or P.ClampTensors).apply(self.to(dt), *present, has_lo=bounds[0] is not None,
-                                    has_hi=bounds[1] is not None)
+        return (op or P.ClampTensors).apply(self.to(dt), *present,
+                                            has_lo=bounds[0] is not None,
+                                            has_hi=bounds[1] is not None)
 
     def lerp(self, end, weight):
         """self + weight·(end − self), weight a number or a tensor."""
