@@ -71,4 +71,4 @@ class ComparisonMethods:
     def __invert__(self):
         if self.data.dtype.kind == "f":
             raise RuntimeError("bitwise_not: not implemented for floating point tensors")
-        return nograd.Test.apply(self, fn=np.invert)  # an op: tensor.compile records it
+        return nograd.Predicate.apply(self, fn=np.invert)  # an op: tensor.compile records it

@@ -42,7 +42,7 @@ LOGICAL = {"logical_and": np.logical_and, "logical_or": np.logical_or,
 def _test_method(name: str, on_float, on_integer):
     def method(self):
         fn = on_float if self.data.dtype.kind == "f" else on_integer
-        return nograd.Test.apply(self, fn=fn)
+        return nograd.Predicate.apply(self, fn=fn)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"A bool tensor: ``{name}`` of each element (no gradient)."
@@ -83,7 +83,7 @@ class RoundingMethods:
         return R.Frac.apply(self)
 
     def logical_not(self):
-        return nograd.Test.apply(self, fn=np.logical_not)
+        return nograd.Predicate.apply(self, fn=np.logical_not)
 
 
 for _name in ("floor", "ceil", "trunc", "fix", "round", "frac"):

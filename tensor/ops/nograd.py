@@ -28,8 +28,8 @@ class Compare(NoGrad):
         return np.asarray(fn(a, b))  # 0-d operands give a NumPy scalar
 
 
-class Test(NoGrad):
-    """y = fn(x): a test of each element (isnan, isfinite, …), logical or bitwise not"""
+class Predicate(NoGrad):
+    """y = fn(x) of each element: a test (isnan, isfinite, …), logical or bitwise not"""
 
     @staticmethod
     def forward(ctx, x, fn):
