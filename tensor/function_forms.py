@@ -49,7 +49,8 @@ NAMES += _LEFTOVERS
 # rounding, the NaN/inf tests and the logical ops (rounding.py)
 _ROUNDING = ("floor", "ceil", "round", "trunc", "fix", "frac", "floor_", "ceil_", "round_",
              "trunc_", "fix_", "frac_", "isnan", "isinf", "isposinf", "isneginf", "isfinite",
-             "signbit", "logical_and", "logical_or", "logical_xor", "logical_not")
+             "signbit", "logical_and", "logical_or", "logical_xor", "logical_not",
+             "remainder", "fmod", "floor_divide")
 globals().update({name: _function(name) for name in _ROUNDING})
 NAMES += _ROUNDING
 __all__ = list(NAMES)

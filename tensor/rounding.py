@@ -1,5 +1,6 @@
 """Rounding and testing methods of `Tensor`, in front of ``ops/rounding.py``: floor,
-ceil, round, trunc (alias fix), frac and their in-place forms; the tests isnan,
+ceil, round, trunc (alias fix), frac, the rounding divisions remainder (%), fmod and
+floor_divide (//), and their in-place forms; the tests isnan,
 isinf, isposinf, isneginf, isfinite and signbit; logical_and/or/xor/not. The tests
 and logical ops have no gradient: they are no-grad ops (``ops/nograd.py``), so that
 ``tensor.compile`` records them (``if torch.isnan(loss).any(): …``)."""
@@ -85,9 +86,42 @@ class RoundingMethods:
     def logical_not(self):
         return nograd.Predicate.apply(self, fn=np.logical_not)
 
+    # ----- division that rounds -------------------------------------------------------
+    def _rounding_division(self, other, op, reverse=False):
+        a, b = self._operands(other, reverse, op.kernel if hasattr(op, "kernel") else "div")
+        number = not hasattr(other, "_ctx")
+        if reverse and number and op is not R.FloorDivide:  # 3 % x: no derivative in PyTorch
+            return R.FloorDivide.apply(a, b, fn=R.remainder, kernel="remainder")
+        if op is R.FloorDivide:
+            return R.FloorDivide.apply(a, b)
+        return op.apply(a, b, number=number)
 
-for _name in ("floor", "ceil", "trunc", "fix", "round", "frac"):
+    def remainder(self, other):
+        """self − other·⌊self/other⌋: Python's %, the sign of other."""
+        return self._rounding_division(other, R.Remainder)
+
+    def fmod(self, other):
+        """self − other·trunc(self/other): C's fmod, the sign of self."""
+        return self._rounding_division(other, R.Fmod)
+
+    def floor_divide(self, other):
+        """⌊self/other⌋: Python's //, without a derivative (as PyTorch)."""
+        return self._rounding_division(other, R.FloorDivide)
+
+    __mod__, __floordiv__ = remainder, floor_divide
+
+    def __rmod__(self, other):
+        return self._rounding_division(other, R.Remainder, reverse=True)
+
+    def __rfloordiv__(self, other):
+        return self._rounding_division(other, R.FloorDivide, reverse=True)
+
+
+for _name in ("floor", "ceil", "trunc", "fix", "round", "frac", "remainder", "fmod",
+              "floor_divide"):
     setattr(RoundingMethods, f"{_name}_", _inplace_method(_name))
+RoundingMethods.__imod__ = RoundingMethods.remainder_
+RoundingMethods.__ifloordiv__ = RoundingMethods.floor_divide_
 for _name, (_on_float, _on_integer) in TESTS.items():
     setattr(RoundingMethods, _name, _test_method(_name, _on_float, _on_integer))
 for _name, _fn in LOGICAL.items():

@@ -26,6 +26,8 @@ BINARY = {
     "pow": lambda a, b, lib: a**b,
     "rsub_scalar": lambda a, b, lib: 2.0 - a * b,
     "atan2": lambda a, b, lib: lib.atan2(a, b),
+    "remainder": lambda a, b, lib: a % (b + 3.0),
+    "fmod": lambda a, b, lib: lib.fmod(a, b - 3.0),
     "where": lambda a, b, lib: lib.where(a > 0.5, a, b),
 }
 

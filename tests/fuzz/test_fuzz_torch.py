@@ -311,6 +311,14 @@ UNARY.update({  # rounding, the NaN/inf tests, logical_not (tensor/rounding.py)
     "isfinite": lambda lib, x: lib.isfinite(x),
     "signbit": lambda lib, x: x.signbit(),
     "logical_not": lambda lib, x: lib.logical_not(x),
+    "mod_int": lambda lib, x: x % 2,
+    "mod_float": lambda lib, x: x % -1.5,
+    "rmod": lambda lib, x: 3 % x,
+    "fmod_float": lambda lib, x: lib.fmod(x, 1.5),
+    "fmod_int": lambda lib, x: x.fmod(-2),
+    "floordiv_int": lambda lib, x: x // 2,
+    "rfloordiv_float": lambda lib, x: 7.5 // x,
+    "remainder_inplace_graph": lambda lib, x: (x * 1).remainder_(0.75),
 })
 
 UNARY.update({  # the activations after the basics: kinks, NaN and integer inputs as PyTorch
@@ -403,6 +411,10 @@ ONE_DIM.update({  # nn.functional's activations along a dim
 })
 
 BINARY = {
+    "remainder": lambda lib, a, b: a % b,
+    "remainder_fn": lambda lib, a, b: lib.remainder(a, b),
+    "fmod": lambda lib, a, b: lib.fmod(a, b),
+    "floor_divide": lambda lib, a, b: a // b,
     "logical_and": lambda lib, a, b: lib.logical_and(a, b),
     "logical_or": lambda lib, a, b: a.logical_or(b),
     "logical_xor": lambda lib, a, b: lib.logical_xor(a, b),
