@@ -66,8 +66,9 @@ class Mixer(nn.Module):
 
 
 class Tester(nn.Module):
-    """The no-grad tests, the logical ops, all/any, isclose and rounding, in one forward: the
-    replay must compute the masks again from each call's values."""
+    """The no-grad tests, the logical ops, all/any, isclose, rounding and the rounding
+    divisions (%, fmod, //), in one forward: the replay must compute the masks again
+    from each call's values."""
 
     def __init__(self):
         super().__init__()
@@ -80,7 +81,9 @@ class Tester(nn.Module):
             dim=1, keepdim=True)
         h = tensor.where(ok, h, 0.0) * keep.logical_not().logical_xor(ok)
         near = tensor.isclose(h, h.round(decimals=1), atol=0.02).float()
-        return h.round(decimals=1) + h.frac() * h * near + tensor.floor(h) + h.ceil() + h.trunc()
+        wrapped = h % 0.7 + tensor.fmod(h, -1.3) * (h.detach() // 0.5) + 3 % (h.detach() + 5)
+        return (h.round(decimals=1) + h.frac() * h * near + tensor.floor(h) + h.ceil()
+                + h.trunc() + wrapped)
 
 
 @pytest.mark.parametrize("make,shape", [(CausalSelfAttention, (2, 5, 8)), (Mixer, (3, 4)),
