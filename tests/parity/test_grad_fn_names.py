@@ -223,8 +223,6 @@ KNOWN_DIFFERENT = {
     "std_mean",
     "aminmax",
     "cummax",
-    "fmod",
-    "remainder",
     "hypot",
     "xlogy",
 }
