@@ -206,8 +206,9 @@ def _differentiable_ops():
 # Nodes that are not ops: the one that raises for an op without a double backward, and
 # a compiled function's (torch.compile has no double backward either: it raises too);
 # hardsigmoid, whose backward PyTorch does not differentiate ("derivative for
-# aten::hardsigmoid_backward is not implemented": the fuzzers check it raises here too)
-NOT_TWICE = {"OnceDifferentiable", "CompiledFunction", "Hardsigmoid"}
+# aten::hardsigmoid_backward is not implemented": the fuzzers check it raises here too);
+# floor_divide, which has no first derivative either (its backward raises, as PyTorch's)
+NOT_TWICE = {"OnceDifferentiable", "CompiledFunction", "Hardsigmoid", "FloorDivide"}
 
 
 def test_every_op_with_a_backward_is_twice_differentiable():
