@@ -88,7 +88,7 @@ class RoundingMethods:
 
     # ----- division that rounds -------------------------------------------------------
     def _rounding_division(self, other, op, reverse=False):
-        a, b = self._operands(other, reverse, op.kernel if hasattr(op, "kernel") else "div")
+        a, b = self._operands(other, reverse, op.kernel)
         number = not hasattr(other, "_ctx")
         if reverse and number and op is not R.FloorDivide:  # 3 % x: no derivative in PyTorch
             return R.FloorDivide.apply(a, b, fn=R.remainder, kernel="remainder")

@@ -151,6 +151,7 @@ class FloorDivide(Function):
     raises, and so does this)"""
 
     torch_name = "NotImplemented"
+    kernel = "div_floor"
 
     @staticmethod
     def forward(ctx, a, b, fn=np.floor_divide, kernel="div_floor"):
