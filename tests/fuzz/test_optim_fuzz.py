@@ -305,7 +305,11 @@ def _do(fn, *args):
         return e
 
 
-def run_case(seed: int, verbose: bool = False) -> None:
+def assert_case_matches_torch(seed: int, verbose: bool = False) -> None:
+    """Run generated case ``seed`` here and in torch; raise AssertionError at the first
+    step where one raised and the other did not, or where a parameter, a group's
+    learning rate, momentum or betas, or a scheduler's last_lr differs beyond the
+    dtype's tolerance."""
     case = generate(seed)
     rtol, atol = TOLERANCE[case["dtype"]]
     where = f"seed {seed} (replay: python tests/fuzz/test_optim_fuzz.py {seed})\n{_show(case)}"
@@ -354,16 +358,16 @@ EXTRA = int(os.environ.get("TINYGRAD_FUZZ", "0"))
 def test_optimizers_and_schedulers_match_torch(block):
     per = math.ceil(CI_CASES / BLOCKS)
     for seed in range(block * per, min((block + 1) * per, CI_CASES)):
-        run_case(seed)
+        assert_case_matches_torch(seed)
 
 
 @pytest.mark.skipif(not EXTRA, reason="pytest --fuzz N runs N more cases")
 def test_more_cases():
     for seed in range(CI_CASES, CI_CASES + EXTRA):
-        run_case(seed)
+        assert_case_matches_torch(seed)
 
 
 if __name__ == "__main__":
     for arg in sys.argv[1:]:
         print(_show(generate(int(arg))))
-        run_case(int(arg), verbose=True)
+        assert_case_matches_torch(int(arg), verbose=True)
